@@ -17,7 +17,8 @@ std::string session_cookie(const Config& cfg, const std::string& token, int64_t 
 }
 
 http::Response login(ApiContext& ctx, http::Request& req) {
-  json::Fields f(json::parse(req.body));
+  boost::json::value body_json = json::parse(req.body);
+  json::Fields f(body_json);
   auth::LoginRequest lr;
   lr.name = f.str("name");
   lr.password = f.str("password");

@@ -25,7 +25,8 @@ std::string key_workspace(ApiContext& ctx, const auth::Caller& c, const std::opt
 
 http::Response create_key(ApiContext& ctx, http::Request& req) {
   auth::Caller c = require_user(ctx, req);
-  json::Fields f(json::parse(req.body));
+  boost::json::value body_json = json::parse(req.body);
+  json::Fields f(body_json);
   auth::NewApiKey nk;
   nk.user_id = c.user_id;
   nk.name = f.opt_str("name").value_or("");

@@ -33,7 +33,8 @@ http::Response list_users(ApiContext& ctx, http::Request& req) {
 
 http::Response create_user(ApiContext& ctx, http::Request& req) {
   auth::Caller c = require_admin(ctx, req);
-  json::Fields f(json::parse(req.body));
+  boost::json::value body_json = json::parse(req.body);
+  json::Fields f(body_json);
   auth::NewUser nu;
   nu.name = f.str("name");
   std::string password = f.str("password");
@@ -78,7 +79,8 @@ http::Response update_user(ApiContext& ctx, http::Request& req) {
   visible_user(ctx, c, id);
   bool self = id == c.user_id;
 
-  json::Fields f(json::parse(req.body));
+  boost::json::value body_json = json::parse(req.body);
+  json::Fields f(body_json);
   auth::UserPatch p;
   p.display_name = f.opt_str("display_name");
   p.email = f.opt_str("email");

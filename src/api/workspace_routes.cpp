@@ -56,7 +56,8 @@ http::Response list_workspaces(ApiContext& ctx, http::Request& req) {
 
 http::Response create_workspace(ApiContext& ctx, http::Request& req) {
   auth::Caller c = require_admin(ctx, req);
-  json::Fields f(json::parse(req.body));
+  boost::json::value body_json = json::parse(req.body);
+  json::Fields f(body_json);
   auth::NewWorkspace nw;
   nw.slug = f.str("slug");
   nw.name = f.opt_str("name").value_or("");
@@ -78,7 +79,8 @@ http::Response get_workspace(ApiContext& ctx, http::Request& req) {
 
 http::Response update_workspace(ApiContext& ctx, http::Request& req) {
   Access a = managed_workspace(ctx, req);
-  json::Fields f(json::parse(req.body));
+  boost::json::value body_json = json::parse(req.body);
+  json::Fields f(body_json);
   auth::WorkspacePatch p;
   p.name = f.opt_str("name");
   p.description = f.opt_str("description");
@@ -114,7 +116,8 @@ http::Response list_members(ApiContext& ctx, http::Request& req) {
 
 http::Response add_member(ApiContext& ctx, http::Request& req) {
   Access a = managed_workspace(ctx, req);
-  json::Fields f(json::parse(req.body));
+  boost::json::value body_json = json::parse(req.body);
+  json::Fields f(body_json);
   std::string user_ref = f.str("user_id");
   std::string role = f.opt_str("role").value_or("member");
   f.done();
