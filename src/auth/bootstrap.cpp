@@ -16,18 +16,19 @@ bool has_admin(store::Store& st) {
 
 }  // namespace
 
-std::optional<BootstrappedAdmin> ensure_admin(store::Store& st, const Config& cfg) {
+BootstrapResult ensure_admin(store::Store& st, const Config& cfg) {
   // Warm the dummy hash used for unknown users at login, so the first
   // failed login is not measurably slower than the others.
   (void)dummy_password_hash();
-  if (has_admin(st)) return std::nullopt;
+  if (has_admin(st)) return {};
 
-  BootstrappedAdmin out;
+  BootstrapResult out;
   out.name = cfg.admin_user;
   std::string password = cfg.admin_password;
   if (password.empty()) {
     password = random_token(18);  // 24 characters, 144 bits
-    out.generated_password = password;
+    out.password = password;
+    out.generated = true;
   }
   NewUser u;
   u.name = cfg.admin_user;
@@ -35,7 +36,6 @@ std::optional<BootstrappedAdmin> ensure_admin(store::Store& st, const Config& cf
   u.role = "admin";
   u.password_hash = hash_password(password);  // before the transaction: it is slow
 
-  bool created = false;
   st.transact([&](store::Session& s) {
     // Re-checked under the write lock: two processes starting together
     // create one administrator.
@@ -54,9 +54,9 @@ std::optional<BootstrappedAdmin> ensure_admin(store::Store& st, const Config& cf
     e.workspace_id = admin.id;
     e.detail = "first administrator '" + admin.name + "'";
     audit::record(s, std::move(e));
-    created = true;
+    out.created = true;
   });
-  if (!created) return std::nullopt;
+  if (!out.created) return {};
   return out;
 }
 

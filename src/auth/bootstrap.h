@@ -1,6 +1,5 @@
 #pragma once
 // First start: make sure the platform has an administrator.
-#include <optional>
 #include <string>
 
 #include "common/config.h"
@@ -8,18 +7,21 @@
 
 namespace hydra::auth {
 
-struct BootstrappedAdmin {
+struct BootstrapResult {
+  bool created = false;  // false: an administrator already existed
   std::string user_id;
   std::string name;
   // Set only when generated here (no Config::admin_password): the caller
   // prints it once for the operator. It is not logged or stored anywhere.
-  std::string generated_password;
+  // A configured password is not echoed back.
+  std::string password;
+  bool generated = false;
 };
 
 // Creates Config::admin_user as administrator when no administrator exists,
-// with Config::admin_password or a random password. Returns nothing when an
+// with Config::admin_password or a random password. Does nothing when an
 // administrator already exists (safe to call on every start). Throws when
 // the configured name belongs to an existing non-administrator.
-std::optional<BootstrappedAdmin> ensure_admin(store::Store& st, const Config& cfg);
+BootstrapResult ensure_admin(store::Store& st, const Config& cfg);
 
 }  // namespace hydra::auth

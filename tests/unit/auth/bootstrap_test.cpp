@@ -13,12 +13,13 @@ class Bootstrap : public testing::StoreTest {};
 TEST_F(Bootstrap, CreatesExactlyOneAdminWithTheConfiguredPassword) {
   cfg_.admin_user = "admin";
   cfg_.admin_password = "configured-secret";
-  auto first = ensure_admin(*store_, cfg_);
-  ASSERT_TRUE(first);
-  EXPECT_EQ(first->name, "admin");
-  EXPECT_TRUE(first->generated_password.empty());
-  EXPECT_FALSE(ensure_admin(*store_, cfg_));
-  EXPECT_FALSE(ensure_admin(*store_, cfg_));
+  BootstrapResult first = ensure_admin(*store_, cfg_);
+  ASSERT_TRUE(first.created);
+  EXPECT_EQ(first.name, "admin");
+  EXPECT_FALSE(first.generated);
+  EXPECT_TRUE(first.password.empty());  // a configured password is not echoed
+  EXPECT_FALSE(ensure_admin(*store_, cfg_).created);
+  EXPECT_FALSE(ensure_admin(*store_, cfg_).created);
   EXPECT_EQ(count("SELECT COUNT(*) AS n FROM users WHERE role = 'admin'"), 1);
   EXPECT_EQ(count("SELECT COUNT(*) AS n FROM users"), 1);
   EXPECT_EQ(audit_count("CreateUser"), 1);
@@ -30,23 +31,24 @@ TEST_F(Bootstrap, CreatesExactlyOneAdminWithTheConfiguredPassword) {
 
 TEST_F(Bootstrap, GeneratedPasswordIsReturnedOnceAndWorks) {
   cfg_.admin_password.clear();
-  auto made = ensure_admin(*store_, cfg_);
-  ASSERT_TRUE(made);
-  EXPECT_GE(made->generated_password.size(), 16u);
-  EXPECT_NO_THROW(login(*store_, cfg_, {cfg_.admin_user, made->generated_password, "", ""}));
+  BootstrapResult made = ensure_admin(*store_, cfg_);
+  ASSERT_TRUE(made.created);
+  ASSERT_TRUE(made.generated);
+  EXPECT_GE(made.password.size(), 16u);
+  EXPECT_NO_THROW(login(*store_, cfg_, {cfg_.admin_user, made.password, "", ""}));
   // Stored only as a hash; not in the audit detail either.
   EXPECT_EQ(count("SELECT COUNT(*) AS n FROM users WHERE password_hash LIKE ?",
-                  {"%" + made->generated_password + "%"}),
+                  {"%" + made.password + "%"}),
             0);
   EXPECT_EQ(count("SELECT COUNT(*) AS n FROM audit_events WHERE detail LIKE ?",
-                  {"%" + made->generated_password + "%"}),
+                  {"%" + made.password + "%"}),
             0);
-  EXPECT_FALSE(ensure_admin(*store_, cfg_));
+  EXPECT_FALSE(ensure_admin(*store_, cfg_).created);
 }
 
 TEST_F(Bootstrap, ExistingAdminMeansNothingToDo) {
   make_user("someone", "admin");
-  EXPECT_FALSE(ensure_admin(*store_, cfg_));
+  EXPECT_FALSE(ensure_admin(*store_, cfg_).created);
   EXPECT_EQ(count("SELECT COUNT(*) AS n FROM users"), 1);
 }
 
