@@ -55,7 +55,9 @@ ModelConfig model_config_from_gguf(const GgufFile& f) {
   c.vocab_size = f.has(a + ".vocab_size") ? f.get_i64(a + ".vocab_size")
                  : f.has("tokenizer.ggml.tokens") ? static_cast<int64_t>(f.get_arr_size("tokenizer.ggml.tokens"))
                                                   : 0;
-  c.bos_token_id = f.has("tokenizer.ggml.bos_token_id") ? f.get_u32("tokenizer.ggml.bos_token_id") : -1;
+  c.bos_token_id = f.has("tokenizer.ggml.bos_token_id")
+                       ? static_cast<int64_t>(f.get_u32("tokenizer.ggml.bos_token_id"))
+                       : -1;
   for (const char* key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id",
                           "tokenizer.ggml.eom_token_id"}) {
     if (!f.has(key)) continue;
