@@ -114,6 +114,7 @@ Tokenizer::Tokenizer(VocabData data) : data_(std::move(data)) {
 void Tokenizer::build_index() {
   id_of_.reserve(data_.tokens.size());
   for (size_t i = 0; i < data_.tokens.size(); ++i) {
+    if (data_.tokens[i].empty()) continue;  // holes in sparse vocabularies
     // Later duplicates win, as in the reference loader.
     id_of_[data_.tokens[i]] = static_cast<int32_t>(i);
     max_token_bytes_ = std::max(max_token_bytes_, data_.tokens[i].size());
