@@ -56,7 +56,8 @@ http::Response me(ApiContext& ctx, http::Request& req) {
   q.member_user_id = c.user_id;
   q.limit = 200;
   boost::json::array workspaces;
-  for (const auto& w : auth::list_workspaces(ctx.store, q).items) workspaces.push_back(workspace_json(w));
+  for (const auto& w : auth::list_workspaces(ctx.store, q).items)
+    workspaces.push_back(workspace_json(w));
   boost::json::object body;
   body["user"] = user_json(u);
   body["workspaces"] = std::move(workspaces);
@@ -67,12 +68,15 @@ http::Response me(ApiContext& ctx, http::Request& req) {
 }  // namespace
 
 void register_auth_routes(http::Router& r, ApiContext& ctx) {
-  r.add("POST", "/api/v1/auth/login", [&ctx](http::Request& req) { return login(ctx, req); },
-        "Log in with name and password; returns a session token and sets the session cookie");
-  r.add("POST", "/api/v1/auth/logout", [&ctx](http::Request& req) { return logout(ctx, req); },
-        "End the current session");
-  r.add("GET", "/api/v1/auth/me", [&ctx](http::Request& req) { return me(ctx, req); },
-        "The logged-in user and their workspaces");
+  r.add(
+      "POST", "/api/v1/auth/login", [&ctx](http::Request& req) { return login(ctx, req); },
+      "Log in with name and password; returns a session token and sets the session cookie");
+  r.add(
+      "POST", "/api/v1/auth/logout", [&ctx](http::Request& req) { return logout(ctx, req); },
+      "End the current session");
+  r.add(
+      "GET", "/api/v1/auth/me", [&ctx](http::Request& req) { return me(ctx, req); },
+      "The logged-in user and their workspaces");
 }
 
 }  // namespace hydra::api

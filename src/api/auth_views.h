@@ -1,9 +1,8 @@
 #pragma once
 // JSON shapes of the auth resources, shared by the auth, user, workspace and
 // key routes, and the transaction wrapper those routes use.
-#include <functional>
-
 #include <boost/json.hpp>
+#include <functional>
 
 #include "auth/api_keys.h"
 #include "auth/users.h"

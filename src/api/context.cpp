@@ -48,11 +48,13 @@ auth::Caller require_user(ApiContext& ctx, http::Request& req) {
   if (const auto* cached = std::any_cast<auth::Caller>(&req.auth)) return *cached;
   std::string token = session_token(req);
   if (token.empty()) {
-    throw ApiError(ErrorCode::kUnauthenticated,
-                   "login required: send the hydra_session cookie or Authorization: Bearer <token>");
+    throw ApiError(
+        ErrorCode::kUnauthenticated,
+        "login required: send the hydra_session cookie or Authorization: Bearer <token>");
   }
   auto c = auth::resolve(ctx.store, token);
-  if (!c) throw ApiError(ErrorCode::kUnauthenticated, "session is invalid or expired; log in again");
+  if (!c)
+    throw ApiError(ErrorCode::kUnauthenticated, "session is invalid or expired; log in again");
   c->source_ip = req.remote_addr;
   c->request_id = req.request_id;
   choose_workspace(ctx, req, *c);
@@ -71,7 +73,8 @@ PageParams page_params(const http::Request& req) {
   p.page = positive_query_int(req, "page", 1);
   p.page_size = positive_query_int(req, "page_size", 20);
   if (p.page < 1) throw_param("'page' must be at least 1", "page");
-  if (p.page_size < 1 || p.page_size > 200) throw_param("'page_size' must be between 1 and 200", "page_size");
+  if (p.page_size < 1 || p.page_size > 200)
+    throw_param("'page_size' must be between 1 and 200", "page_size");
   return p;
 }
 

@@ -16,7 +16,8 @@ auth::ApiKey visible_key(ApiContext& ctx, const auth::Caller& c, const std::stri
 
 // The workspace a new key goes to: the body's workspace_id (id or slug),
 // else the request's workspace (X-Hydra-Workspace or the personal one).
-std::string key_workspace(ApiContext& ctx, const auth::Caller& c, const std::optional<std::string>& ref) {
+std::string key_workspace(ApiContext& ctx, const auth::Caller& c,
+                          const std::optional<std::string>& ref) {
   if (!ref) return c.workspace_id;
   auto w = auth::find_workspace_by_ref(ctx.store, *ref);
   if (!w) throw ApiError(ErrorCode::kNotFound, "workspace not found", "workspace_id");
@@ -98,8 +99,9 @@ void register_key_routes(http::Router& r, ApiContext& ctx) {
   auto bind = [&ctx](http::Response (*fn)(ApiContext&, http::Request&)) {
     return [&ctx, fn](http::Request& req) { return fn(ctx, req); };
   };
-  r.add("POST", "/api/v1/api-keys", bind(create_key),
-        "Create an API key {name, workspace_id, expires_at, allowed_models}; the key is shown once");
+  r.add(
+      "POST", "/api/v1/api-keys", bind(create_key),
+      "Create an API key {name, workspace_id, expires_at, allowed_models}; the key is shown once");
   r.add("GET", "/api/v1/api-keys", bind(list_keys),
         "List your API keys, masked (admin: ?all=true for every user's)");
   r.add("GET", "/api/v1/api-keys/{id}", bind(get_key), "Get one of your API keys, masked");

@@ -96,7 +96,8 @@ http::Response update_user(ApiContext& ctx, http::Request& req) {
     // Changing one's own password proves knowledge of the old one, so a
     // stolen session cannot lock the owner out.
     if (self) {
-      if (!old_password) throw_param("'old_password' is required to change your password", "old_password");
+      if (!old_password)
+        throw_param("'old_password' is required to change your password", "old_password");
       if (!auth::verify_password(auth::password_hash_of(ctx.store, id), *old_password)) {
         throw_param("'old_password' is incorrect", "old_password");
       }
@@ -137,16 +138,21 @@ http::Response delete_user(ApiContext& ctx, http::Request& req) {
 }  // namespace
 
 void register_user_routes(http::Router& r, ApiContext& ctx) {
-  r.add("GET", "/api/v1/users", [&ctx](http::Request& req) { return list_users(ctx, req); },
-        "List users (admin); filters: keyword, role");
-  r.add("POST", "/api/v1/users", [&ctx](http::Request& req) { return create_user(ctx, req); },
-        "Create a user with a personal workspace (admin)");
-  r.add("GET", "/api/v1/users/{id}", [&ctx](http::Request& req) { return get_user(ctx, req); },
-        "Get a user (admin, or the user themself)");
-  r.add("PATCH", "/api/v1/users/{id}", [&ctx](http::Request& req) { return update_user(ctx, req); },
-        "Update a user; users may change their own display name, email and password");
-  r.add("DELETE", "/api/v1/users/{id}", [&ctx](http::Request& req) { return delete_user(ctx, req); },
-        "Delete a user with their personal workspace and keys (admin)");
+  r.add(
+      "GET", "/api/v1/users", [&ctx](http::Request& req) { return list_users(ctx, req); },
+      "List users (admin); filters: keyword, role");
+  r.add(
+      "POST", "/api/v1/users", [&ctx](http::Request& req) { return create_user(ctx, req); },
+      "Create a user with a personal workspace (admin)");
+  r.add(
+      "GET", "/api/v1/users/{id}", [&ctx](http::Request& req) { return get_user(ctx, req); },
+      "Get a user (admin, or the user themself)");
+  r.add(
+      "PATCH", "/api/v1/users/{id}", [&ctx](http::Request& req) { return update_user(ctx, req); },
+      "Update a user; users may change their own display name, email and password");
+  r.add(
+      "DELETE", "/api/v1/users/{id}", [&ctx](http::Request& req) { return delete_user(ctx, req); },
+      "Delete a user with their personal workspace and keys (admin)");
 }
 
 }  // namespace hydra::api

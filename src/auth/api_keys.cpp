@@ -1,7 +1,6 @@
 #include "auth/api_keys.h"
 
 #include <algorithm>
-
 #include <boost/json.hpp>
 
 #include "auth/text_checks.h"
@@ -16,7 +15,8 @@ constexpr size_t kMaxKeyLength = 128;
 constexpr int64_t kLastUsedResolutionMs = 60 * 1000;
 
 constexpr const char* kKeyColumns =
-    "k.id, k.workspace_id, k.user_id, k.name, k.masked, k.allowed_models, k.expires_at, k.disabled, "
+    "k.id, k.workspace_id, k.user_id, k.name, k.masked, k.allowed_models, k.expires_at, "
+    "k.disabled, "
     "k.created_at, k.last_used_at";
 
 std::vector<std::string> models_from_json(const std::string& text) {
@@ -113,10 +113,11 @@ CreatedApiKey create_api_key(store::Session& s, const NewApiKey& in, int64_t max
   }
   std::vector<std::string> models = clean_model_list(in.allowed_models);
   check_owner_and_workspace(s, in);
-  int64_t held = s.query("SELECT COUNT(*) AS n FROM api_keys WHERE user_id = ?", {in.user_id})[0].i64("n");
+  int64_t held =
+      s.query("SELECT COUNT(*) AS n FROM api_keys WHERE user_id = ?", {in.user_id})[0].i64("n");
   if (held >= max_per_user) {
-    throw_conflict("API key limit reached: a user may hold at most " + std::to_string(max_per_user) +
-                   " keys; delete one first");
+    throw_conflict("API key limit reached: a user may hold at most " +
+                   std::to_string(max_per_user) + " keys; delete one first");
   }
 
   std::string random_part = random_token(32);
@@ -140,10 +141,16 @@ CreatedApiKey create_api_key(store::Session& s, const NewApiKey& in, int64_t max
   return out;
 }
 
-std::optional<ApiKey> find_api_key(store::Store& st, std::string_view id) { return find_in(st, id); }
-std::optional<ApiKey> find_api_key(store::Session& s, std::string_view id) { return find_in(s, id); }
+std::optional<ApiKey> find_api_key(store::Store& st, std::string_view id) {
+  return find_in(st, id);
+}
+std::optional<ApiKey> find_api_key(store::Session& s, std::string_view id) {
+  return find_in(s, id);
+}
 
-bool can_manage(const Caller& c, const ApiKey& k) { return c.admin() || k.user_id == c.user_id; }
+bool can_manage(const Caller& c, const ApiKey& k) {
+  return c.admin() || k.user_id == c.user_id;
+}
 
 ApiKeyPage list_api_keys(store::Store& st, const ApiKeyQuery& q) {
   std::string where = " WHERE 1 = 1";
@@ -180,7 +187,8 @@ std::optional<VerifiedKey> verify_key(store::Store& st, std::string_view plainte
   auto rows = st.query(
       std::string("SELECT ") + kKeyColumns +
           ", k.key_hash, u.name AS user_name, u.role AS user_role, w.slug AS workspace_slug "
-          "FROM api_keys k JOIN users u ON u.id = k.user_id JOIN workspaces w ON w.id = k.workspace_id "
+          "FROM api_keys k JOIN users u ON u.id = k.user_id JOIN workspaces w ON w.id = "
+          "k.workspace_id "
           "LEFT JOIN memberships m ON m.workspace_id = k.workspace_id AND m.user_id = k.user_id "
           "WHERE k.key_hash = ? AND k.disabled = 0 AND u.disabled = 0 "
           "AND (k.expires_at IS NULL OR k.expires_at > ?) "

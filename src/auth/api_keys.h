@@ -21,7 +21,7 @@ struct ApiKey {
   std::string workspace_id;
   std::string user_id;
   std::string name;
-  std::string masked;  // "sk-AbCd...wxyz"
+  std::string masked;                       // "sk-AbCd...wxyz"
   std::vector<std::string> allowed_models;  // empty: every model the workspace may use
   int64_t expires_at = 0;                   // 0: never
   bool disabled = false;

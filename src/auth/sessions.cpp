@@ -36,9 +36,8 @@ audit::Event login_event(const LoginRequest& req, std::string user_id, std::stri
 
 [[noreturn]] void fail_login(store::Store& st, const LoginRequest& req, std::string user_id,
                              std::string reason) {
-  st.transact([&](store::Session& s) {
-    audit::record(s, login_event(req, user_id, "failure", reason));
-  });
+  st.transact(
+      [&](store::Session& s) { audit::record(s, login_event(req, user_id, "failure", reason)); });
   throw ApiError(ErrorCode::kUnauthenticated, "invalid user name or password");
 }
 
@@ -62,7 +61,8 @@ LoginResult login(store::Store& st, const Config& cfg, const LoginRequest& req) 
   st.transact([&](store::Session& s) {
     s.exec("DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?", {user_id, now});
     s.exec(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, source_ip) VALUES (?, ?, "
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, source_ip) VALUES (?, "
+        "?, "
         "?, ?, ?)",
         {sha256_hex(out.token), user_id, now, out.expires_at, req.source_ip});
     s.exec("UPDATE users SET last_login_at = ? WHERE id = ?", {now, user_id});
@@ -97,7 +97,8 @@ std::optional<Caller> resolve(store::Store& st, std::string_view token) {
 
 void revoke_sessions(store::Session& s, std::string_view user_id, std::string_view keep_token) {
   std::string keep = keep_token.empty() ? std::string() : sha256_hex(keep_token);
-  s.exec("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", {std::string(user_id), keep});
+  s.exec("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?",
+         {std::string(user_id), keep});
 }
 
 }  // namespace hydra::auth

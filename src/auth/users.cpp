@@ -29,8 +29,9 @@ User user_from_row(const store::Rows::Row& r) {
 // Works on a Store (pooled reader) and on a Session (inside a transaction).
 template <class Q>
 std::optional<User> find_by(Q& q, const char* column, std::string_view value) {
-  auto rows = q.query(std::string("SELECT ") + kUserColumns + " FROM users WHERE " + column + " = ?",
-                      {std::string(value)});
+  auto rows =
+      q.query(std::string("SELECT ") + kUserColumns + " FROM users WHERE " + column + " = ?",
+              {std::string(value)});
   if (rows.empty()) return std::nullopt;
   return user_from_row(rows[0]);
 }
@@ -79,7 +80,8 @@ void check_display_name(const std::string& display_name) {
 User create_user(store::Session& s, const NewUser& in) {
   if (!valid_user_name(in.name)) {
     throw_param(
-        "name must be 2-64 characters of a-z, 0-9, '-', '_' or '.', starting with a letter or digit",
+        "name must be 2-64 characters of a-z, 0-9, '-', '_' or '.', starting with a letter or "
+        "digit",
         "name");
   }
   check_role(in.role);
@@ -97,7 +99,8 @@ User create_user(store::Session& s, const NewUser& in) {
   u.created_at = u.updated_at = now_ms();
   try {
     s.exec(
-        "INSERT INTO users (id, name, display_name, email, password_hash, role, disabled, created_at, "
+        "INSERT INTO users (id, name, display_name, email, password_hash, role, disabled, "
+        "created_at, "
         "updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
         {u.id, u.name, u.display_name, u.email, in.password_hash, u.role, u.created_at,
          u.updated_at});
@@ -108,8 +111,12 @@ User create_user(store::Session& s, const NewUser& in) {
   return u;
 }
 
-std::optional<User> find_user(store::Session& s, std::string_view id) { return find_by(s, "id", id); }
-std::optional<User> find_user(store::Store& st, std::string_view id) { return find_by(st, "id", id); }
+std::optional<User> find_user(store::Session& s, std::string_view id) {
+  return find_by(s, "id", id);
+}
+std::optional<User> find_user(store::Store& st, std::string_view id) {
+  return find_by(st, "id", id);
+}
 std::optional<User> find_user_by_name(store::Session& s, std::string_view name) {
   return find_by(s, "name", name);
 }
@@ -129,7 +136,9 @@ UserPage list_users(store::Store& st, const UserQuery& q) {
   std::string where = " WHERE 1 = 1";
   store::Params params;
   if (!q.keyword.empty()) {
-    where += " AND (name LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')";
+    where +=
+        " AND (name LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE "
+        "'\\')";
     std::string pat = store::like_pattern(q.keyword);
     params.insert(params.end(), {pat, pat, pat});
   }
@@ -163,7 +172,8 @@ User update_user(store::Session& s, std::string_view id, const UserPatch& p) {
   if (p.disabled) u.disabled = *p.disabled;
   u.updated_at = now_ms();
   s.exec(
-      "UPDATE users SET display_name = ?, email = ?, role = ?, disabled = ?, updated_at = ? WHERE id = ?",
+      "UPDATE users SET display_name = ?, email = ?, role = ?, disabled = ?, updated_at = ? WHERE "
+      "id = ?",
       {u.display_name, u.email, u.role, int64_t{u.disabled}, u.updated_at, u.id});
   if (p.password_hash) {
     if (p.password_hash->empty()) throw_param("password must not be empty", "password");
@@ -183,7 +193,8 @@ void delete_user(store::Session& s, std::string_view id) {
 }
 
 int64_t count_active_admins(store::Session& s) {
-  return s.query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0")[0].i64("n");
+  return s.query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0")[0].i64(
+      "n");
 }
 
 }  // namespace hydra::auth

@@ -27,8 +27,9 @@ Workspace workspace_from_row(const store::Rows::Row& r) {
 
 template <class Q>
 std::optional<Workspace> find_where(Q& q, const char* column, std::string_view value) {
-  auto rows = q.query(std::string(kWorkspaceSelect) + " FROM workspaces w WHERE w." + column + " = ?",
-                      {std::string(value)});
+  auto rows =
+      q.query(std::string(kWorkspaceSelect) + " FROM workspaces w WHERE w." + column + " = ?",
+              {std::string(value)});
   if (rows.empty()) return std::nullopt;
   return workspace_from_row(rows[0]);
 }
@@ -52,14 +53,16 @@ Workspace insert_workspace(store::Session& s, Workspace w, std::string_view owne
   w.created_at = w.updated_at = now_ms();
   try {
     s.exec(
-        "INSERT INTO workspaces (id, slug, name, description, created_at, updated_at) VALUES (?, ?, ?, "
+        "INSERT INTO workspaces (id, slug, name, description, created_at, updated_at) VALUES (?, "
+        "?, ?, "
         "?, ?, ?)",
         {w.id, w.slug, w.name, w.description, w.created_at, w.updated_at});
   } catch (const store::UniqueViolation&) {
     throw_conflict("workspace '" + w.slug + "' already exists");
   }
-  s.exec("INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES (?, ?, 'owner', ?)",
-         {w.id, std::string(owner_user_id), w.created_at});
+  s.exec(
+      "INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES (?, ?, 'owner', ?)",
+      {w.id, std::string(owner_user_id), w.created_at});
   w.role = "owner";
   return w;
 }
@@ -78,10 +81,13 @@ void check_member_role(const std::string& role, const std::string& param) {
   if (role != "owner" && role != "member") throw_param("role must be 'owner' or 'member'", param);
 }
 
-Workspace create_workspace(store::Session& s, const NewWorkspace& in, std::string_view owner_user_id) {
+Workspace create_workspace(store::Session& s, const NewWorkspace& in,
+                           std::string_view owner_user_id) {
   if (!valid_resource_name(in.slug)) {
-    throw_param("slug must be 2-64 characters of a-z, 0-9 and '-', starting and ending with a letter or digit",
-                "slug");
+    throw_param(
+        "slug must be 2-64 characters of a-z, 0-9 and '-', starting and ending with a letter or "
+        "digit",
+        "slug");
   }
   if (is_personal_slug(in.slug)) {
     throw_param("slugs of the form u-<12 hex digits> are reserved for personal workspaces", "slug");
@@ -108,7 +114,8 @@ Workspace create_personal_workspace(store::Session& s, std::string_view user_id,
   // 48 random bits: a clash is rare, and checked before the insert.
   for (int attempt = 0;; ++attempt) {
     w.slug = "u-" + random_hex(6);
-    if (s.query("SELECT id FROM workspaces WHERE slug = ?", {w.slug}).empty() || attempt >= 8) break;
+    if (s.query("SELECT id FROM workspaces WHERE slug = ?", {w.slug}).empty() || attempt >= 8)
+      break;
   }
   return insert_workspace(s, std::move(w), user_id);
 }
@@ -143,7 +150,8 @@ WorkspacePage list_workspaces(store::Store& st, const WorkspaceQuery& q) {
   WorkspacePage page;
   page.total = st.query("SELECT COUNT(*) AS n" + from + where, params)[0].i64("n");
   params.insert(params.end(), {q.limit, q.offset});
-  auto rows = st.query(select + from + where + " ORDER BY w.created_at, w.id LIMIT ? OFFSET ?", params);
+  auto rows =
+      st.query(select + from + where + " ORDER BY w.created_at, w.id LIMIT ? OFFSET ?", params);
   for (auto r : rows) {
     Workspace w = workspace_from_row(r);
     if (!q.member_user_id.empty()) w.role = r.str("role");
@@ -173,7 +181,8 @@ void delete_workspace(store::Session& s, std::string_view id) {
   s.exec("DELETE FROM workspaces WHERE id = ?", {w->id});
 }
 
-std::string member_role(store::Session& s, std::string_view workspace_id, std::string_view user_id) {
+std::string member_role(store::Session& s, std::string_view workspace_id,
+                        std::string_view user_id) {
   return role_of(s, workspace_id, user_id);
 }
 std::string member_role(store::Store& st, std::string_view workspace_id, std::string_view user_id) {
@@ -189,7 +198,8 @@ Membership add_member(store::Session& s, std::string_view workspace_id, std::str
   if (!role_of(s, workspace_id, user_id).empty()) {
     throw_conflict("user is already a member of this workspace");
   }
-  Membership m{std::string(workspace_id), std::string(user_id), user[0].str("name"), role, now_ms()};
+  Membership m{std::string(workspace_id), std::string(user_id), user[0].str("name"), role,
+               now_ms()};
   s.exec("INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES (?, ?, ?, ?)",
          {m.workspace_id, m.user_id, m.role, m.created_at});
   return m;
@@ -202,8 +212,9 @@ void remove_member(store::Session& s, std::string_view workspace_id, std::string
     throw_conflict("the owner of a personal workspace cannot be removed from it");
   }
   if (role == "owner") {
-    auto owners = s.query("SELECT COUNT(*) AS n FROM memberships WHERE workspace_id = ? AND role = 'owner'",
-                          {std::string(workspace_id)});
+    auto owners =
+        s.query("SELECT COUNT(*) AS n FROM memberships WHERE workspace_id = ? AND role = 'owner'",
+                {std::string(workspace_id)});
     if (owners[0].i64("n") <= 1) throw_conflict("cannot remove the last owner of a workspace");
   }
   s.exec("DELETE FROM memberships WHERE workspace_id = ? AND user_id = ?",
@@ -217,13 +228,14 @@ MemberPage list_members(store::Store& st, std::string_view workspace_id, int64_t
                         {std::string(workspace_id)})[0]
                    .i64("n");
   auto rows = st.query(
-      "SELECT m.workspace_id, m.user_id, u.name AS user_name, m.role, m.created_at FROM memberships m "
+      "SELECT m.workspace_id, m.user_id, u.name AS user_name, m.role, m.created_at FROM "
+      "memberships m "
       "JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ? ORDER BY m.created_at, u.name "
       "LIMIT ? OFFSET ?",
       {std::string(workspace_id), limit, offset});
   for (auto r : rows) {
-    page.items.push_back({r.str("workspace_id"), r.str("user_id"), r.str("user_name"), r.str("role"),
-                          r.i64("created_at")});
+    page.items.push_back({r.str("workspace_id"), r.str("user_id"), r.str("user_name"),
+                          r.str("role"), r.i64("created_at")});
   }
   return page;
 }

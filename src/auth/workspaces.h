@@ -44,7 +44,8 @@ struct NewWorkspace {
 
 // Creates a workspace with `owner_user_id` as its owner. PARAM_ERROR on an
 // invalid or reserved slug, CONFLICT when the slug is taken.
-Workspace create_workspace(store::Session& s, const NewWorkspace& w, std::string_view owner_user_id);
+Workspace create_workspace(store::Session& s, const NewWorkspace& w,
+                           std::string_view owner_user_id);
 // The personal workspace of a new user: id = user id, random "u-" slug.
 Workspace create_personal_workspace(store::Session& s, std::string_view user_id,
                                     std::string_view user_name);

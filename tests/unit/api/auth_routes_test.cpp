@@ -102,8 +102,9 @@ class AuthRoutes : public ::testing::Test {
   }
 
   int64_t audit_count(const std::string& action) {
-    return store_->query("SELECT COUNT(*) AS n FROM audit_events WHERE action = ? AND result = 'success'",
-                         {action})[0]
+    return store_
+        ->query("SELECT COUNT(*) AS n FROM audit_events WHERE action = ? AND result = 'success'",
+                {action})[0]
         .i64("n");
   }
 
@@ -118,8 +119,8 @@ class AuthRoutes : public ::testing::Test {
 };
 
 TEST_F(AuthRoutes, LoginSetsAnHttpOnlyCookieThatAuthenticates) {
-  Answer a = call("POST", "/api/v1/auth/login", "",
-                  R"({"name":"admin","password":"admin-password"})");
+  Answer a =
+      call("POST", "/api/v1/auth/login", "", R"({"name":"admin","password":"admin-password"})");
   ASSERT_EQ(a.status, 200);
   const std::string* cookie = a.raw.header("Set-Cookie");
   ASSERT_TRUE(cookie);
@@ -130,7 +131,8 @@ TEST_F(AuthRoutes, LoginSetsAnHttpOnlyCookieThatAuthenticates) {
   }
   EXPECT_EQ(a.obj().at("user").at("role").as_string(), "admin");
 
-  Answer me = call("GET", "/api/v1/auth/me", "", "", {{"cookie", "theme=dark; hydra_session=" + token}});
+  Answer me =
+      call("GET", "/api/v1/auth/me", "", "", {{"cookie", "theme=dark; hydra_session=" + token}});
   ASSERT_EQ(me.status, 200) << me.raw.body;
   EXPECT_EQ(me.obj().at("user").at("name").as_string(), "admin");
   EXPECT_EQ(me.obj().at("workspaces").as_array().size(), 1u);
@@ -138,13 +140,16 @@ TEST_F(AuthRoutes, LoginSetsAnHttpOnlyCookieThatAuthenticates) {
 }
 
 TEST_F(AuthRoutes, BadLoginsAndMissingSessionsAre401) {
-  EXPECT_EQ(call("POST", "/api/v1/auth/login", "", R"({"name":"admin","password":"nope-nope"})").status,
-            401);
-  EXPECT_EQ(call("POST", "/api/v1/auth/login", "", R"({"name":"ghost","password":"nope-nope"})").status,
-            401);
+  EXPECT_EQ(
+      call("POST", "/api/v1/auth/login", "", R"({"name":"admin","password":"nope-nope"})").status,
+      401);
+  EXPECT_EQ(
+      call("POST", "/api/v1/auth/login", "", R"({"name":"ghost","password":"nope-nope"})").status,
+      401);
   EXPECT_EQ(call("POST", "/api/v1/auth/login", "", R"({"name":"admin"})").status, 400);
-  EXPECT_EQ(call("POST", "/api/v1/auth/login", "", R"({"name":"admin","password":"x","extra":1})").status,
-            400);
+  EXPECT_EQ(
+      call("POST", "/api/v1/auth/login", "", R"({"name":"admin","password":"x","extra":1})").status,
+      400);
   EXPECT_EQ(call("POST", "/api/v1/auth/login", "", "{not json").status, 400);
   EXPECT_EQ(call("GET", "/api/v1/auth/me").status, 401);
   EXPECT_EQ(call("GET", "/api/v1/auth/me", "made-up-token").status, 401);
@@ -167,7 +172,8 @@ TEST_F(AuthRoutes, LogoutEndsTheSession) {
 TEST_F(AuthRoutes, OnlyAdminsManageUsers) {
   auto [bob_id, bob] = new_user("bob");
   EXPECT_EQ(call("GET", "/api/v1/users", bob).status, 403);
-  EXPECT_EQ(call("POST", "/api/v1/users", bob, R"({"name":"eve","password":"password1"})").status, 403);
+  EXPECT_EQ(call("POST", "/api/v1/users", bob, R"({"name":"eve","password":"password1"})").status,
+            403);
   EXPECT_EQ(call("DELETE", "/api/v1/users/" + bob_id, bob).status, 403);
   EXPECT_EQ(call("GET", "/api/v1/users/" + bob_id, bob).status, 200);
   Answer admin_me = call("GET", "/api/v1/auth/me", admin_);
@@ -183,9 +189,14 @@ TEST_F(AuthRoutes, OnlyAdminsManageUsers) {
   EXPECT_EQ(call("GET", "/api/v1/users?page=0", admin_).status, 400);
   EXPECT_EQ(call("GET", "/api/v1/users?page=abc", admin_).status, 400);
 
-  EXPECT_EQ(call("POST", "/api/v1/users", admin_, R"({"name":"bob","password":"password1"})").status, 409);
-  EXPECT_EQ(call("POST", "/api/v1/users", admin_, R"({"name":"Bad!","password":"password1"})").status, 400);
-  EXPECT_EQ(call("POST", "/api/v1/users", admin_, R"({"name":"carl","password":"short"})").status, 400);
+  EXPECT_EQ(
+      call("POST", "/api/v1/users", admin_, R"({"name":"bob","password":"password1"})").status,
+      409);
+  EXPECT_EQ(
+      call("POST", "/api/v1/users", admin_, R"({"name":"Bad!","password":"password1"})").status,
+      400);
+  EXPECT_EQ(call("POST", "/api/v1/users", admin_, R"({"name":"carl","password":"short"})").status,
+            400);
   EXPECT_EQ(audit_count("CreateUser"), 2);  // the bootstrap admin and bob
 
   EXPECT_EQ(call("DELETE", "/api/v1/users/" + bob_id, admin_).status, 204);
@@ -200,12 +211,14 @@ TEST_F(AuthRoutes, UsersEditTheirOwnProfileOnly) {
   EXPECT_EQ(call("PATCH", path, bob, R"({"role":"admin"})").status, 403);
   EXPECT_EQ(call("PATCH", path, bob, R"({"disabled":true})").status, 403);
   EXPECT_EQ(call("PATCH", path, bob, R"({"password":"new-password"})").status, 400);
-  EXPECT_EQ(call("PATCH", path, bob, R"({"password":"new-password","old_password":"wrong-one"})").status,
-            400);
+  EXPECT_EQ(
+      call("PATCH", path, bob, R"({"password":"new-password","old_password":"wrong-one"})").status,
+      400);
   std::string other = login("bob", "password-bob");
-  Answer ok = call("PATCH", path, bob, R"({"password":"new-password","old_password":"password-bob"})");
+  Answer ok =
+      call("PATCH", path, bob, R"({"password":"new-password","old_password":"password-bob"})");
   EXPECT_EQ(ok.status, 200) << ok.raw.body;
-  EXPECT_EQ(call("GET", "/api/v1/auth/me", bob).status, 200);     // the session that changed it
+  EXPECT_EQ(call("GET", "/api/v1/auth/me", bob).status, 200);    // the session that changed it
   EXPECT_EQ(call("GET", "/api/v1/auth/me", other).status, 401);  // every other session ended
   EXPECT_FALSE(login("bob", "new-password").empty());
   EXPECT_EQ(audit_count("UpdateUser"), 2);
@@ -220,7 +233,8 @@ TEST_F(AuthRoutes, UsersEditTheirOwnProfileOnly) {
 TEST_F(AuthRoutes, KeysAreShownOnceAndPrivateToTheirOwner) {
   auto [alice_id, alice] = new_user("alice");
   auto [bob_id, bob] = new_user("bob");
-  Answer created = call("POST", "/api/v1/api-keys", alice, R"({"name":"ci","allowed_models":["public/qwen"]})");
+  Answer created =
+      call("POST", "/api/v1/api-keys", alice, R"({"name":"ci","allowed_models":["public/qwen"]})");
   ASSERT_EQ(created.status, 201) << created.raw.body;
   std::string key = created.str("key");
   std::string id = created.str("id");
@@ -271,8 +285,10 @@ TEST_F(AuthRoutes, KeyRequestsAreValidated) {
   EXPECT_EQ(call("POST", "/api/v1/api-keys", alice, R"({"nmae":"typo"})").status, 400);
   EXPECT_EQ(call("POST", "/api/v1/api-keys", alice, R"({"expires_at":1})").status, 400);
   EXPECT_EQ(call("POST", "/api/v1/api-keys", alice, R"({"allowed_models":"all"})").status, 400);
-  EXPECT_EQ(call("POST", "/api/v1/api-keys", alice, json::dump(bj::object{{"workspace_id", bob_id}})).status,
-            404);
+  EXPECT_EQ(
+      call("POST", "/api/v1/api-keys", alice, json::dump(bj::object{{"workspace_id", bob_id}}))
+          .status,
+      404);
   for (int i = 0; i < cfg_.max_keys_per_user; ++i) {
     EXPECT_EQ(call("POST", "/api/v1/api-keys", alice, "{}").status, 201);
   }
@@ -296,14 +312,17 @@ TEST_F(AuthRoutes, WorkspacesMembersAndTheWorkspaceHeader) {
   EXPECT_EQ(call("GET", "/api/v1/auth/me", alice, "", {{"x-hydra-workspace", "team"}}).status, 404);
 
   std::string members = "/api/v1/workspaces/" + ws_id + "/members";
-  EXPECT_EQ(call("POST", members, admin_, json::dump(bj::object{{"user_id", alice_id}, {"role", "owner"}})).status,
+  EXPECT_EQ(call("POST", members, admin_,
+                 json::dump(bj::object{{"user_id", alice_id}, {"role", "owner"}}))
+                .status,
             201);
   EXPECT_EQ(call("POST", members, admin_, R"({"user_id":"bob","role":"member"})").status, 201);
   EXPECT_EQ(call("POST", members, admin_, R"({"user_id":"bob"})").status, 409);
   EXPECT_EQ(call("GET", members, bob).obj().at("total").as_int64(), 3);
   // A plain member may not change the workspace; the owner may.
   EXPECT_EQ(call("PATCH", "/api/v1/workspaces/team", bob, R"({"name":"mine"})").status, 403);
-  EXPECT_EQ(call("PATCH", "/api/v1/workspaces/team", alice, R"({"description":"ours"})").status, 200);
+  EXPECT_EQ(call("PATCH", "/api/v1/workspaces/team", alice, R"({"description":"ours"})").status,
+            200);
   EXPECT_EQ(call("GET", "/api/v1/workspaces", bob).obj().at("total").as_int64(), 2);
   EXPECT_EQ(call("GET", "/api/v1/workspaces", admin_).obj().at("total").as_int64(), 4);
 

@@ -1,9 +1,10 @@
+#include "auth/api_keys.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <iterator>
 
-#include "auth/api_keys.h"
 #include "auth/workspaces.h"
 #include "auth_test_support.h"
 #include "common/clock.h"
@@ -18,7 +19,8 @@ class ApiKeys : public testing::StoreTest {
     k.user_id = u.id;
     if (k.workspace_id.empty()) k.workspace_id = u.personal_workspace_id();
     CreatedApiKey out;
-    store_->transact([&](store::Session& s) { out = create_api_key(s, k, cfg_.max_keys_per_user); });
+    store_->transact(
+        [&](store::Session& s) { out = create_api_key(s, k, cfg_.max_keys_per_user); });
     return out;
   }
   ErrorCode create_error(const User& u, NewApiKey k) {
@@ -49,7 +51,8 @@ TEST_F(ApiKeys, CreateReturnsPlaintextOnceAndStoresOnlyTheHash) {
   ASSERT_TRUE(c.plaintext.starts_with("sk-"));
   EXPECT_GE(c.plaintext.size(), 3u + 43u);  // 32 random bytes in base64
   std::string random_part = c.plaintext.substr(3);
-  EXPECT_EQ(c.key.masked, "sk-" + random_part.substr(0, 4) + "..." + random_part.substr(random_part.size() - 4));
+  EXPECT_EQ(c.key.masked,
+            "sk-" + random_part.substr(0, 4) + "..." + random_part.substr(random_part.size() - 4));
   EXPECT_EQ(c.key.name, "laptop");
 
   // Every text column of the table: none holds the key or its random part.
@@ -141,7 +144,8 @@ TEST_F(ApiKeys, PerUserMaximumIsEnforced) {
     FAIL() << "key beyond the maximum created";
   } catch (const ApiError& e) {
     EXPECT_EQ(e.code(), ErrorCode::kConflict);
-    EXPECT_NE(std::string(e.what()).find(std::to_string(cfg_.max_keys_per_user)), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find(std::to_string(cfg_.max_keys_per_user)),
+              std::string::npos);
   }
   EXPECT_EQ(count("SELECT COUNT(*) AS n FROM api_keys WHERE user_id = ?", {alice.id}),
             cfg_.max_keys_per_user);
@@ -201,7 +205,8 @@ TEST_F(ApiKeys, AllowedModelsAreKeptAndChecked) {
   CreatedApiKey c = create(alice, k);
   auto v = verify_key(*store_, c.plaintext);
   ASSERT_TRUE(v);
-  EXPECT_EQ(v->key.allowed_models, (std::vector<std::string>{"public/qwen2.5-7b", "u-0123456789ab/chat"}));
+  EXPECT_EQ(v->key.allowed_models,
+            (std::vector<std::string>{"public/qwen2.5-7b", "u-0123456789ab/chat"}));
   EXPECT_TRUE(v->key.allows("public/qwen2.5-7b"));
   EXPECT_FALSE(v->key.allows("public/other"));
   EXPECT_TRUE(create(alice).key.allows("anything"));

@@ -1,6 +1,7 @@
+#include "auth/bootstrap.h"
+
 #include <gtest/gtest.h>
 
-#include "auth/bootstrap.h"
 #include "auth/sessions.h"
 #include "auth_test_support.h"
 #include "common/error.h"

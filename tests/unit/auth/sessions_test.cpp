@@ -1,6 +1,7 @@
+#include "auth/sessions.h"
+
 #include <gtest/gtest.h>
 
-#include "auth/sessions.h"
 #include "auth_test_support.h"
 #include "common/clock.h"
 #include "common/error.h"

@@ -24,7 +24,8 @@ class Users : public testing::StoreTest {
 TEST(UserNames, FollowTheRule) {
   for (const char* ok : {"ab", "alice", "a.b_c-d", "0day"}) EXPECT_TRUE(valid_user_name(ok)) << ok;
   EXPECT_TRUE(valid_user_name(std::string(64, 'x')));
-  for (const char* bad : {"", "a", "Alice", "-alice", "_a", ".a", "al ice", "al/ice", "ali\xc3\xa9"}) {
+  for (const char* bad :
+       {"", "a", "Alice", "-alice", "_a", ".a", "al ice", "al/ice", "ali\xc3\xa9"}) {
     EXPECT_FALSE(valid_user_name(bad)) << bad;
   }
   EXPECT_FALSE(valid_user_name(std::string(65, 'x')));
@@ -93,8 +94,10 @@ TEST_F(Users, TheLastAdminStays) {
   demote.role = "user";
   UserPatch disable;
   disable.disabled = true;
-  EXPECT_EQ(error_of([&](store::Session& s) { update_user(s, root.id, demote); }), ErrorCode::kConflict);
-  EXPECT_EQ(error_of([&](store::Session& s) { update_user(s, root.id, disable); }), ErrorCode::kConflict);
+  EXPECT_EQ(error_of([&](store::Session& s) { update_user(s, root.id, demote); }),
+            ErrorCode::kConflict);
+  EXPECT_EQ(error_of([&](store::Session& s) { update_user(s, root.id, disable); }),
+            ErrorCode::kConflict);
   EXPECT_EQ(error_of([&](store::Session& s) { delete_user(s, root.id); }), ErrorCode::kConflict);
   User second = make_user("second", "admin");
   store_->transact([&](store::Session& s) { update_user(s, root.id, demote); });
@@ -120,14 +123,22 @@ TEST_F(Users, WorkspacesAndMemberships) {
   User alice = make_user("alice");
   User bob = make_user("bob");
   Workspace team;
-  store_->transact([&](store::Session& s) { team = create_workspace(s, {"team-a", "", "first"}, alice.id); });
+  store_->transact([&](store::Session& s) {
+    team = create_workspace(s, {"team-a", "", "first"}, alice.id);
+  });
   EXPECT_EQ(team.name, "team-a");
   EXPECT_FALSE(team.personal);
-  EXPECT_EQ(error_of([&](store::Session& s) { create_workspace(s, {"team-a", "", ""}, bob.id); }),
+  EXPECT_EQ(error_of([&](store::Session& s) {
+              create_workspace(s, {"team-a", "", ""}, bob.id);
+            }),
             ErrorCode::kConflict);
-  EXPECT_EQ(error_of([&](store::Session& s) { create_workspace(s, {"Team A", "", ""}, bob.id); }),
+  EXPECT_EQ(error_of([&](store::Session& s) {
+              create_workspace(s, {"Team A", "", ""}, bob.id);
+            }),
             ErrorCode::kParamError);
-  EXPECT_EQ(error_of([&](store::Session& s) { create_workspace(s, {"u-0123456789ab", "", ""}, bob.id); }),
+  EXPECT_EQ(error_of([&](store::Session& s) {
+              create_workspace(s, {"u-0123456789ab", "", ""}, bob.id);
+            }),
             ErrorCode::kParamError);
 
   store_->transact([&](store::Session& s) { add_member(s, team.id, bob.id, "member"); });
@@ -147,8 +158,10 @@ TEST_F(Users, WorkspacesAndMemberships) {
   EXPECT_EQ(list_workspaces(*store_, WorkspaceQuery{"", "team", 0, 20}).total, 1);
 
   // The last owner and a personal owner cannot be removed.
-  EXPECT_EQ(error_of([&](store::Session& s) { remove_member(s, team.id, alice.id); }), ErrorCode::kConflict);
-  EXPECT_EQ(error_of([&](store::Session& s) { remove_member(s, alice.id, alice.id); }), ErrorCode::kConflict);
+  EXPECT_EQ(error_of([&](store::Session& s) { remove_member(s, team.id, alice.id); }),
+            ErrorCode::kConflict);
+  EXPECT_EQ(error_of([&](store::Session& s) { remove_member(s, alice.id, alice.id); }),
+            ErrorCode::kConflict);
   store_->transact([&](store::Session& s) { remove_member(s, team.id, bob.id); });
   EXPECT_EQ(member_role(*store_, team.id, bob.id), "");
 
@@ -157,7 +170,8 @@ TEST_F(Users, WorkspacesAndMemberships) {
   store_->transact([&](store::Session& s) { update_workspace(s, team.id, p); });
   EXPECT_EQ(find_workspace_by_ref(*store_, "team-a")->description, "renamed");
 
-  EXPECT_EQ(error_of([&](store::Session& s) { delete_workspace(s, alice.id); }), ErrorCode::kConflict);
+  EXPECT_EQ(error_of([&](store::Session& s) { delete_workspace(s, alice.id); }),
+            ErrorCode::kConflict);
   store_->transact([&](store::Session& s) { delete_workspace(s, team.id); });
   EXPECT_FALSE(find_workspace(*store_, team.id));
 }
@@ -180,9 +194,9 @@ TEST_F(Users, AuditEventCommitsAndRollsBackWithTheChange) {
   store_->transact([&](store::Session& s) { record_create(s, "kept"); });
   EXPECT_EQ(audit_count("CreateUser"), 1);
   EXPECT_THROW(store_->transact([&](store::Session& s) {
-                 record_create(s, "dropped");
-                 throw std::runtime_error("later step failed");
-               }),
+    record_create(s, "dropped");
+    throw std::runtime_error("later step failed");
+  }),
                std::runtime_error);
   EXPECT_EQ(audit_count("CreateUser"), 1);
   EXPECT_EQ(count("SELECT COUNT(*) AS n FROM users WHERE name = 'dropped'"), 0);
