@@ -20,7 +20,8 @@ const ByteAlphabet& alphabet() {
     t.byte_of_cp.fill(-1);
     uint32_t next = 256;
     for (int b = 0; b < 256; ++b) {
-      bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+      bool printable =
+          (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
       uint32_t cp = printable ? static_cast<uint32_t>(b) : next++;
       t.cp_of_byte[b] = cp;
       t.byte_of_cp[cp] = static_cast<int16_t>(b);
@@ -32,9 +33,13 @@ const ByteAlphabet& alphabet() {
 
 }  // namespace
 
-uint32_t byte_to_cp(uint8_t byte) { return alphabet().cp_of_byte[byte]; }
+uint32_t byte_to_cp(uint8_t byte) {
+  return alphabet().cp_of_byte[byte];
+}
 
-int cp_to_byte(uint32_t cp) { return cp < 512 ? alphabet().byte_of_cp[cp] : -1; }
+int cp_to_byte(uint32_t cp) {
+  return cp < 512 ? alphabet().byte_of_cp[cp] : -1;
+}
 
 void append_byte_level(std::string_view bytes, std::string& out) {
   for (char c : bytes) append_utf8(byte_to_cp(static_cast<uint8_t>(c)), out);

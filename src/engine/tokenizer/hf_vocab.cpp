@@ -24,7 +24,9 @@ constexpr std::string_view kQwen2Pattern =
 constexpr std::string_view kGpt2Pattern =
     "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
-[[noreturn]] void fail(const std::string& what) { throw FormatError("tokenizer.json: " + what); }
+[[noreturn]] void fail(const std::string& what) {
+  throw FormatError("tokenizer.json: " + what);
+}
 
 const bj::object* member_object(const bj::object& o, std::string_view key) {
   auto it = o.find(key);

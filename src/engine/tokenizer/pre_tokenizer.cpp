@@ -35,7 +35,9 @@ size_t run(const Text& t, size_t i, size_t end, bool (Text::*pred)(size_t) const
   return j - i;
 }
 
-uint32_t ascii_lower(uint32_t c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+uint32_t ascii_lower(uint32_t c) {
+  return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
 
 // 's|'t|'re|'ve|'m|'ll|'d, optionally case-insensitive.
 size_t contraction(const Text& t, size_t i, size_t end, bool any_case) {
@@ -96,7 +98,9 @@ size_t match_llama3(const Text& t, size_t i, size_t end, size_t*) {
 }
 
 // [\r\n]
-size_t match_newline(const Text& t, size_t i, size_t, size_t*) { return t.newline(i) ? 1 : 0; }
+size_t match_newline(const Text& t, size_t i, size_t, size_t*) {
+  return t.newline(i) ? 1 : 0;
+}
 
 // \s?X+ for a class X.
 template <bool (*kIn)(const Text&, size_t)>
@@ -115,10 +119,18 @@ size_t match_class_run(const Text& t, size_t i, size_t end, size_t*) {
   return k - i;
 }
 
-bool is_letter(const Text& t, size_t i) { return t.letter(i); }
-bool is_punct(const Text& t, size_t i) { return t.punct(i); }
-bool is_number(const Text& t, size_t i) { return t.number(i); }
-bool is_ascii_digit(const Text& t, size_t i) { return t.cp[i] >= '0' && t.cp[i] <= '9'; }
+bool is_letter(const Text& t, size_t i) {
+  return t.letter(i);
+}
+bool is_punct(const Text& t, size_t i) {
+  return t.punct(i);
+}
+bool is_number(const Text& t, size_t i) {
+  return t.number(i);
+}
+bool is_ascii_digit(const Text& t, size_t i) {
+  return t.cp[i] >= '0' && t.cp[i] <= '9';
+}
 
 // [\p{P}\$\+<=>\^~\|`] (falcon), and the same without the backtick (default).
 bool is_punct_or_ascii_symbol(const Text& t, size_t i) {
@@ -166,40 +178,46 @@ const Family& family(PreTokenizer pre) {
   static const Family kGpt2{{match_gpt2}, 1};
   static const Family kLlama3{{match_llama3<3>}, 1};
   static const Family kQwen2{{match_llama3<1>}, 1};
-  static const Family kDeepseekLlm{{match_newline, match_opt_space_then_run<is_deepseek_letter>,
-                                    match_opt_space_then_run<is_deepseek_punct>,
-                                    match_trailing_spaces, match_class_run<SIZE_MAX, is_deepseek_cjk>,
-                                    match_class_run<SIZE_MAX, is_number>},
-                                   6};
+  static const Family kDeepseekLlm{
+      {match_newline, match_opt_space_then_run<is_deepseek_letter>,
+       match_opt_space_then_run<is_deepseek_punct>, match_trailing_spaces,
+       match_class_run<SIZE_MAX, is_deepseek_cjk>, match_class_run<SIZE_MAX, is_number>},
+      6};
   static const Family kDeepseekCoder{
       {match_newline, match_opt_space_then_run<is_letter>, match_opt_space_then_run<is_punct>,
        match_class_run<SIZE_MAX, is_deepseek_cjk>, match_class_run<1, is_number>},
       5};
-  static const Family kFalcon{
-      {match_class_run<SIZE_MAX, is_punct_or_ascii_symbol>, match_gpt2,
-       [](const Text& t, size_t i, size_t end, size_t* s) {
-         size_t n = match_class_run<3, is_ascii_digit>(t, i, end, s);
-         return n == 3 ? n : 0;
-       }},
-      3};
+  static const Family kFalcon{{match_class_run<SIZE_MAX, is_punct_or_ascii_symbol>, match_gpt2,
+                               [](const Text& t, size_t i, size_t end, size_t* s) {
+                                 size_t n = match_class_run<3, is_ascii_digit>(t, i, end, s);
+                                 return n == 3 ? n : 0;
+                               }},
+                              3};
   static const Family kStarcoder{{match_class_run<1, is_number>, match_gpt2}, 2};
-  static const Family kDefault{
-      {match_class_run<SIZE_MAX, is_punct_or_ascii_symbol_no_tick>, match_gpt2,
-       match_class_run<SIZE_MAX, is_number>,
-       [](const Text& t, size_t i, size_t end, size_t* s) {
-         size_t n = match_class_run<3, is_ascii_digit>(t, i, end, s);
-         return n == 3 ? n : 0;
-       }},
-      4};
+  static const Family kDefault{{match_class_run<SIZE_MAX, is_punct_or_ascii_symbol_no_tick>,
+                                match_gpt2, match_class_run<SIZE_MAX, is_number>,
+                                [](const Text& t, size_t i, size_t end, size_t* s) {
+                                  size_t n = match_class_run<3, is_ascii_digit>(t, i, end, s);
+                                  return n == 3 ? n : 0;
+                                }},
+                               4};
   switch (pre) {
-    case PreTokenizer::kGpt2: return kGpt2;
-    case PreTokenizer::kLlama3: return kLlama3;
-    case PreTokenizer::kQwen2: return kQwen2;
-    case PreTokenizer::kDeepseekLlm: return kDeepseekLlm;
-    case PreTokenizer::kDeepseekCoder: return kDeepseekCoder;
-    case PreTokenizer::kFalcon: return kFalcon;
-    case PreTokenizer::kStarcoder: return kStarcoder;
-    case PreTokenizer::kDefault: break;
+    case PreTokenizer::kGpt2:
+      return kGpt2;
+    case PreTokenizer::kLlama3:
+      return kLlama3;
+    case PreTokenizer::kQwen2:
+      return kQwen2;
+    case PreTokenizer::kDeepseekLlm:
+      return kDeepseekLlm;
+    case PreTokenizer::kDeepseekCoder:
+      return kDeepseekCoder;
+    case PreTokenizer::kFalcon:
+      return kFalcon;
+    case PreTokenizer::kStarcoder:
+      return kStarcoder;
+    case PreTokenizer::kDefault:
+      break;
   }
   return kDefault;
 }
@@ -235,20 +253,34 @@ struct Alias {
 };
 
 constexpr Alias kAliases[] = {
-    {"default", PreTokenizer::kDefault},      {"gpt-2", PreTokenizer::kGpt2},
-    {"gpt2", PreTokenizer::kGpt2},            {"phi-2", PreTokenizer::kGpt2},
-    {"mpt", PreTokenizer::kGpt2},             {"olmo", PreTokenizer::kGpt2},
-    {"jais", PreTokenizer::kGpt2},            {"jina-es", PreTokenizer::kGpt2},
-    {"jina-de", PreTokenizer::kGpt2},         {"jina-v2-es", PreTokenizer::kGpt2},
-    {"jina-v2-de", PreTokenizer::kGpt2},      {"llama-bpe", PreTokenizer::kLlama3},
-    {"llama3", PreTokenizer::kLlama3},        {"llama-v3", PreTokenizer::kLlama3},
-    {"falcon3", PreTokenizer::kLlama3},       {"pixtral", PreTokenizer::kLlama3},
-    {"dbrx", PreTokenizer::kLlama3},          {"smaug-bpe", PreTokenizer::kLlama3},
-    {"qwen2", PreTokenizer::kQwen2},          {"stablelm2", PreTokenizer::kQwen2},
-    {"deepseek-r1-qwen", PreTokenizer::kQwen2}, {"deepseek-llm", PreTokenizer::kDeepseekLlm},
-    {"deepseek-coder", PreTokenizer::kDeepseekCoder}, {"falcon", PreTokenizer::kFalcon},
-    {"starcoder", PreTokenizer::kStarcoder},  {"refact", PreTokenizer::kStarcoder},
-    {"command-r", PreTokenizer::kStarcoder},  {"smollm", PreTokenizer::kStarcoder},
+    {"default", PreTokenizer::kDefault},
+    {"gpt-2", PreTokenizer::kGpt2},
+    {"gpt2", PreTokenizer::kGpt2},
+    {"phi-2", PreTokenizer::kGpt2},
+    {"mpt", PreTokenizer::kGpt2},
+    {"olmo", PreTokenizer::kGpt2},
+    {"jais", PreTokenizer::kGpt2},
+    {"jina-es", PreTokenizer::kGpt2},
+    {"jina-de", PreTokenizer::kGpt2},
+    {"jina-v2-es", PreTokenizer::kGpt2},
+    {"jina-v2-de", PreTokenizer::kGpt2},
+    {"llama-bpe", PreTokenizer::kLlama3},
+    {"llama3", PreTokenizer::kLlama3},
+    {"llama-v3", PreTokenizer::kLlama3},
+    {"falcon3", PreTokenizer::kLlama3},
+    {"pixtral", PreTokenizer::kLlama3},
+    {"dbrx", PreTokenizer::kLlama3},
+    {"smaug-bpe", PreTokenizer::kLlama3},
+    {"qwen2", PreTokenizer::kQwen2},
+    {"stablelm2", PreTokenizer::kQwen2},
+    {"deepseek-r1-qwen", PreTokenizer::kQwen2},
+    {"deepseek-llm", PreTokenizer::kDeepseekLlm},
+    {"deepseek-coder", PreTokenizer::kDeepseekCoder},
+    {"falcon", PreTokenizer::kFalcon},
+    {"starcoder", PreTokenizer::kStarcoder},
+    {"refact", PreTokenizer::kStarcoder},
+    {"command-r", PreTokenizer::kStarcoder},
+    {"smollm", PreTokenizer::kStarcoder},
     {"codeshell", PreTokenizer::kStarcoder},
 };
 
@@ -266,14 +298,22 @@ bool pre_tokenizer_from_name(std::string_view name, PreTokenizer& out) {
 
 const char* pre_tokenizer_name(PreTokenizer pre) {
   switch (pre) {
-    case PreTokenizer::kDefault: return "default";
-    case PreTokenizer::kGpt2: return "gpt-2";
-    case PreTokenizer::kLlama3: return "llama-bpe";
-    case PreTokenizer::kQwen2: return "qwen2";
-    case PreTokenizer::kDeepseekLlm: return "deepseek-llm";
-    case PreTokenizer::kDeepseekCoder: return "deepseek-coder";
-    case PreTokenizer::kFalcon: return "falcon";
-    case PreTokenizer::kStarcoder: return "starcoder";
+    case PreTokenizer::kDefault:
+      return "default";
+    case PreTokenizer::kGpt2:
+      return "gpt-2";
+    case PreTokenizer::kLlama3:
+      return "llama-bpe";
+    case PreTokenizer::kQwen2:
+      return "qwen2";
+    case PreTokenizer::kDeepseekLlm:
+      return "deepseek-llm";
+    case PreTokenizer::kDeepseekCoder:
+      return "deepseek-coder";
+    case PreTokenizer::kFalcon:
+      return "falcon";
+    case PreTokenizer::kStarcoder:
+      return "starcoder";
   }
   return "default";
 }

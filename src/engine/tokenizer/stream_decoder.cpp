@@ -14,7 +14,9 @@ std::string StreamDecoder::push(int32_t id) {
   return take_complete(false);
 }
 
-std::string StreamDecoder::flush() { return take_complete(true); }
+std::string StreamDecoder::flush() {
+  return take_complete(true);
+}
 
 std::string StreamDecoder::take_complete(bool final) {
   std::string out;

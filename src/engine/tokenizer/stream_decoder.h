@@ -14,7 +14,8 @@ namespace hydra::engine {
 class StreamDecoder {
  public:
   explicit StreamDecoder(const Tokenizer& tokenizer, bool render_special = false)
-      : tokenizer_(tokenizer), render_special_(render_special),
+      : tokenizer_(tokenizer),
+        render_special_(render_special),
         strip_space_(tokenizer.strips_leading_space()) {}
 
   // Text that became complete with this id (possibly empty).

@@ -238,11 +238,15 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, EncodeOptions opts
     }
     std::string_view piece = text.substr(f.begin, f.end - f.begin);
     switch (kind_) {
-      case TokenizerKind::kByteBpe: encode_byte_bpe(piece, out); break;
+      case TokenizerKind::kByteBpe:
+        encode_byte_bpe(piece, out);
+        break;
       case TokenizerKind::kSentencePiece:
         encode_sentencepiece(piece, data_.add_space_prefix && after_special, out);
         break;
-      case TokenizerKind::kWordPiece: encode_wordpiece(piece, out); break;
+      case TokenizerKind::kWordPiece:
+        encode_wordpiece(piece, out);
+        break;
     }
     after_special = false;
   }
@@ -272,14 +276,17 @@ std::string Tokenizer::token_to_piece(int32_t id, bool render_special) const {
   const std::string& text = data_.tokens[id];
   switch (static_cast<TokenType>(type_[id])) {
     case TokenType::kControl:
-    case TokenType::kUnknown: return render_special ? text : std::string();
-    case TokenType::kUserDefined: return text;
+    case TokenType::kUnknown:
+      return render_special ? text : std::string();
+    case TokenType::kUserDefined:
+      return text;
     case TokenType::kByte: {
       int byte = parse_byte_token(text);
       if (byte >= 0) return std::string(1, static_cast<char>(byte));
       break;
     }
-    default: break;
+    default:
+      break;
   }
   if (kind_ == TokenizerKind::kByteBpe) return byte_level_decode(text);
   return replace_space_marker(text);

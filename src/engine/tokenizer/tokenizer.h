@@ -43,7 +43,9 @@ class Tokenizer {
   TokenizerKind kind() const { return kind_; }
   PreTokenizer pre_tokenizer() const { return pre_; }
   int32_t n_tokens() const { return static_cast<int32_t>(data_.tokens.size()); }
-  const std::string& token_text(int32_t id) const { return data_.tokens.at(static_cast<size_t>(id)); }
+  const std::string& token_text(int32_t id) const {
+    return data_.tokens.at(static_cast<size_t>(id));
+  }
   TokenType token_type(int32_t id) const {
     return static_cast<TokenType>(type_.at(static_cast<size_t>(id)));
   }

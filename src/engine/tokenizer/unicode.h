@@ -29,10 +29,18 @@ constexpr uint32_t kReplacementChar = 0xFFFD;
 
 // Class bits and the whitespace bit of a code point (any value is accepted).
 uint8_t cp_flags(uint32_t cp);
-inline CpClass flags_class(uint8_t flags) { return static_cast<CpClass>(flags & kCpClassMask); }
-inline bool flags_whitespace(uint8_t flags) { return (flags & kCpWhitespace) != 0; }
-inline CpClass cp_class(uint32_t cp) { return flags_class(cp_flags(cp)); }
-inline bool cp_is_whitespace(uint32_t cp) { return flags_whitespace(cp_flags(cp)); }
+inline CpClass flags_class(uint8_t flags) {
+  return static_cast<CpClass>(flags & kCpClassMask);
+}
+inline bool flags_whitespace(uint8_t flags) {
+  return (flags & kCpWhitespace) != 0;
+}
+inline CpClass cp_class(uint32_t cp) {
+  return flags_class(cp_flags(cp));
+}
+inline bool cp_is_whitespace(uint32_t cp) {
+  return flags_whitespace(cp_flags(cp));
+}
 
 // Simple (one code point) lowercase mapping.
 uint32_t cp_to_lower(uint32_t cp);

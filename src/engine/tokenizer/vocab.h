@@ -26,10 +26,10 @@ struct VocabData {
   std::string model;  // "gpt2" (byte-level BPE), "llama" (SentencePiece-style), "bert" (WordPiece)
   std::string pre;    // pre-tokenizer family of gpt2 models: "gpt-2", "llama-bpe", "qwen2", ...
   std::vector<std::string> tokens;
-  std::vector<float> scores;          // llama: merge priority per token (may be empty with merges)
-  std::vector<int32_t> token_types;   // TokenType values; empty means all normal
-  std::vector<std::string> merges;    // "left right", best first
-  std::vector<uint8_t> token_flags;   // kTokenLstrip/kTokenRstrip; empty means none
+  std::vector<float> scores;         // llama: merge priority per token (may be empty with merges)
+  std::vector<int32_t> token_types;  // TokenType values; empty means all normal
+  std::vector<std::string> merges;   // "left right", best first
+  std::vector<uint8_t> token_flags;  // kTokenLstrip/kTokenRstrip; empty means none
   int32_t bos = -1, eos = -1, unk = -1, sep = -1, pad = -1, cls = -1, mask = -1, eot = -1;
   bool add_bos = false;
   bool add_eos = false;

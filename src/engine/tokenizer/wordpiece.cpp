@@ -23,7 +23,9 @@ bool is_bert_punct(uint32_t cp) {
   return cp_class(cp) == CpClass::kPunct;
 }
 
-bool is_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+bool is_continuation_byte(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
 
 }  // namespace
 

@@ -50,7 +50,9 @@ TEST(VocabRoundTrip, DecodeRestoresEveryInput) {
   EXPECT_GE(checked, 7u);
 }
 
-std::vector<std::string> all_names() { return vocab_names(); }
+std::vector<std::string> all_names() {
+  return vocab_names();
+}
 
 INSTANTIATE_TEST_SUITE_P(AllVocabs, VocabConformance, ::testing::ValuesIn(all_names()),
                          [](const auto& info) {

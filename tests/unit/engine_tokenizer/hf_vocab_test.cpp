@@ -21,8 +21,8 @@ using testing::vocab_cases;
 constexpr std::string_view kWordStart = "\xE2\x96\x81";
 
 bj::object added_token(int64_t id, const std::string& content, bool special) {
-  return {{"id", id},         {"content", content}, {"special", special},
-          {"lstrip", false},  {"rstrip", false},    {"normalized", false}};
+  return {{"id", id},        {"content", content}, {"special", special},
+          {"lstrip", false}, {"rstrip", false},    {"normalized", false}};
 }
 
 // A byte-level BPE tokenizer.json equivalent to a GGUF vocabulary.
@@ -148,9 +148,8 @@ TEST(HfVocab, WordPieceMatchesReference) {
                            {"max_input_chars_per_word", 100},
                            {"vocab", vocab}}},
       {"added_tokens", added},
-      {"normalizer", bj::object{{"type", "BertNormalizer"},
-                                {"lowercase", true},
-                                {"strip_accents", nullptr}}},
+      {"normalizer",
+       bj::object{{"type", "BertNormalizer"}, {"lowercase", true}, {"strip_accents", nullptr}}},
       {"pre_tokenizer", bj::object{{"type", "BertPreTokenizer"}}},
       {"post_processor", bj::object{{"type", "TemplateProcessing"},
                                     {"single", bj::array{special_cls, seq, special_sep}}}}};
@@ -171,13 +170,15 @@ TEST(HfVocab, SentencePieceStyleBpeWithByteFallback) {
     std::snprintf(buf, sizeof buf, "<0x%02X>", b);
     vocab[buf] = next++;
   }
-  for (const char* t : {"\xE2\x96\x81", "h", "i", "\xE2\x96\x81h", "\xE2\x96\x81hi", "t", "he",
-                        "th"}) {
+  for (const char* t :
+       {"\xE2\x96\x81", "h", "i", "\xE2\x96\x81h", "\xE2\x96\x81hi", "t", "he", "th"}) {
     vocab[t] = next++;
   }
   bj::array merges{"\xE2\x96\x81 h", "\xE2\x96\x81h i", "h e", "t h"};
-  bj::object meta{{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"},
-                  {"prepend_scheme", "first"}, {"split", false}};
+  bj::object meta{{"type", "Metaspace"},
+                  {"replacement", "\xE2\x96\x81"},
+                  {"prepend_scheme", "first"},
+                  {"split", false}};
   bj::object root{
       {"model", bj::object{{"type", "BPE"},
                            {"vocab", vocab},
@@ -199,8 +200,12 @@ TEST(HfVocab, SentencePieceStyleBpeWithByteFallback) {
   Tokenizer tok(std::move(v));
   auto ids = tok.encode("hi thé", {.add_special = true});
   // <s> ▁hi ▁ th <0xC3> <0xA9>: "é" is not a token, so its bytes fall back.
-  std::vector<int32_t> want{1, tok.token_id("\xE2\x96\x81hi"), tok.token_id("\xE2\x96\x81"),
-                            tok.token_id("th"), tok.token_id("<0xC3>"), tok.token_id("<0xA9>")};
+  std::vector<int32_t> want{1,
+                            tok.token_id("\xE2\x96\x81hi"),
+                            tok.token_id("\xE2\x96\x81"),
+                            tok.token_id("th"),
+                            tok.token_id("<0xC3>"),
+                            tok.token_id("<0xA9>")};
   EXPECT_EQ(ids, want);
   EXPECT_EQ(tok.decode(ids), "hi thé");
 }

@@ -56,7 +56,7 @@ TEST(SpecialTokens, SentencePieceBosAndSpacePrefix) {
   const Tokenizer& tok = tokenizer_for("llama-spm");
   auto ids = tok.encode("Hello", {.add_special = true, .parse_special = false});
   ASSERT_GE(ids.size(), 2u);
-  EXPECT_EQ(ids.front(), 1);  // <s>
+  EXPECT_EQ(ids.front(), 1);                               // <s>
   EXPECT_EQ(tok.token_text(ids[1]), "\xE2\x96\x81Hello");  // "▁Hello"
   EXPECT_EQ(tok.encode("", {.add_special = true, .parse_special = false}),
             (std::vector<int32_t>{1}));

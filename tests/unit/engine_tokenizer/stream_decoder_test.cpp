@@ -25,7 +25,8 @@ bool valid_utf8(const std::string& s) {
 }
 
 const char* kMultibyte =
-    "我想在apple工作 🦙🚀 😶\u200d🌫️ нещо на Български Cửa Việt ✅ 1314151天～ "
+    "我想在apple工作 🦙🚀 😶\u200d🌫️ нещо на Български Cửa Việt ✅ "
+    "1314151天～ "
     "កាន់តែពិសេសអាច 😁";
 
 TEST(StreamDecoder, EmitsOnlyCompleteCharactersAndReassemblesText) {
@@ -79,7 +80,9 @@ TEST(StreamDecoder, BrokenSequencesBecomeReplacementCharacters) {
   StreamDecoder stream(tok);
   EXPECT_EQ(stream.push(e6), "");
   EXPECT_EQ(stream.push(x88), "");
-  EXPECT_EQ(stream.push(a), "\xEF\xBF\xBD" "A");
+  EXPECT_EQ(stream.push(a),
+            "\xEF\xBF\xBD"
+            "A");
   // A lone lead byte at the end is replaced on flush.
   EXPECT_EQ(stream.push(e6), "");
   EXPECT_EQ(stream.flush(), "\xEF\xBF\xBD");
