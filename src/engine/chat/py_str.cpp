@@ -99,9 +99,7 @@ std::vector<std::string> py_split(std::string_view s, const std::optional<std::s
     while (i < cps.size() && py_is_space(cps[i])) ++i;
     if (i >= cps.size()) break;
     if (maxsplit >= 0 && static_cast<int64_t>(out.size()) >= maxsplit) {
-      size_t e = cps.size();
-      while (e > i && py_is_space(cps[e - 1])) --e;
-      out.push_back(utf8_encode(std::u32string_view(cps).substr(i, e - i)));
+      out.push_back(utf8_encode(std::u32string_view(cps).substr(i)));  // keeps trailing space
       break;
     }
     size_t b = i;
