@@ -1,0 +1,91 @@
+#include "cli/serve.h"
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "api/context.h"
+#include "auth/bootstrap.h"
+#include "catalog/runtime_templates.h"
+#include "common/log.h"
+#include "http/server.h"
+#include "store/store.h"
+
+namespace hydra::cli {
+namespace {
+
+http::ServerOptions server_options(const Config& cfg) {
+  http::ServerOptions o;
+  if (!http::parse_listen(cfg.listen, &o.host, &o.port)) {
+    throw std::invalid_argument("listen must be HOST:PORT, got '" + cfg.listen + "'");
+  }
+  o.max_body_bytes = cfg.max_body_bytes;
+  o.max_header_bytes = cfg.max_header_bytes;
+  o.read_timeout_ms = cfg.read_timeout_ms;
+  o.idle_timeout_ms = cfg.idle_timeout_ms;
+  o.max_connections = cfg.max_connections;
+  o.io_threads = static_cast<int>(cfg.io_threads);
+  o.worker_threads = static_cast<int>(cfg.worker_threads);
+  o.access_log = cfg.access_log;
+  o.tls_cert = cfg.tls_cert;
+  o.tls_key = cfg.tls_key;
+  return o;
+}
+
+int wait_for_signal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+}  // namespace
+
+int run_serve(Config cfg) {
+  // Signals are taken synchronously by sigwait; block them in every thread.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::filesystem::create_directories(cfg.data_dir);
+  store::StoreOptions sopts;
+  sopts.synchronous = cfg.sqlite_synchronous;
+  auto st = store::open_store(cfg.database_url(), sopts);
+  st->migrate();
+  catalog::seed_runtime_templates(*st);
+  auto boot = auth::ensure_admin(*st, cfg);
+
+  auto metrics = std::make_shared<http::Metrics>();
+  api::ApiContext ctx{*st, cfg, *metrics};
+  http::Router router;
+  api::register_routes(router, ctx);
+  http::Server server(server_options(cfg), std::move(router), metrics);
+  server.start();
+
+  std::string url = cfg.public_url.empty()
+                        ? std::string(cfg.tls_cert.empty() ? "http://" : "https://") + cfg.listen
+                        : cfg.public_url;
+  std::cout << "Hydra is serving on " << url << "\n"
+            << "  console:  " << url << "/\n"
+            << "  API:      " << url << "/api/v1 (OpenAPI: " << url << "/api/v1/openapi.json)\n"
+            << "  store:    " << (cfg.database.empty() ? cfg.database_url() : "external database") << "\n";
+  if (boot.created) {
+    std::cout << "  first administrator: " << boot.name << " / " << boot.password
+              << (boot.generated ? "   (random; shown only this once)" : "") << "\n";
+  }
+  std::cout << std::flush;
+  int sig = wait_for_signal();
+  spdlog::info("signal {} received; draining requests", sig);
+  server.shutdown(cfg.shutdown_grace_ms);
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace hydra::cli

@@ -1,0 +1,66 @@
+#include "common/random.h"
+
+#include <sodium.h>
+
+#include <stdexcept>
+
+#include "common/clock.h"
+
+namespace hydra {
+namespace {
+void ensure_sodium() {
+  static const bool ok = sodium_init() >= 0;
+  if (!ok) throw std::runtime_error("libsodium failed to initialise");
+}
+}  // namespace
+
+std::string random_bytes(size_t n) {
+  ensure_sodium();
+  std::string out(n, '\0');
+  randombytes_buf(out.data(), n);
+  return out;
+}
+
+std::string hex_encode(std::string_view bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
+std::string random_hex(size_t bytes) { return hex_encode(random_bytes(bytes)); }
+
+std::string random_token(size_t bytes) {
+  ensure_sodium();
+  std::string raw = random_bytes(bytes);
+  std::string out(sodium_base64_ENCODED_LEN(bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()),
+                    raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.resize(out.find('\0'));
+  return out;
+}
+
+std::string new_id() {
+  char buf[13];
+  snprintf(buf, sizeof buf, "%012llx",
+           static_cast<unsigned long long>(now_ms()) & 0xffffffffffffULL);
+  return std::string(buf) + random_hex(5);
+}
+
+std::string sha256_hex(std::string_view data) {
+  ensure_sodium();
+  unsigned char out[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(out, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  return hex_encode(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace hydra

@@ -1,0 +1,17 @@
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hydra {
+
+std::string to_lower(std::string_view s);
+std::vector<std::string> split(std::string_view s, char sep);
+std::string trim(std::string_view s);
+bool starts_with(std::string_view s, std::string_view prefix);
+// Resource names: 2-64 chars of [a-z0-9-], starting and ending alphanumeric.
+bool valid_resource_name(std::string_view s);
+// Quotes a field for CSV (RFC 4180) when it needs it.
+std::string csv_field(std::string_view s);
+
+}  // namespace hydra

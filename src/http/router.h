@@ -1,0 +1,35 @@
+#pragma once
+// Method + path-pattern routing. Patterns are literal segments and {name}
+// captures ("/api/v1/models/{id}/publish"); a trailing "{name...}" captures
+// the rest of the path (for ids that contain '/', e.g. "public/qwen").
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "http/message.h"
+
+namespace hydra::http {
+
+using Handler = std::function<Response(Request&)>;
+
+struct Route {
+  std::string method;
+  std::string pattern;
+  std::string summary;  // one line, for the route listing and docs
+  Handler handler;
+  std::vector<std::string> segments;
+};
+
+class Router {
+ public:
+  void add(std::string method, std::string pattern, Handler handler, std::string summary = {});
+  // Finds the route; fills path_params. Sets *path_matched when the path
+  // exists under another method (so the server can answer 405).
+  const Route* match(Request& req, bool* path_matched = nullptr) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace hydra::http

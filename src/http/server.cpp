@@ -1,0 +1,432 @@
+#include "http/server.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/json.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/random.h"
+#include "common/strings.h"
+#include "http/url.h"
+
+namespace hydra::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = net::ip::tcp;
+
+bool parse_listen(const std::string& text, std::string* host, uint16_t* port) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 >= text.size()) return false;
+  std::string h = text.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  std::string p = text.substr(colon + 1);
+  if (p.find_first_not_of("0123456789") != std::string::npos || p.size() > 5) return false;
+  int n = std::stoi(p);
+  if (n > 65535) return false;
+  boost::system::error_code ec;
+  net::ip::make_address(h.empty() ? "0.0.0.0" : h, ec);
+  if (ec && h != "localhost") return false;
+  *host = h.empty() ? "0.0.0.0" : (h == "localhost" ? "127.0.0.1" : h);
+  *port = static_cast<uint16_t>(n);
+  return true;
+}
+
+namespace {
+
+// One live connection, so shutdown can close the idle ones.
+struct Conn {
+  net::any_io_executor exec;    // the connection's strand; close() runs only there
+  std::function<void()> close;  // cancels the connection's pending I/O
+  bool alive = true;            // false once the stream is gone (touched on the strand only)
+  std::atomic<bool> idle{true};
+};
+
+bool valid_request_id(const std::string& id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+std::string json_escape(std::string_view s) {
+  return boost::json::serialize(boost::json::value(s));
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions opts;
+  Router router;
+  std::shared_ptr<Metrics> metrics;
+  net::io_context ioc;
+  net::thread_pool workers;
+  tcp::acceptor acceptor{ioc};
+  std::unique_ptr<net::ssl::context> ssl;
+  std::vector<std::thread> threads;
+  std::atomic<int64_t> connections{0};
+  std::atomic<int64_t> inflight{0};
+  std::atomic<bool> stopping{false};
+  std::mutex mu;
+  std::condition_variable drained;
+  std::set<std::shared_ptr<Conn>> conns;
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  bool done = false;
+
+  Impl(ServerOptions o, Router r, std::shared_ptr<Metrics> m)
+      : opts(std::move(o)),
+        router(std::move(r)),
+        metrics(std::move(m)),
+        workers(opts.worker_threads > 0 ? opts.worker_threads
+                                        : 2 * std::max(1u, std::thread::hardware_concurrency())) {
+    metrics->describe("hydra_http_requests_total", "counter", "HTTP requests answered");
+    metrics->describe("hydra_http_connections", "gauge", "Open HTTP connections");
+    metrics->describe("hydra_http_inflight_requests", "gauge", "Requests being handled");
+    metrics->describe("hydra_http_rejected_connections_total", "counter",
+                      "Connections refused because of the connection limit");
+    metrics->describe_histogram("hydra_http_request_duration_seconds", "Time to answer a request",
+                                {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+  }
+
+  void track(const std::shared_ptr<Conn>& c, bool add) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (add) {
+      conns.insert(c);
+    } else {
+      conns.erase(c);
+    }
+    metrics->gauge_set("hydra_http_connections", {}, static_cast<double>(conns.size()));
+    drained.notify_all();
+  }
+
+  Response builtin(Request& req, bool* handled) {
+    *handled = true;
+    if (req.method == "GET" && req.path == "/health") {
+      return Response::json(200, boost::json::object{{"status", stopping ? "stopping" : "ok"}});
+    }
+    if (req.method == "GET" && req.path == "/metrics") {
+      return Response::text(200, metrics->render(), "text/plain; version=0.0.4; charset=utf-8");
+    }
+    *handled = false;
+    return {};
+  }
+
+  // Runs on a worker thread: routing, the handler, and error mapping.
+  Response dispatch(Request& req, std::string* route_label) {
+    try {
+      bool path_matched = false;
+      const Route* route = router.match(req, &path_matched);
+      if (route) {
+        *route_label = route->pattern;
+        return route->handler(req);
+      }
+      bool handled = false;
+      Response r = builtin(req, &handled);
+      if (handled) {
+        *route_label = req.path;
+        return r;
+      }
+      *route_label = "unmatched";
+      if (path_matched) {
+        throw ApiError(ErrorCode::kMethodNotAllowed, "method " + req.method + " not allowed on " + req.path);
+      }
+      throw ApiError(ErrorCode::kNotFound, "no route for " + req.method + " " + req.path);
+    } catch (const ApiError& e) {
+      return Response::json(e.http_status(), error_body(e.code(), e.what(), e.param()));
+    } catch (const std::exception& e) {
+      spdlog::error("request {} {} failed: {}", req.request_id, req.path, e.what());
+      return Response::json(500, error_body(ErrorCode::kSystemError, "internal error; request id " + req.request_id));
+    }
+  }
+
+  static Request to_request(bhttp::request<bhttp::string_body>&& msg, const std::string& remote) {
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    size_t q = req.target.find('?');
+    req.path = percent_decode(std::string_view(req.target).substr(0, q));
+    if (q != std::string::npos) req.query = parse_query(std::string_view(req.target).substr(q + 1));
+    for (const auto& f : msg) req.headers.emplace_back(to_lower(f.name_string()), std::string(f.value()));
+    req.body = std::move(msg.body());
+    req.remote_addr = remote;
+    const std::string* rid = req.header("x-request-id");
+    req.request_id = rid && valid_request_id(*rid) ? *rid : new_id();
+    return req;
+  }
+
+  static bhttp::response<bhttp::string_body> to_beast(Response&& r, unsigned version, bool keep_alive,
+                                                       const std::string& request_id) {
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+    for (auto& [k, v] : r.headers) res.set(k, v);
+    res.set("X-Request-Id", request_id);
+    if (res.find(bhttp::field::content_type) == res.end() && !r.body.empty()) {
+      res.set(bhttp::field::content_type, "application/json");
+    }
+    res.body() = std::move(r.body);
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    return res;
+  }
+
+  static Response error_response(ErrorCode code, const std::string& msg) {
+    return Response::json(error_info(code).http_status, error_body(code, msg));
+  }
+
+  void log_access(const Request& req, int status, size_t bytes_out, int64_t start_ns) {
+    if (!opts.access_log) return;
+    const std::string* ua = req.header("user-agent");
+    std::string line = "{\"time\":\"" + format_time_ms(now_ms()) + "\",\"request_id\":" +
+                       json_escape(req.request_id) + ",\"remote\":" + json_escape(req.remote_addr) +
+                       ",\"method\":" + json_escape(req.method) + ",\"path\":" + json_escape(req.path) +
+                       ",\"status\":" + std::to_string(status) + ",\"bytes_in\":" +
+                       std::to_string(req.body.size()) + ",\"bytes_out\":" + std::to_string(bytes_out) +
+                       ",\"duration_ms\":" + std::to_string((mono_ns() - start_ns) / 1000000.0) +
+                       ",\"user_agent\":" + json_escape(ua ? *ua : "") + "}";
+    access_log_write(line);
+  }
+
+  // One request and its answer, shared between the io and worker threads.
+  struct Exchange {
+    Request req;
+    Response resp;
+    std::string route;
+  };
+
+  net::awaitable<void> run_handler(std::shared_ptr<Exchange> ex) {
+    ex->resp = dispatch(ex->req, &ex->route);
+    co_return;
+  }
+
+  template <class Stream>
+  net::awaitable<void> write_error(Stream& stream, ErrorCode code, const std::string& msg) {
+    auto res = to_beast(error_response(code, msg), 11, false, new_id());
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+    co_await bhttp::async_write(stream, res, net::as_tuple(net::use_awaitable));
+  }
+
+  // Serves requests on one connection until it closes.
+  template <class Stream>
+  net::awaitable<void> serve(Stream& stream, std::shared_ptr<Conn> conn, std::string remote) {
+    beast::flat_buffer buffer;
+    auto& lowest = beast::get_lowest_layer(stream);
+    for (;;) {
+      conn->idle = true;
+      if (stopping) co_return;
+      if (buffer.size() == 0) {
+        // Waiting for the first byte of the next request is "idle".
+        lowest.expires_after(std::chrono::milliseconds(opts.idle_timeout_ms));
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), net::as_tuple(net::use_awaitable));
+        if (ec) co_return;
+        buffer.commit(n);
+      }
+      conn->idle = false;
+      int64_t start = mono_ns();
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<uint32_t>(opts.max_header_bytes));
+      parser.body_limit(static_cast<uint64_t>(opts.max_body_bytes));
+      lowest.expires_after(std::chrono::milliseconds(opts.read_timeout_ms));
+      auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, net::as_tuple(net::use_awaitable));
+      if (ec) {
+        co_await reject(stream, ec);
+        co_return;
+      }
+      inflight++;
+      metrics->gauge_add("hydra_http_inflight_requests", {}, 1);
+      bool keep_alive = parser.get().keep_alive() && !stopping;
+      unsigned version = parser.get().version();
+      auto ex = std::make_shared<Exchange>();
+      ex->req = to_request(parser.release(), remote);
+      // The handler runs on the worker pool; the coroutine resumes here after.
+      // (Kept as two statements: GCC 12 mishandles lambda temporaries that
+      // live across a co_await.)
+      auto on_worker = net::co_spawn(workers, run_handler(ex), net::use_awaitable);
+      co_await std::move(on_worker);
+      int status = ex->resp.status;
+      keep_alive = keep_alive && !stopping;
+      auto res = to_beast(std::move(ex->resp), version, keep_alive, ex->req.request_id);
+      size_t bytes_out = res.body().size();
+      lowest.expires_after(std::chrono::milliseconds(opts.read_timeout_ms));
+      auto [wec, wn] = co_await bhttp::async_write(stream, res, net::as_tuple(net::use_awaitable));
+      metrics->counter_add("hydra_http_requests_total", {{"method", ex->req.method},
+                                                         {"route", ex->route},
+                                                         {"status", std::to_string(status)}});
+      metrics->observe("hydra_http_request_duration_seconds", {{"route", ex->route}},
+                       (mono_ns() - start) / 1e9);
+      log_access(ex->req, status, bytes_out, start);
+      metrics->gauge_add("hydra_http_inflight_requests", {}, -1);
+      if (--inflight == 0) drained.notify_all();
+      if (wec || !keep_alive) co_return;
+    }
+  }
+
+  // Answers a request that could not be read, where an answer makes sense.
+  // A read time-out gets none: Beast has already closed the socket, which is
+  // what frees the connection from a client that never finishes.
+  template <class Stream>
+  net::awaitable<void> reject(Stream& stream, beast::error_code ec) {
+    if (ec == bhttp::error::header_limit) {
+      co_await write_error(stream, ErrorCode::kHeaderTooLarge, "request header block is too large");
+    } else if (ec == bhttp::error::body_limit) {
+      co_await write_error(stream, ErrorCode::kPayloadTooLarge,
+                           "request body is larger than " + std::to_string(opts.max_body_bytes) + " bytes");
+    } else if (ec.category() == beast::error_code(bhttp::error::bad_target).category() && ec != bhttp::error::end_of_stream &&
+               ec != bhttp::error::partial_message) {
+      co_await write_error(stream, ErrorCode::kParamError, "malformed HTTP request: " + ec.message());
+    }
+  }
+
+  template <class Stream>
+  static void close_stream(Stream& stream) {
+    beast::error_code ec;
+    beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(stream).close();
+  }
+
+  net::awaitable<void> session(tcp::socket socket) {
+    std::string remote;
+    boost::system::error_code ec;
+    auto ep = socket.remote_endpoint(ec);
+    if (!ec) remote = ep.address().to_string();
+    if (connections >= opts.max_connections) {
+      metrics->counter_add("hydra_http_rejected_connections_total", {});
+      beast::tcp_stream stream(std::move(socket));
+      co_await write_error(stream, ErrorCode::kServerBusy, "too many connections");
+      close_stream(stream);
+      co_return;
+    }
+    connections++;
+    auto conn = std::make_shared<Conn>();
+    conn->exec = co_await net::this_coro::executor;
+    if (ssl) {
+      beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *ssl);
+      conn->close = [&stream] { beast::get_lowest_layer(stream).cancel(); };
+      track(conn, true);
+      beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(opts.read_timeout_ms));
+      auto [hec] = co_await stream.async_handshake(net::ssl::stream_base::server, net::as_tuple(net::use_awaitable));
+      if (!hec) co_await serve(stream, conn, remote);
+      close_stream(stream);
+      conn->alive = false;
+    } else {
+      beast::tcp_stream stream(std::move(socket));
+      conn->close = [&stream] { stream.cancel(); };
+      track(conn, true);
+      co_await serve(stream, conn, remote);
+      close_stream(stream);
+      conn->alive = false;
+    }
+    track(conn, false);
+    connections--;
+  }
+
+  net::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(net::make_strand(ioc), net::as_tuple(net::use_awaitable));
+      if (ec) {
+        if (stopping || ec == net::error::operation_aborted) co_return;
+        spdlog::warn("accept failed: {}", ec.message());
+        continue;
+      }
+      auto exec = socket.get_executor();
+      net::co_spawn(exec, session(std::move(socket)), net::detached);
+    }
+  }
+};
+
+Server::Server(ServerOptions opts, Router router, std::shared_ptr<Metrics> metrics)
+    : impl_(std::make_unique<Impl>(std::move(opts), std::move(router), std::move(metrics))) {}
+
+Server::~Server() {
+  if (!impl_->threads.empty()) {
+    shutdown(0);
+    wait();
+  }
+}
+
+void Server::start() {
+  auto& o = impl_->opts;
+  if (!o.tls_cert.empty() && !o.tls_key.empty()) {
+    impl_->ssl = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+    impl_->ssl->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                            net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                            net::ssl::context::no_tlsv1_1);
+    impl_->ssl->use_certificate_chain_file(o.tls_cert);
+    impl_->ssl->use_private_key_file(o.tls_key, net::ssl::context::pem);
+  }
+  tcp::endpoint ep(net::ip::make_address(o.host), o.port);
+  auto& acc = impl_->acceptor;
+  acc.open(ep.protocol());
+  acc.set_option(net::socket_base::reuse_address(true));
+  acc.bind(ep);
+  acc.listen(net::socket_base::max_listen_connections);
+  net::co_spawn(impl_->ioc, impl_->accept_loop(), net::detached);
+  int n = o.io_threads > 0 ? o.io_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 0; i < n; ++i) {
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+}
+
+uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+Metrics& Server::metrics() { return *impl_->metrics; }
+
+void Server::shutdown(int64_t grace_ms) {
+  auto* im = impl_.get();
+  if (im->stopping.exchange(true)) return;
+  net::post(im->ioc, [im] {
+    boost::system::error_code ec;
+    im->acceptor.close(ec);
+  });
+  auto close_where = [im](bool only_idle) {
+    std::lock_guard<std::mutex> lock(im->mu);
+    for (const auto& c : im->conns) {
+      if (!only_idle || c->idle) {
+        auto conn = c;
+        net::post(conn->exec, [conn] {
+          if (conn->alive) conn->close();
+        });
+      }
+    }
+  };
+  close_where(true);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+  {
+    std::unique_lock<std::mutex> lock(im->mu);
+    while (!im->conns.empty() && std::chrono::steady_clock::now() < deadline) {
+      lock.unlock();
+      close_where(true);  // connections that went idle after their last answer
+      lock.lock();
+      im->drained.wait_for(lock, std::chrono::milliseconds(20));
+    }
+  }
+  close_where(false);
+  {
+    std::unique_lock<std::mutex> lock(im->mu);
+    im->drained.wait_for(lock, std::chrono::milliseconds(500), [im] { return im->conns.empty(); });
+  }
+  im->ioc.stop();
+  for (auto& t : im->threads) t.join();
+  im->threads.clear();
+  im->workers.join();
+  std::lock_guard<std::mutex> lock(im->done_mu);
+  im->done = true;
+  im->done_cv.notify_all();
+}
+
+void Server::wait() {
+  std::unique_lock<std::mutex> lock(impl_->done_mu);
+  impl_->done_cv.wait(lock, [this] { return impl_->done; });
+}
+
+}  // namespace hydra::http

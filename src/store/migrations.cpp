@@ -1,0 +1,180 @@
+#include "store/migrations.h"
+
+#include "common/clock.h"
+#include "common/strings.h"
+
+namespace hydra::store {
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> all = {
+      {1, "foundation", R"SQL(
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL DEFAULT '',
+  email TEXT NOT NULL DEFAULT '',
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL,
+  disabled BIGINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  last_login_at BIGINT
+);
+CREATE TABLE workspaces (
+  id TEXT PRIMARY KEY,
+  slug TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE memberships (
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (workspace_id, user_id)
+);
+CREATE INDEX memberships_user ON memberships(user_id);
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  source_ip TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  masked TEXT NOT NULL,
+  allowed_models TEXT NOT NULL DEFAULT '[]',
+  rate_limits TEXT NOT NULL DEFAULT '[]',
+  expires_at BIGINT,
+  disabled BIGINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT
+);
+CREATE INDEX api_keys_user ON api_keys(user_id);
+CREATE INDEX api_keys_workspace ON api_keys(workspace_id);
+CREATE TABLE providers (
+  id TEXT PRIMARY KEY,
+  name_en TEXT NOT NULL,
+  name_zh TEXT NOT NULL DEFAULT '',
+  icon TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE models (
+  id TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  description_en TEXT NOT NULL DEFAULT '',
+  description_zh TEXT NOT NULL DEFAULT '',
+  provider_id TEXT NOT NULL DEFAULT '',
+  icon TEXT NOT NULL DEFAULT '',
+  links TEXT NOT NULL DEFAULT '[]',
+  sources TEXT NOT NULL DEFAULT '{}',
+  config TEXT NOT NULL DEFAULT '{}',
+  deployments TEXT NOT NULL DEFAULT '[]',
+  published BIGINT NOT NULL DEFAULT 0,
+  price_input DOUBLE PRECISION NOT NULL DEFAULT 0,
+  price_output DOUBLE PRECISION NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX models_provider ON models(provider_id);
+CREATE TABLE model_tags (
+  model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  tag TEXT NOT NULL,
+  PRIMARY KEY (model_id, tag)
+);
+CREATE INDEX model_tags_tag ON model_tags(tag);
+CREATE TABLE maas_models (
+  id TEXT PRIMARY KEY,
+  model_id TEXT NOT NULL DEFAULT '',
+  display_name TEXT NOT NULL DEFAULT '',
+  endpoints TEXT NOT NULL DEFAULT '[]',
+  lb_policy TEXT NOT NULL DEFAULT 'round_robin',
+  rate_limits TEXT NOT NULL DEFAULT '[]',
+  enabled BIGINT NOT NULL DEFAULT 0,
+  entry_cluster TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE runtime_templates (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  display_en TEXT NOT NULL DEFAULT '',
+  display_zh TEXT NOT NULL DEFAULT '',
+  command TEXT NOT NULL DEFAULT '',
+  args TEXT NOT NULL DEFAULT '[]',
+  env TEXT NOT NULL DEFAULT '{}',
+  images TEXT NOT NULL DEFAULT '{}',
+  executable TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE deployment_templates (
+  id TEXT PRIMARY KEY,
+  model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  resources TEXT NOT NULL DEFAULT '{}',
+  runtime TEXT NOT NULL,
+  runtime_version TEXT NOT NULL DEFAULT '',
+  max_model_len BIGINT NOT NULL DEFAULT 0,
+  custom_args TEXT NOT NULL DEFAULT '[]',
+  env TEXT NOT NULL DEFAULT '{}',
+  distributed TEXT NOT NULL DEFAULT '{}',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (model_id, name)
+);
+CREATE TABLE audit_events (
+  id TEXT PRIMARY KEY,
+  time BIGINT NOT NULL,
+  actor_id TEXT NOT NULL DEFAULT '',
+  actor_name TEXT NOT NULL DEFAULT '',
+  workspace_id TEXT NOT NULL DEFAULT '',
+  action TEXT NOT NULL,
+  resource_type TEXT NOT NULL DEFAULT '',
+  resource_id TEXT NOT NULL DEFAULT '',
+  result TEXT NOT NULL DEFAULT 'success',
+  detail TEXT NOT NULL DEFAULT '',
+  source_ip TEXT NOT NULL DEFAULT '',
+  request_id TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_events_time ON audit_events(time);
+CREATE INDEX audit_events_action ON audit_events(action);
+CREATE INDEX audit_events_actor ON audit_events(actor_name);
+)SQL"},
+  };
+  return all;
+}
+
+void apply_migrations(Store& store) {
+  store.transact([](Session& s) {
+    s.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at BIGINT NOT NULL)");
+  });
+  for (const auto& m : migrations()) {
+    store.transact([&](Session& s) {
+      // Re-checked inside the transaction so two processes starting at once apply it once.
+      if (!s.query("SELECT version FROM schema_migrations WHERE version = ?", {int64_t{m.version}})
+               .empty()) {
+        return;
+      }
+      for (const auto& stmt : split(m.sql, ';')) {
+        if (trim(stmt).empty()) continue;
+        s.exec(stmt);
+      }
+      s.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+             {int64_t{m.version}, m.name, now_ms()});
+    });
+  }
+}
+
+}  // namespace hydra::store
