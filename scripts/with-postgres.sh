@@ -91,8 +91,15 @@ fi
 
 export HYDRA_TEST_PG_URL="postgres://hydra:$password@127.0.0.1:$port/hydra_test"
 echo "with-postgres: PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port" >&2
+# The command runs in the background so that a signal to this script is
+# handled at once (bash runs traps only between commands): it is passed on to
+# the command and the server is stopped, instead of outliving us.
+"$@" <&0 &
+child=$!
+trap 'kill -INT "$child" 2>/dev/null; exit 130' INT
+trap 'kill -TERM "$child" 2>/dev/null; exit 143' TERM
 set +e
-"$@"
+wait "$child"
 rc=$?
 set -e
 exit "$rc"
