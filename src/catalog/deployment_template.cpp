@@ -20,7 +20,9 @@ bool valid_gpu_type(std::string_view s) {
   return true;
 }
 
-bool bad_number(double v) { return !std::isfinite(v) || v < 0; }
+bool bad_number(double v) {
+  return !std::isfinite(v) || v < 0;
+}
 
 Resources decode_resources(const bj::value& v) {
   json::Fields f(v, "resources");
@@ -88,7 +90,8 @@ std::string deployment_template_problem(const DeploymentTemplate& t) {
            "' is invalid: use 2-64 characters of a-z, 0-9 and '-', starting and ending with a "
            "letter or digit";
   }
-  if (!valid_runtime_name(t.runtime)) return "runtime '" + t.runtime + "' is not a valid runtime name";
+  if (!valid_runtime_name(t.runtime))
+    return "runtime '" + t.runtime + "' is not a valid runtime name";
   if (t.runtime_version.size() > 64) return "runtime_version is too long";
   if (bad_number(r.cpu) || bad_number(r.memory) || bad_number(r.per_gpu_memory_gb)) {
     return "resources must be finite and not negative";
@@ -107,8 +110,9 @@ std::string deployment_template_problem(const DeploymentTemplate& t) {
   if (d.tp < 1 || d.pp < 1 || d.nodes < 1) return "distributed tp, pp and nodes must be at least 1";
   if (d.nodes > 1024 || d.tp > 1024 || d.pp > 1024) return "distributed sizes are too large";
   if (r.gpu_count > 0 && d.tp * d.pp > r.gpu_count * d.nodes) {
-    return "distributed tp x pp (" + std::to_string(d.tp * d.pp) + ") exceeds the GPUs available (" +
-           std::to_string(r.gpu_count * d.nodes) + " = gpuCount x nodes)";
+    return "distributed tp x pp (" + std::to_string(d.tp * d.pp) +
+           ") exceeds the GPUs available (" + std::to_string(r.gpu_count * d.nodes) +
+           " = gpuCount x nodes)";
   }
   for (const auto& [k, v] : t.env) {
     if (!valid_env_name(k)) return "env name '" + k + "' is invalid";

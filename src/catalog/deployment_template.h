@@ -2,13 +2,12 @@
 // Deployment templates: the ways a model may be deployed (resources,
 // runtime, parallelism). A model has several; users pick one when they
 // deploy it.
+#include <boost/json.hpp>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "catalog/change_log.h"
 #include "store/store.h"
@@ -56,7 +55,8 @@ std::string deployment_template_problem(const DeploymentTemplate& t);
 
 std::vector<DeploymentTemplate> list_deployment_templates(store::Store& st,
                                                           const std::string& model_id);
-std::optional<DeploymentTemplate> find_deployment_template(store::Session& s, const std::string& id);
+std::optional<DeploymentTemplate> find_deployment_template(store::Session& s,
+                                                           const std::string& id);
 DeploymentTemplate get_deployment_template(store::Store& st, const std::string& id);
 
 // Inside an open transaction; checks model existence and name uniqueness.

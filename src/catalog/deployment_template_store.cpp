@@ -38,7 +38,8 @@ DeploymentTemplate from_row(const store::Rows::Row& r) {
   bj::object res = read_object(r.str("resources"));
   t.resources.cpu = num_of(res, "cpu");
   t.resources.memory = num_of(res, "memory");
-  if (auto* g = res.if_contains("gpuType"); g && g->is_string()) t.resources.gpu_type = g->get_string();
+  if (auto* g = res.if_contains("gpuType"); g && g->is_string())
+    t.resources.gpu_type = g->get_string();
   t.resources.gpu_count = int_of(res, "gpuCount", 0);
   t.resources.per_gpu_memory_gb = num_of(res, "perGPUMemoryGB");
   t.runtime = r.str("runtime");
@@ -96,7 +97,8 @@ std::vector<DeploymentTemplate> list_deployment_templates(store::Store& st,
   return out;
 }
 
-std::optional<DeploymentTemplate> find_deployment_template(store::Session& s, const std::string& id) {
+std::optional<DeploymentTemplate> find_deployment_template(store::Session& s,
+                                                           const std::string& id) {
   auto rows =
       s.query(std::string("SELECT ") + kColumns + " FROM deployment_templates WHERE id = ?", {id});
   if (rows.empty()) return std::nullopt;
@@ -111,18 +113,20 @@ DeploymentTemplate get_deployment_template(store::Store& st, const std::string& 
 }
 
 void insert_deployment_template(store::Session& s, DeploymentTemplate& t, bool require_runtime) {
-  if (!model_exists(s, t.model_id)) throw_param("model '" + t.model_id + "' does not exist", "model_id");
+  if (!model_exists(s, t.model_id))
+    throw_param("model '" + t.model_id + "' does not exist", "model_id");
   if (require_runtime) check_runtime_exists(s, t.runtime);
   if (t.id.empty()) t.id = new_id();
   check_name_free(s, t);
   t.created_at = t.updated_at = now_ms();
   try {
-    s.exec("INSERT INTO deployment_templates (id, model_id, name, resources, runtime, "
-           "runtime_version, max_model_len, custom_args, env, distributed, created_at, updated_at) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-           {t.id, t.model_id, t.name, resources_text(t.resources), t.runtime, t.runtime_version,
-            t.max_model_len, json::dump(to_json(t.custom_args)), json::dump(to_json(t.env)),
-            distributed_text(t.distributed), t.created_at, t.updated_at});
+    s.exec(
+        "INSERT INTO deployment_templates (id, model_id, name, resources, runtime, "
+        "runtime_version, max_model_len, custom_args, env, distributed, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {t.id, t.model_id, t.name, resources_text(t.resources), t.runtime, t.runtime_version,
+         t.max_model_len, json::dump(to_json(t.custom_args)), json::dump(to_json(t.env)),
+         distributed_text(t.distributed), t.created_at, t.updated_at});
   } catch (const store::UniqueViolation&) {
     throw_conflict("deployment template '" + t.name + "' already exists for model '" + t.model_id +
                    "'");
@@ -153,12 +157,13 @@ DeploymentTemplate update_deployment_template(store::Store& st, const std::strin
     if (t.runtime != old_runtime) check_runtime_exists(s, t.runtime);
     check_name_free(s, t);
     t.updated_at = now_ms();
-    s.exec("UPDATE deployment_templates SET name = ?, resources = ?, runtime = ?, "
-           "runtime_version = ?, max_model_len = ?, custom_args = ?, env = ?, distributed = ?, "
-           "updated_at = ? WHERE id = ?",
-           {t.name, resources_text(t.resources), t.runtime, t.runtime_version, t.max_model_len,
-            json::dump(to_json(t.custom_args)), json::dump(to_json(t.env)),
-            distributed_text(t.distributed), t.updated_at, t.id});
+    s.exec(
+        "UPDATE deployment_templates SET name = ?, resources = ?, runtime = ?, "
+        "runtime_version = ?, max_model_len = ?, custom_args = ?, env = ?, distributed = ?, "
+        "updated_at = ? WHERE id = ?",
+        {t.name, resources_text(t.resources), t.runtime, t.runtime_version, t.max_model_len,
+         json::dump(to_json(t.custom_args)), json::dump(to_json(t.env)),
+         distributed_text(t.distributed), t.updated_at, t.id});
     record_change(s, actor, "UpdateDeployTemplates", "deployment_template", t.id,
                   "model=" + t.model_id + " name=" + t.name);
   });

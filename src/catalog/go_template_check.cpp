@@ -6,7 +6,9 @@
 namespace hydra::catalog {
 namespace {
 
-bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool ident_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
 
 bool known_variable(std::string_view name) {
   const auto& vars = template_variables();
@@ -50,9 +52,9 @@ std::string action_problem(std::string_view action) {
 
 const std::vector<std::string>& template_variables() {
   static const std::vector<std::string> vars = {
-      "RUN_TIME", "MODEL_NAME", "IS_DISTRIBUTED", "MODEL_PATH", "IS_LEADER",  "TP_SIZE",
-      "PP_SIZE",  "MODEL_ID",   "CLUSTER",        "NAMESPACE",  "MODEL_HOST", "MODEL_PORT",
-      "CUSTOM_ARGS"};
+      "RUN_TIME",   "MODEL_NAME", "IS_DISTRIBUTED", "MODEL_PATH", "IS_LEADER",
+      "TP_SIZE",    "PP_SIZE",    "MODEL_ID",       "CLUSTER",    "NAMESPACE",
+      "MODEL_HOST", "MODEL_PORT", "CUSTOM_ARGS"};
   return vars;
 }
 
@@ -67,7 +69,8 @@ std::string go_template_problem(std::string_view text) {
     if (open == std::string_view::npos) return {};
     size_t close = text.find("}}", open + 2);
     size_t next_open = text.find("{{", open + 2);
-    if (close == std::string_view::npos || (next_open != std::string_view::npos && next_open < close)) {
+    if (close == std::string_view::npos ||
+        (next_open != std::string_view::npos && next_open < close)) {
       return "'{{' at offset " + std::to_string(open) + " is not closed by '}}'";
     }
     std::string problem = action_problem(text.substr(open + 2, close - open - 2));

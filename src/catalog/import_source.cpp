@@ -87,13 +87,15 @@ std::string fetch_import_url(const std::string& url) {
     throw_param(std::string("could not fetch ") + url + ": " + e.what(), "url");
   }
   if (resp.status < 200 || resp.status > 299) {
-    throw_param("could not fetch " + url + ": the server answered HTTP " + std::to_string(resp.status),
-                "url");
+    throw_param(
+        "could not fetch " + url + ": the server answered HTTP " + std::to_string(resp.status),
+        "url");
   }
   return resp.body;
 }
 
-std::string import_text(std::string_view content_type, std::string_view body, const UrlFetcher& fetch) {
+std::string import_text(std::string_view content_type, std::string_view body,
+                        const UrlFetcher& fetch) {
   std::string type = media_type(content_type);
   std::string text;
   if (type == "multipart/form-data") {

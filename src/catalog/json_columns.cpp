@@ -77,7 +77,9 @@ std::map<std::string, std::string> decode_string_map(const bj::value& v, const s
   return out;
 }
 
-bj::object to_json(const Localized& l) { return {{"enUS", l.en_us}, {"zhCN", l.zh_cn}}; }
+bj::object to_json(const Localized& l) {
+  return {{"enUS", l.en_us}, {"zhCN", l.zh_cn}};
+}
 
 Localized decode_localized(const bj::value& v, const std::string& param) {
   json::Fields f(v, param);

@@ -2,12 +2,11 @@
 // Structured columns are JSON text. Reading them back is lenient (an empty
 // or damaged cell reads as the empty value) because a bad cell must never
 // make a whole list unreadable.
+#include <boost/json.hpp>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json.hpp>
 
 namespace hydra::catalog {
 

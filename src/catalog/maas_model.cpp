@@ -74,7 +74,8 @@ void validate_endpoint(const MaasEndpoint& e, size_t i) {
     throw_param(at + ".model must name the upstream model", at + ".model");
   }
   if (e.weight < 0 || e.weight > 100) throw_param(at + ".weight must be 0..100", at + ".weight");
-  if (e.api_key && e.api_key->size() > 4096) throw_param(at + ".api_key is too long", at + ".api_key");
+  if (e.api_key && e.api_key->size() > 4096)
+    throw_param(at + ".api_key is too long", at + ".api_key");
 }
 
 }  // namespace
@@ -138,7 +139,8 @@ void validate_maas_model(const MaasModel& m) {
     const auto& r = m.rate_limits[i];
     std::string at = "rate_limits[" + std::to_string(i) + "]";
     if (!one_of(r.metric, kMetrics)) {
-      throw_param(at + ".metric must be one of requests, tokens, images, concurrency", at + ".metric");
+      throw_param(at + ".metric must be one of requests, tokens, images, concurrency",
+                  at + ".metric");
     }
     if (r.limit <= 0) throw_param(at + ".limit must be greater than 0", at + ".limit");
     if (r.window_seconds <= 0) {

@@ -3,12 +3,11 @@
 // more upstream OpenAI-compatible endpoints, with load balancing and rate
 // limits. Upstream API keys are sealed with a SecretBox before they reach
 // the store and never leave the server in an API answer.
+#include <boost/json.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "catalog/change_log.h"
 #include "catalog/secret_box.h"
@@ -62,10 +61,13 @@ MaasModel get_maas_model(store::Store& st, const std::string& id);
 // The plaintext key of endpoint `index`, for the gateway ("" when none).
 std::string endpoint_api_key(const MaasModel& m, size_t index, const SecretBox& box);
 
-MaasModel create_maas_model(store::Store& st, MaasModel m, const SecretBox& box, const Actor& actor);
-MaasModel update_maas_model(store::Store& st, const std::string& id, const boost::json::value& patch,
-                            const SecretBox& box, const Actor& actor);
+MaasModel create_maas_model(store::Store& st, MaasModel m, const SecretBox& box,
+                            const Actor& actor);
+MaasModel update_maas_model(store::Store& st, const std::string& id,
+                            const boost::json::value& patch, const SecretBox& box,
+                            const Actor& actor);
 void delete_maas_model(store::Store& st, const std::string& id, const Actor& actor);
-MaasModel set_maas_enabled(store::Store& st, const std::string& id, bool enabled, const Actor& actor);
+MaasModel set_maas_enabled(store::Store& st, const std::string& id, bool enabled,
+                           const Actor& actor);
 
 }  // namespace hydra::catalog

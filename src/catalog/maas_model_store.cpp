@@ -122,7 +122,8 @@ MaasModel get_maas_model(store::Store& st, const std::string& id) {
   return from_row(rows[0]);
 }
 
-MaasModel create_maas_model(store::Store& st, MaasModel m, const SecretBox& box, const Actor& actor) {
+MaasModel create_maas_model(store::Store& st, MaasModel m, const SecretBox& box,
+                            const Actor& actor) {
   validate_maas_model(m);
   seal_keys(m, {}, box);
   st.transact([&](store::Session& s) {
@@ -130,11 +131,12 @@ MaasModel create_maas_model(store::Store& st, MaasModel m, const SecretBox& box,
     check_model_ref(s, m);
     m.created_at = m.updated_at = now_ms();
     try {
-      s.exec("INSERT INTO maas_models (id, model_id, display_name, endpoints, lb_policy, "
-             "rate_limits, enabled, entry_cluster, created_at, updated_at) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-             {m.id, m.model_id, m.display_name, endpoints_text(m), m.lb_policy, rate_limits_text(m),
-              int64_t{m.enabled ? 1 : 0}, m.entry_cluster, m.created_at, m.updated_at});
+      s.exec(
+          "INSERT INTO maas_models (id, model_id, display_name, endpoints, lb_policy, "
+          "rate_limits, enabled, entry_cluster, created_at, updated_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          {m.id, m.model_id, m.display_name, endpoints_text(m), m.lb_policy, rate_limits_text(m),
+           int64_t{m.enabled ? 1 : 0}, m.entry_cluster, m.created_at, m.updated_at});
     } catch (const store::UniqueViolation&) {
       throw_conflict("MaaS model '" + m.id + "' already exists");
     }
@@ -155,10 +157,11 @@ MaasModel update_maas_model(store::Store& st, const std::string& id, const bj::v
     seal_keys(m, found->endpoints, box);
     check_model_ref(s, m);
     m.updated_at = now_ms();
-    s.exec("UPDATE maas_models SET model_id = ?, display_name = ?, endpoints = ?, lb_policy = ?, "
-           "rate_limits = ?, enabled = ?, entry_cluster = ?, updated_at = ? WHERE id = ?",
-           {m.model_id, m.display_name, endpoints_text(m), m.lb_policy, rate_limits_text(m),
-            int64_t{m.enabled ? 1 : 0}, m.entry_cluster, m.updated_at, m.id});
+    s.exec(
+        "UPDATE maas_models SET model_id = ?, display_name = ?, endpoints = ?, lb_policy = ?, "
+        "rate_limits = ?, enabled = ?, entry_cluster = ?, updated_at = ? WHERE id = ?",
+        {m.model_id, m.display_name, endpoints_text(m), m.lb_policy, rate_limits_text(m),
+         int64_t{m.enabled ? 1 : 0}, m.entry_cluster, m.updated_at, m.id});
     record_change(s, actor, "UpdateMAASModel", "maas_model", m.id);
     if (m.enabled != was_enabled) {
       record_change(s, actor, "EnabledMAASModel", "maas_model", m.id,
@@ -177,7 +180,8 @@ void delete_maas_model(store::Store& st, const std::string& id, const Actor& act
   });
 }
 
-MaasModel set_maas_enabled(store::Store& st, const std::string& id, bool enabled, const Actor& actor) {
+MaasModel set_maas_enabled(store::Store& st, const std::string& id, bool enabled,
+                           const Actor& actor) {
   MaasModel m;
   st.transact([&](store::Session& s) {
     if (s.exec("UPDATE maas_models SET enabled = ?, updated_at = ? WHERE id = ?",

@@ -12,7 +12,8 @@ namespace {
 
 bj::array links_json(const std::vector<ModelLink>& links) {
   bj::array a;
-  for (const auto& l : links) a.push_back(bj::object{{"description", l.description}, {"url", l.url}});
+  for (const auto& l : links)
+    a.push_back(bj::object{{"description", l.description}, {"url", l.url}});
   return a;
 }
 
@@ -67,21 +68,22 @@ void apply_fields(Model& m, json::Fields& f, bool creating) {
 }  // namespace
 
 bj::object to_json(const Model& m) {
-  return {{"id", m.id},
-          {"display_name", m.display_name},
-          {"description", to_json(m.description)},
-          {"provider_id", m.provider_id},
-          {"tags", to_json(m.tags)},
-          {"sources", {{"huggingface", m.sources.huggingface}, {"modelscope", m.sources.modelscope}}},
-          {"config", {{"maxTokens", m.max_tokens}}},
-          {"icon", m.icon},
-          {"links", links_json(m.links)},
-          {"deployments", m.deployments},
-          {"published", m.published},
-          {"price_input", m.price_input},
-          {"price_output", m.price_output},
-          {"created_at", m.created_at},
-          {"updated_at", m.updated_at}};
+  return {
+      {"id", m.id},
+      {"display_name", m.display_name},
+      {"description", to_json(m.description)},
+      {"provider_id", m.provider_id},
+      {"tags", to_json(m.tags)},
+      {"sources", {{"huggingface", m.sources.huggingface}, {"modelscope", m.sources.modelscope}}},
+      {"config", {{"maxTokens", m.max_tokens}}},
+      {"icon", m.icon},
+      {"links", links_json(m.links)},
+      {"deployments", m.deployments},
+      {"published", m.published},
+      {"price_input", m.price_input},
+      {"price_output", m.price_output},
+      {"created_at", m.created_at},
+      {"updated_at", m.updated_at}};
 }
 
 void validate_model(Model& m) {

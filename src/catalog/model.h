@@ -1,10 +1,9 @@
 #pragma once
 // A catalog model: the ModelHub `ModelSpec` as the platform stores it.
+#include <boost/json.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "catalog/json_columns.h"
 

@@ -55,7 +55,8 @@ std::vector<ImportResult> import_models(store::Store& st, const std::vector<Impo
       out.reason = item.error;
     } else if (!seen.insert(item.id).second) {
       out.status = "exists";
-      out.reason = "model '" + item.id + "' appears more than once in this import; the first was used";
+      out.reason =
+          "model '" + item.id + "' appears more than once in this import; the first was used";
     } else {
       try {
         st.transact([&](store::Session& s) { write_item(s, item, opts, actor, out); });

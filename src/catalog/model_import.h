@@ -2,10 +2,9 @@
 // Batch import of parsed ModelHub items into the catalog. Each model goes
 // in with its own transaction, so one refused item (already there, or
 // invalid) never stops the others.
+#include <boost/json.hpp>
 #include <string>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "catalog/change_log.h"
 #include "catalog/modelhub.h"

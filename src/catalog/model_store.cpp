@@ -18,7 +18,8 @@ std::vector<ModelLink> links_from(std::string_view text) {
     if (!v.is_object()) continue;
     const auto& o = v.get_object();
     ModelLink l;
-    if (auto* d = o.if_contains("description"); d && d->is_string()) l.description = d->get_string();
+    if (auto* d = o.if_contains("description"); d && d->is_string())
+      l.description = d->get_string();
     if (auto* u = o.if_contains("url"); u && u->is_string()) l.url = u->get_string();
     out.push_back(std::move(l));
   }
@@ -27,7 +28,8 @@ std::vector<ModelLink> links_from(std::string_view text) {
 
 std::string links_text(const std::vector<ModelLink>& links) {
   bj::array a;
-  for (const auto& l : links) a.push_back(bj::object{{"description", l.description}, {"url", l.url}});
+  for (const auto& l : links)
+    a.push_back(bj::object{{"description", l.description}, {"url", l.url}});
   return json::dump(a);
 }
 
@@ -145,9 +147,9 @@ ModelPage list_models(store::Store& st, const ModelFilter& filter) {
   page.total = st.query("SELECT COUNT(*) AS n FROM models" + where, params)[0].i64("n");
   params.emplace_back(filter.limit);
   params.emplace_back(filter.offset);
-  auto rows = st.query(std::string("SELECT ") + kColumns + " FROM models" + where +
-                           " ORDER BY id LIMIT ? OFFSET ?",
-                       params);
+  auto rows = st.query(
+      std::string("SELECT ") + kColumns + " FROM models" + where + " ORDER BY id LIMIT ? OFFSET ?",
+      params);
   for (auto r : rows) page.items.push_back(from_row(r));
   load_tags(nullptr, &st, page.items);
   return page;
@@ -179,10 +181,11 @@ void insert_model(store::Session& s, Model& m) {
   store::Params p = row_params(m);
   p.push_back(m.created_at);
   try {
-    s.exec("INSERT INTO models (display_name, description_en, description_zh, provider_id, icon, "
-           "links, sources, config, deployments, published, price_input, price_output, "
-           "updated_at, id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-           p);
+    s.exec(
+        "INSERT INTO models (display_name, description_en, description_zh, provider_id, icon, "
+        "links, sources, config, deployments, published, price_input, price_output, "
+        "updated_at, id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        p);
   } catch (const store::UniqueViolation&) {
     throw_conflict("model '" + m.id + "' already exists");
   }
@@ -208,10 +211,11 @@ Model update_model(store::Store& st, const std::string& id, const bj::value& pat
     apply_model_patch(m, patch);
     check_provider_exists(s, m);
     m.updated_at = now_ms();
-    s.exec("UPDATE models SET display_name = ?, description_en = ?, description_zh = ?, "
-           "provider_id = ?, icon = ?, links = ?, sources = ?, config = ?, deployments = ?, "
-           "published = ?, price_input = ?, price_output = ?, updated_at = ? WHERE id = ?",
-           row_params(m));
+    s.exec(
+        "UPDATE models SET display_name = ?, description_en = ?, description_zh = ?, "
+        "provider_id = ?, icon = ?, links = ?, sources = ?, config = ?, deployments = ?, "
+        "published = ?, price_input = ?, price_output = ?, updated_at = ? WHERE id = ?",
+        row_params(m));
     write_tags(s, m);
     record_change(s, actor, "UpdateModel", "model", m.id);
   });

@@ -71,7 +71,9 @@ void read_env(YamlReader& r, const std::optional<YAML::Node>& n, DeploymentTempl
   }
 }
 
-bool whole(double v) { return std::isfinite(v) && std::floor(v) == v && std::fabs(v) < 1e9; }
+bool whole(double v) {
+  return std::isfinite(v) && std::floor(v) == v && std::fabs(v) < 1e9;
+}
 
 void read_resources(YamlReader& r, const std::optional<YAML::Node>& n, Resources& res,
                     std::vector<std::string>& warnings) {
@@ -136,7 +138,8 @@ void read_suggested_deployment(YamlReader& r, const YAML::Node& node, ImportItem
   t.runtime = to_lower(r.text(r.child(node, "runtime")));
   t.runtime_version = r.text(r.child_any(node, {"versionRequired", "version"}));
   std::vector<std::string> warnings;
-  read_resources(r, r.child_any(node, {"resourceRequirements", "resources"}), t.resources, warnings);
+  read_resources(r, r.child_any(node, {"resourceRequirements", "resources"}), t.resources,
+                 warnings);
   t.custom_args = r.strings(r.child_any(node, {"customRuntimeArgs", "args"}), 256);
   t.max_model_len = max_model_len_of(t.custom_args);
   read_env(r, r.child(node, "env"), t, item);

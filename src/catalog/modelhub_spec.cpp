@@ -12,12 +12,14 @@ namespace {
 
 constexpr size_t kMaxList = 256;
 
-const char* const kKnownTags[] = {"TEXT_GENERATION", "VIDEO_TO_TEXT",  "TEXT_TO_VIDEO", "IMAGE_TO_IMAGE",
-                                  "IMAGE_TO_TEXT",   "TEXT_TO_IMAGE",  "EMBEDDING",     "RERANK_MODEL",
-                                  "AUDIO_TO_AUDIO",  "AUDIO_TO_TEXT",  "TOOLS"};
+const char* const kKnownTags[] = {"TEXT_GENERATION", "VIDEO_TO_TEXT", "TEXT_TO_VIDEO",
+                                  "IMAGE_TO_IMAGE",  "IMAGE_TO_TEXT", "TEXT_TO_IMAGE",
+                                  "EMBEDDING",       "RERANK_MODEL",  "AUDIO_TO_AUDIO",
+                                  "AUDIO_TO_TEXT",   "TOOLS"};
 
 bool known_tag(const std::string& t) {
-  return std::any_of(std::begin(kKnownTags), std::end(kKnownTags), [&](const char* k) { return t == k; });
+  return std::any_of(std::begin(kKnownTags), std::end(kKnownTags),
+                     [&](const char* k) { return t == k; });
 }
 
 // {enUS, zhCN} from a mapping, or a plain string taken as English.
@@ -54,7 +56,8 @@ void read_provider(YamlReader& r, const std::optional<YAML::Node>& n, ImportItem
   p.id = normalize_provider_id(raw_id);
   if (p.id.empty()) return;
   if (!valid_provider_id(p.id)) {
-    item.warnings.push_back("provider '" + raw_id + "' has an unusable id; imported without a provider");
+    item.warnings.push_back("provider '" + raw_id +
+                            "' has an unusable id; imported without a provider");
     return;
   }
   if (p.name.en_us.empty() && p.name.zh_cn.empty()) p.name.en_us = raw_id;
@@ -116,7 +119,8 @@ void read_config(YamlReader& r, const std::optional<YAML::Node>& config, ImportI
   if (!raw) return;
   auto n = r.number(raw);
   if (!n || *n < 0 || *n > 1e15 || std::floor(*n) != *n) {
-    item.warnings.push_back("config.maxTokens '" + r.text(raw) + "' is not a whole number; ignored");
+    item.warnings.push_back("config.maxTokens '" + r.text(raw) +
+                            "' is not a whole number; ignored");
     return;
   }
   item.model.max_tokens = static_cast<int64_t>(*n);
@@ -165,7 +169,8 @@ std::string read_into(YamlReader& r, const YAML::Node& node, const std::string& 
   if (!kind.empty() && to_lower(kind) != "modelspec") return "kind '" + kind + "' is not ModelSpec";
   std::string api = r.text(r.child(node, "apiVersion"));
   if (!api.empty() && !starts_with(api, "model.hydra.io/")) {
-    item.warnings.push_back("apiVersion '" + api + "' is not model.hydra.io/*; read as a ModelSpec");
+    item.warnings.push_back("apiVersion '" + api +
+                            "' is not model.hydra.io/*; read as a ModelSpec");
   }
   item.id = item.model.id = read_id(r, node, fallback);
   if (item.id.empty()) return "metadata.name is missing";

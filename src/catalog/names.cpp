@@ -8,7 +8,9 @@
 namespace hydra::catalog {
 namespace {
 
-bool lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool lower_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 
 bool valid_dotted(std::string_view s, size_t max_len) {
   if (s.empty() || s.size() > max_len) return false;
@@ -28,9 +30,13 @@ bool valid_provider_id(std::string_view s) {
   return lower_alnum(s.front()) && lower_alnum(s.back());
 }
 
-bool valid_model_id(std::string_view s) { return valid_dotted(s, 128); }
+bool valid_model_id(std::string_view s) {
+  return valid_dotted(s, 128);
+}
 
-bool valid_runtime_name(std::string_view s) { return valid_dotted(s, 64); }
+bool valid_runtime_name(std::string_view s) {
+  return valid_dotted(s, 64);
+}
 
 bool valid_env_name(std::string_view s) {
   if (s.empty() || s.size() > 128) return false;

@@ -36,7 +36,8 @@ void validate_provider(const Provider& p) {
   if (p.name.en_us.empty() && p.name.zh_cn.empty()) {
     throw_param("'name' needs at least one of enUS or zhCN", "name");
   }
-  if (p.name.en_us.size() > 256 || p.name.zh_cn.size() > 256) throw_param("'name' is too long", "name");
+  if (p.name.en_us.size() > 256 || p.name.zh_cn.size() > 256)
+    throw_param("'name' is too long", "name");
   if (p.icon.size() > 4096) throw_param("'icon' is too long", "icon");
 }
 
@@ -84,9 +85,10 @@ Provider get_provider(store::Store& st, const std::string& id) {
 void insert_provider(store::Session& s, Provider& p) {
   p.created_at = p.updated_at = now_ms();
   try {
-    s.exec("INSERT INTO providers (id, name_en, name_zh, icon, created_at, updated_at) "
-           "VALUES (?, ?, ?, ?, ?, ?)",
-           {p.id, p.name.en_us, p.name.zh_cn, p.icon, p.created_at, p.updated_at});
+    s.exec(
+        "INSERT INTO providers (id, name_en, name_zh, icon, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        {p.id, p.name.en_us, p.name.zh_cn, p.icon, p.created_at, p.updated_at});
   } catch (const store::UniqueViolation&) {
     throw_conflict("provider '" + p.id + "' already exists");
   }

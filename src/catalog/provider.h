@@ -1,12 +1,11 @@
 #pragma once
 // Model providers (Alibaba, DeepSeek, ...): the organisations a model comes
 // from, shown with their icon on the model square.
+#include <boost/json.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "catalog/change_log.h"
 #include "catalog/json_columns.h"

@@ -49,7 +49,8 @@ void validate_runtime_template(const RuntimeTemplate& t) {
     throw_param("a runtime template needs a command or an executable", "command");
   }
   check_template(t.command, "command");
-  for (size_t i = 0; i < t.args.size(); ++i) check_template(t.args[i], "args[" + std::to_string(i) + "]");
+  for (size_t i = 0; i < t.args.size(); ++i)
+    check_template(t.args[i], "args[" + std::to_string(i) + "]");
   for (const auto& [k, v] : t.env) {
     if (!valid_env_name(k)) throw_param("env name '" + k + "' is invalid", "env");
     check_template(v, "env." + k);

@@ -2,13 +2,12 @@
 // Runtime templates: how to start an inference runtime (hydra-engine, vllm,
 // sglang, llama.cpp, ...). Command, args and env values are Go
 // text/template strings rendered by the deploy module.
+#include <boost/json.hpp>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "catalog/change_log.h"
 #include "catalog/json_columns.h"

@@ -31,18 +31,20 @@ RuntimeTemplate from_row(const store::Rows::Row& r) {
 void insert(store::Session& s, RuntimeTemplate& t) {
   if (t.id.empty()) t.id = new_id();
   t.created_at = t.updated_at = now_ms();
-  s.exec("INSERT INTO runtime_templates (id, name, display_en, display_zh, command, args, env, "
-         "images, executable, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-         {t.id, t.name, t.display_name.en_us, t.display_name.zh_cn, t.command,
-          json::dump(to_json(t.args)), json::dump(to_json(t.env)), json::dump(to_json(t.images)),
-          t.executable, t.created_at, t.updated_at});
+  s.exec(
+      "INSERT INTO runtime_templates (id, name, display_en, display_zh, command, args, env, "
+      "images, executable, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {t.id, t.name, t.display_name.en_us, t.display_name.zh_cn, t.command,
+       json::dump(to_json(t.args)), json::dump(to_json(t.env)), json::dump(to_json(t.images)),
+       t.executable, t.created_at, t.updated_at});
 }
 
 }  // namespace
 
 std::vector<RuntimeTemplate> list_runtime_templates(store::Store& st) {
   std::vector<RuntimeTemplate> out;
-  for (auto r : st.query(std::string("SELECT ") + kColumns + " FROM runtime_templates ORDER BY name")) {
+  for (auto r :
+       st.query(std::string("SELECT ") + kColumns + " FROM runtime_templates ORDER BY name")) {
     out.push_back(from_row(r));
   }
   return out;
@@ -88,11 +90,12 @@ RuntimeTemplate update_runtime_template(store::Store& st, const std::string& key
     t = std::move(*found);
     apply_runtime_template_patch(t, patch);
     t.updated_at = now_ms();
-    s.exec("UPDATE runtime_templates SET display_en = ?, display_zh = ?, command = ?, args = ?, "
-           "env = ?, images = ?, executable = ?, updated_at = ? WHERE id = ?",
-           {t.display_name.en_us, t.display_name.zh_cn, t.command, json::dump(to_json(t.args)),
-            json::dump(to_json(t.env)), json::dump(to_json(t.images)), t.executable, t.updated_at,
-            t.id});
+    s.exec(
+        "UPDATE runtime_templates SET display_en = ?, display_zh = ?, command = ?, args = ?, "
+        "env = ?, images = ?, executable = ?, updated_at = ? WHERE id = ?",
+        {t.display_name.en_us, t.display_name.zh_cn, t.command, json::dump(to_json(t.args)),
+         json::dump(to_json(t.env)), json::dump(to_json(t.images)), t.executable, t.updated_at,
+         t.id});
     record_change(s, actor, "UpdateRuntimeTemplate", "runtime_template", t.name);
   });
   return t;

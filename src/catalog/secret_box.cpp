@@ -81,10 +81,13 @@ bool create_key_file(const std::filesystem::path& path, const std::string& hex) 
 
 SecretBox::SecretBox(std::string key) : key_(std::move(key)) {
   init_sodium();
-  if (key_.size() != crypto_secretbox_KEYBYTES) throw std::invalid_argument("secret box key must be 32 bytes");
+  if (key_.size() != crypto_secretbox_KEYBYTES)
+    throw std::invalid_argument("secret box key must be 32 bytes");
 }
 
-SecretBox SecretBox::from_passphrase(std::string_view passphrase) { return SecretBox(derive(passphrase)); }
+SecretBox SecretBox::from_passphrase(std::string_view passphrase) {
+  return SecretBox(derive(passphrase));
+}
 
 SecretBox SecretBox::from_key_file(const std::string& dir) {
   std::filesystem::create_directories(dir);
@@ -120,14 +123,16 @@ std::string SecretBox::open(std::string_view sealed) const {
   const auto* box = nonce + crypto_secretbox_NONCEBYTES;
   size_t box_len = bin->size() - crypto_secretbox_NONCEBYTES;
   std::string plain(box_len - crypto_secretbox_MACBYTES, '\0');
-  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plain.data()), box, box_len, nonce,
-                                 reinterpret_cast<const unsigned char*>(key_.data())) != 0) {
+  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plain.data()), box, box_len,
+                                 nonce, reinterpret_cast<const unsigned char*>(key_.data())) != 0) {
     throw std::runtime_error("encrypted secret does not decrypt with this server's key");
   }
   return plain;
 }
 
-bool SecretBox::is_sealed(std::string_view value) { return starts_with(value, kPrefix); }
+bool SecretBox::is_sealed(std::string_view value) {
+  return starts_with(value, kPrefix);
+}
 
 const SecretBox& LazySecretBox::get() {
   std::lock_guard lock(mu_);
@@ -137,7 +142,8 @@ const SecretBox& LazySecretBox::get() {
 
 std::string mask_secret(std::string_view plaintext) {
   if (plaintext.size() < 12) return "****";
-  return std::string(plaintext.substr(0, 3)) + "..." + std::string(plaintext.substr(plaintext.size() - 4));
+  return std::string(plaintext.substr(0, 3)) + "..." +
+         std::string(plaintext.substr(plaintext.size() - 4));
 }
 
 }  // namespace hydra::catalog

@@ -17,7 +17,8 @@ bool same_key(std::string_view a, std::string_view b) {
     while (i < a.size() && skip(a[i])) ++i;
     while (j < b.size() && skip(b[j])) ++j;
     if (i == a.size() || j == b.size()) return i == a.size() && j == b.size();
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[j]))) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[j]))) {
       return false;
     }
     ++i;
@@ -27,9 +28,15 @@ bool same_key(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-bool is_map(const std::optional<YAML::Node>& n) { return n && n->IsMap(); }
-bool is_seq(const std::optional<YAML::Node>& n) { return n && n->IsSequence(); }
-bool is_scalar(const std::optional<YAML::Node>& n) { return n && n->IsScalar(); }
+bool is_map(const std::optional<YAML::Node>& n) {
+  return n && n->IsMap();
+}
+bool is_seq(const std::optional<YAML::Node>& n) {
+  return n && n->IsSequence();
+}
+bool is_scalar(const std::optional<YAML::Node>& n) {
+  return n && n->IsScalar();
+}
 
 void YamlReader::spend(size_t n) {
   if (n > left_) {
@@ -102,7 +109,8 @@ std::vector<YAML::Node> YamlReader::elements(const YAML::Node& n, size_t max) {
   return out;
 }
 
-std::vector<std::pair<std::string, YAML::Node>> YamlReader::entries(const YAML::Node& n, size_t max) {
+std::vector<std::pair<std::string, YAML::Node>> YamlReader::entries(const YAML::Node& n,
+                                                                    size_t max) {
   std::vector<std::pair<std::string, YAML::Node>> out;
   if (!n.IsMap()) return out;
   for (auto it = n.begin(); it != n.end() && out.size() < max; ++it) {

@@ -3,13 +3,13 @@
 // case, '_' and '-' ("maxTokens" = "max_tokens"); numbers may be written as
 // strings; every node visited is charged to a budget, so aliases that fan
 // out ("billion laughs") cannot make reading explode.
+#include <yaml-cpp/yaml.h>
+
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 namespace hydra::catalog {
 
@@ -20,7 +20,8 @@ class YamlReader {
   // The value under `key` in a mapping, if any (nullopt for non-mappings).
   std::optional<YAML::Node> child(const YAML::Node& map, std::string_view key);
   // The first of several spellings that is present.
-  std::optional<YAML::Node> child_any(const YAML::Node& map, std::initializer_list<std::string_view> keys);
+  std::optional<YAML::Node> child_any(const YAML::Node& map,
+                                      std::initializer_list<std::string_view> keys);
   // Scalar text, trimmed; "" for anything else.
   std::string text(const std::optional<YAML::Node>& n);
   // A number from a scalar: 8, "8", " 8.5 ", "16Gi", "16GB"; nullopt otherwise.

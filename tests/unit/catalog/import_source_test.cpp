@@ -1,6 +1,7 @@
+#include "catalog/import_source.h"
+
 #include <gtest/gtest.h>
 
-#include "catalog/import_source.h"
 #include "common/error.h"
 
 namespace hydra::catalog {
@@ -8,11 +9,12 @@ namespace {
 
 const char* kYaml = "metadata: {name: up}\n";
 
-std::string form(const std::string& boundary, const std::string& field, const std::string& content) {
+std::string form(const std::string& boundary, const std::string& field,
+                 const std::string& content) {
   return "--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n" +
          "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field +
-         "\"; filename=\"index.yaml\"\r\nContent-Type: application/yaml\r\n\r\n" + content + "\r\n--" +
-         boundary + "--\r\n";
+         "\"; filename=\"index.yaml\"\r\nContent-Type: application/yaml\r\n\r\n" + content +
+         "\r\n--" + boundary + "--\r\n";
 }
 
 UrlFetcher no_fetch() {
@@ -34,12 +36,16 @@ TEST(ImportSource, MultipartFileField) {
   EXPECT_EQ(import_text("multipart/form-data; boundary=\"XyZ\"", body, no_fetch()), kYaml);
   // Content that itself contains CRLF and dashes survives.
   std::string tricky = "a: 1\r\n--X\r\nb: 2";
-  EXPECT_EQ(multipart_field("multipart/form-data; boundary=XyZ", form("XyZ", "file", tricky), "file"), tricky);
-  EXPECT_THROW(import_text("multipart/form-data; boundary=XyZ", form("XyZ", "other", kYaml), no_fetch()),
-               ApiError);
+  EXPECT_EQ(
+      multipart_field("multipart/form-data; boundary=XyZ", form("XyZ", "file", tricky), "file"),
+      tricky);
+  EXPECT_THROW(
+      import_text("multipart/form-data; boundary=XyZ", form("XyZ", "other", kYaml), no_fetch()),
+      ApiError);
   EXPECT_THROW(import_text("multipart/form-data", body, no_fetch()), ApiError);
   EXPECT_THROW(import_text("multipart/form-data; boundary=XyZ", "garbage", no_fetch()), ApiError);
-  EXPECT_THROW(import_text("multipart/form-data; boundary=XyZ", "--XyZ\r\nno end", no_fetch()), ApiError);
+  EXPECT_THROW(import_text("multipart/form-data; boundary=XyZ", "--XyZ\r\nno end", no_fetch()),
+               ApiError);
 }
 
 TEST(ImportSource, JsonUrlOrYaml) {
@@ -48,9 +54,12 @@ TEST(ImportSource, JsonUrlOrYaml) {
     fetched = url;
     return std::string(kYaml);
   };
-  EXPECT_EQ(import_text("application/json", R"({"url":"https://hub.example.com/index.yaml"})", fetch), kYaml);
+  EXPECT_EQ(
+      import_text("application/json", R"({"url":"https://hub.example.com/index.yaml"})", fetch),
+      kYaml);
   EXPECT_EQ(fetched, "https://hub.example.com/index.yaml");
-  EXPECT_EQ(import_text("application/json; charset=utf-8", R"({"yaml":"metadata: {name: up}\n"})", no_fetch()),
+  EXPECT_EQ(import_text("application/json; charset=utf-8", R"({"yaml":"metadata: {name: up}\n"})",
+                        no_fetch()),
             kYaml);
   EXPECT_THROW(import_text("application/json", R"({})", no_fetch()), ApiError);
   EXPECT_THROW(import_text("application/json", R"({"url":"a","yaml":"b"})", no_fetch()), ApiError);

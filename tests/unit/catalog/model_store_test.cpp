@@ -1,4 +1,5 @@
 #include "catalog/model_store.h"
+
 #include "catalog/provider.h"
 #include "catalog_test_support.h"
 #include "common/error.h"
@@ -17,9 +18,11 @@ class ModelStoreTest : public testing::CatalogTest {
       prov.name.en_us = p;
       create_provider(*st_, prov, actor_);
     }
-    add("qwen2.5-7b-instruct", "Qwen2.5-7B-Instruct", "alibaba", {"TEXT_GENERATION"}, "多语言 Chat model");
+    add("qwen2.5-7b-instruct", "Qwen2.5-7B-Instruct", "alibaba", {"TEXT_GENERATION"},
+        "多语言 Chat model");
     add("qwen-embed", "Qwen Embedding", "alibaba", {"EMBEDDING"}, "Vectors");
-    add("deepseek-r1", "DeepSeek-R1", "deepseek", {"TEXT_GENERATION", "TOOLS"}, "Reasoning 100%_done");
+    add("deepseek-r1", "DeepSeek-R1", "deepseek", {"TEXT_GENERATION", "TOOLS"},
+        "Reasoning 100%_done");
     add("llama-vision", "Llama Vision", "meta", {"IMAGE_TO_TEXT"}, "Sees IMAGES");
   }
 
@@ -137,15 +140,20 @@ TEST_F(ModelStoreTest, PatchUpdatesFieldsAndTags) {
   EXPECT_DOUBLE_EQ(again.price_input, 0.5);
   EXPECT_EQ(again.description.en_us, "Reasoning 100%_done");  // untouched
   EXPECT_EQ(audit_count("UpdateModel", "deepseek-r1"), 1);
-  EXPECT_THROW(update_model(*st_, "deepseek-r1", json::parse(R"({"colour":"red"})"), actor_), ApiError);
-  EXPECT_THROW(update_model(*st_, "deepseek-r1", json::parse(R"({"published":true})"), actor_), ApiError);
-  EXPECT_THROW(update_model(*st_, "deepseek-r1", json::parse(R"({"price_output":-1})"), actor_), ApiError);
+  EXPECT_THROW(update_model(*st_, "deepseek-r1", json::parse(R"({"colour":"red"})"), actor_),
+               ApiError);
+  EXPECT_THROW(update_model(*st_, "deepseek-r1", json::parse(R"({"published":true})"), actor_),
+               ApiError);
+  EXPECT_THROW(update_model(*st_, "deepseek-r1", json::parse(R"({"price_output":-1})"), actor_),
+               ApiError);
 }
 
 TEST_F(ModelStoreTest, DeleteRemovesTagsAndAudits) {
   delete_model(*st_, "deepseek-r1", actor_);
   EXPECT_THROW(get_model(*st_, "deepseek-r1"), ApiError);
-  EXPECT_EQ(st_->query("SELECT COUNT(*) AS n FROM model_tags WHERE model_id = 'deepseek-r1'")[0].i64("n"), 0);
+  EXPECT_EQ(
+      st_->query("SELECT COUNT(*) AS n FROM model_tags WHERE model_id = 'deepseek-r1'")[0].i64("n"),
+      0);
   EXPECT_EQ(audit_count("DeleteModel", "deepseek-r1"), 1);
   EXPECT_THROW(delete_model(*st_, "deepseek-r1", actor_), ApiError);
 }
@@ -164,7 +172,8 @@ TEST_F(ModelStoreTest, ModelFromJsonIsStrict) {
 TEST_F(ModelStoreTest, ProviderCrudAndDeleteGuard) {
   EXPECT_EQ(list_providers(*st_).size(), 3u);
   EXPECT_THROW(provider_from_json(json::parse(R"({"id":"Bad_Id"})")), ApiError);
-  Provider p = provider_from_json(json::parse(R"({"id":"zhipu","name":{"enUS":"Zhipu","zhCN":"智谱"}})"));
+  Provider p =
+      provider_from_json(json::parse(R"({"id":"zhipu","name":{"enUS":"Zhipu","zhCN":"智谱"}})"));
   create_provider(*st_, p, actor_);
   EXPECT_THROW(create_provider(*st_, p, actor_), ApiError);
   Provider u = update_provider(*st_, "zhipu", json::parse(R"({"icon":"https://i"})"), actor_);

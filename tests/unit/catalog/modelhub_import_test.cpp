@@ -28,7 +28,8 @@ std::string read_text(const fs::path& p) {
 // Every <provider>/<model>/metadata.yaml under the test data, sorted.
 std::vector<fs::path> metadata_files() {
   std::vector<fs::path> out;
-  for (const auto& e : fs::recursive_directory_iterator(fs::path(HYDRA_TESTDATA_DIR) / "modelhub")) {
+  for (const auto& e :
+       fs::recursive_directory_iterator(fs::path(HYDRA_TESTDATA_DIR) / "modelhub")) {
     if (e.is_regular_file() && e.path().filename() == "metadata.yaml") out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());
@@ -79,7 +80,8 @@ TEST_F(ModelHubImportTest, FieldsMatchTheYaml) {
     std::sort(m.tags.begin(), m.tags.end());
     EXPECT_EQ(m.tags, tags) << rel;
     EXPECT_EQ(m.max_tokens, doc["spec"]["config"]["maxTokens"].as<int64_t>());
-    EXPECT_EQ(m.sources.huggingface, doc["spec"]["source"]["huggingface"]["name"].as<std::string>());
+    EXPECT_EQ(m.sources.huggingface,
+              doc["spec"]["source"]["huggingface"]["name"].as<std::string>());
     EXPECT_EQ(m.icon, d["icon"]["src"].as<std::string>());
     EXPECT_FALSE(m.published);
     Provider p = get_provider(*st_, m.provider_id);
@@ -93,7 +95,8 @@ TEST_F(ModelHubImportTest, FieldsMatchTheYaml) {
 }
 
 TEST_F(ModelHubImportTest, CustomArgsAndEnvBecomeTemplateFields) {
-  fs::path file = fs::path(HYDRA_TESTDATA_DIR) / "modelhub/deepseek/deepseek-r1-distill-qwen-32b/metadata.yaml";
+  fs::path file =
+      fs::path(HYDRA_TESTDATA_DIR) / "modelhub/deepseek/deepseek-r1-distill-qwen-32b/metadata.yaml";
   YAML::Node doc = YAML::LoadFile(file.string());
   import_text(read_text(file));
   auto templates = list_deployment_templates(*st_, "deepseek-r1-distill-qwen-32b");
@@ -102,7 +105,8 @@ TEST_F(ModelHubImportTest, CustomArgsAndEnvBecomeTemplateFields) {
   EXPECT_EQ(templates[0].custom_args, dep["customRuntimeArgs"].as<std::vector<std::string>>());
   EXPECT_EQ(templates[0].env.at("VLLM_USE_V1"), dep["env"][0]["value"].as<std::string>());
   EXPECT_EQ(templates[0].max_model_len, 32768);  // from --max-model-len=32768
-  EXPECT_EQ(templates[0].resources.gpu_count, dep["resourceRequirements"]["gpuCount"].as<int64_t>());
+  EXPECT_EQ(templates[0].resources.gpu_count,
+            dep["resourceRequirements"]["gpuCount"].as<int64_t>());
   EXPECT_EQ(templates[0].runtime_version, dep["versionRequired"].as<std::string>());
 }
 
@@ -130,9 +134,9 @@ std::string merged_sequence(const std::vector<fs::path>& files, const char* wrap
 
 TEST_F(ModelHubImportTest, MergedIndexInEveryShapeImports) {
   auto files = metadata_files();
-  std::vector<std::string> texts = {merged_stream(files), merged_sequence(files, nullptr),
-                                    merged_sequence(files, "models"), merged_sequence(files, "items"),
-                                    merged_sequence(files, "entries")};
+  std::vector<std::string> texts = {
+      merged_stream(files), merged_sequence(files, nullptr), merged_sequence(files, "models"),
+      merged_sequence(files, "items"), merged_sequence(files, "entries")};
   for (const auto& text : texts) {
     auto items = parse_modelhub(text);
     ASSERT_EQ(items.size(), files.size());
@@ -147,7 +151,8 @@ TEST_F(ModelHubImportTest, ReimportRefusesExistingPerItemWhileNewOnesGoIn) {
   auto files = metadata_files();
   std::vector<fs::path> first(files.begin(), files.begin() + 5);
   import_text(merged_stream(first));
-  Model before = get_model(*st_, YAML::LoadFile(first[0].string())["metadata"]["name"].as<std::string>());
+  Model before =
+      get_model(*st_, YAML::LoadFile(first[0].string())["metadata"]["name"].as<std::string>());
   auto results = import_text(merged_stream(files));
   ASSERT_EQ(results.size(), files.size());
   int created = 0, exists = 0;

@@ -21,7 +21,8 @@ bool has_warning(const ImportItem& item, const std::string& part) {
 }
 
 TEST(ModelHubLenient, MinimalSpecNeedsOnlyAName) {
-  auto item = parse_one("apiVersion: model.hydra.io/v1alpha1\nkind: ModelSpec\nmetadata:\n  name: tiny\n");
+  auto item =
+      parse_one("apiVersion: model.hydra.io/v1alpha1\nkind: ModelSpec\nmetadata:\n  name: tiny\n");
   EXPECT_EQ(item.error, "");
   EXPECT_EQ(item.id, "tiny");
   EXPECT_EQ(item.model.display_name, "tiny");
@@ -200,7 +201,8 @@ TEST(ModelHubLenient, AliasFanOutIsBounded) {
   }
   text += "models:\n";
   for (int i = 0; i < 200; ++i) {
-    text += "- metadata: {name: m" + std::to_string(i) + "}\n  spec: {descriptor: {tags: *a9}, deployments: *a9}\n";
+    text += "- metadata: {name: m" + std::to_string(i) +
+            "}\n  spec: {descriptor: {tags: *a9}, deployments: *a9}\n";
   }
   try {
     auto items = parse_modelhub(text);

@@ -12,7 +12,8 @@ namespace {
 TEST(GoTemplateCheck, AcceptsKnownVariablesAndActions) {
   EXPECT_EQ(go_template_problem("plain text"), "");
   EXPECT_EQ(go_template_problem("{{.MODEL_PATH}}"), "");
-  EXPECT_EQ(go_template_problem("--tp={{ .TP_SIZE }} {{- if eq .IS_LEADER \"true\" }}x{{ end -}}"), "");
+  EXPECT_EQ(go_template_problem("--tp={{ .TP_SIZE }} {{- if eq .IS_LEADER \"true\" }}x{{ end -}}"),
+            "");
   EXPECT_EQ(go_template_problem("{{ $.MODEL_NAME }} {{/* a comment with .WHATEVER */}}"), "");
   EXPECT_EQ(go_template_problem("{{ printf \"%s.BOGUS\" .MODEL_ID }}"), "");
   EXPECT_EQ(go_template_problem("{{ $x := .CLUSTER }}{{ $x }}"), "");
@@ -24,7 +25,8 @@ TEST(GoTemplateCheck, RejectsUnbalancedAndUnknown) {
   EXPECT_NE(go_template_problem("{{ {{.MODEL_PATH}} }}"), "");
   EXPECT_NE(go_template_problem("{{.MODEL_PTH}}").find("MODEL_PTH"), std::string::npos);
   EXPECT_NE(go_template_problem("{{ \"unterminated }}"), "");
-  EXPECT_NE(go_template_problem("ok {{.NAMESPACE}} then {{.nope}}").find("nope"), std::string::npos);
+  EXPECT_NE(go_template_problem("ok {{.NAMESPACE}} then {{.nope}}").find("nope"),
+            std::string::npos);
 }
 
 class TemplateTest : public testing::CatalogTest {
@@ -53,7 +55,8 @@ TEST_F(TemplateTest, SeedIsIdempotentAndValid) {
   EXPECT_EQ(seed_runtime_templates(*st_), 0);
   EXPECT_EQ(count("runtime_templates"), 4);
   // An operator's edit survives the next seeding.
-  update_runtime_template(*st_, "vllm", json::parse(R"({"executable":"/opt/vllm/bin/vllm"})"), actor_);
+  update_runtime_template(*st_, "vllm", json::parse(R"({"executable":"/opt/vllm/bin/vllm"})"),
+                          actor_);
   seed_runtime_templates(*st_);
   EXPECT_EQ(get_runtime_template(*st_, "vllm").executable, "/opt/vllm/bin/vllm");
 }
@@ -78,8 +81,11 @@ TEST_F(TemplateTest, RuntimeTemplateValidationAndCrud) {
   EXPECT_EQ(got.args, (std::vector<std::string>{"--model={{.MODEL_PATH}}"}));
   EXPECT_EQ(got.env.at("PORT"), "{{.MODEL_PORT}}");
   EXPECT_EQ(get_runtime_template(*st_, got.id).name, "mindie");  // by id too
-  EXPECT_THROW(update_runtime_template(*st_, "mindie", json::parse(R"({"name":"other"})"), actor_), ApiError);
-  EXPECT_THROW(update_runtime_template(*st_, "mindie", json::parse(R"({"command":"{{.X}}"})"), actor_), ApiError);
+  EXPECT_THROW(update_runtime_template(*st_, "mindie", json::parse(R"({"name":"other"})"), actor_),
+               ApiError);
+  EXPECT_THROW(
+      update_runtime_template(*st_, "mindie", json::parse(R"({"command":"{{.X}}"})"), actor_),
+      ApiError);
   delete_runtime_template(*st_, "mindie", actor_);
   EXPECT_EQ(audit_count("CreateRuntimeTemplate", "mindie"), 1);
   EXPECT_EQ(audit_count("UpdateRuntimeTemplate", "vllm"), 0);
@@ -96,21 +102,35 @@ TEST_F(TemplateTest, DeploymentTemplateValidation) {
     }
   };
   const std::string base = R"("model_id":"qwen","name":"t1","runtime":"vllm")";
-  EXPECT_EQ(problem("{" + base + R"(,"resources":{"gpuType":"gpu","gpuCount":1,"cpu":4,"memory":16}})"), "");
-  EXPECT_EQ(problem("{" + base + R"(,"resources":{"gpuType":"cpu","gpuCount":0,"cpu":4,"memory":16}})"), "");
-  EXPECT_NE(problem("{" + base + R"(,"resources":{"gpuType":"gpu","gpuCount":0}})").find("gpuCount is 0"),
+  EXPECT_EQ(
+      problem("{" + base + R"(,"resources":{"gpuType":"gpu","gpuCount":1,"cpu":4,"memory":16}})"),
+      "");
+  EXPECT_EQ(
+      problem("{" + base + R"(,"resources":{"gpuType":"cpu","gpuCount":0,"cpu":4,"memory":16}})"),
+      "");
+  EXPECT_NE(
+      problem("{" + base + R"(,"resources":{"gpuType":"gpu","gpuCount":0}})").find("gpuCount is 0"),
+      std::string::npos);
+  EXPECT_NE(
+      problem("{" + base + R"(,"resources":{"gpuType":"cpu","gpuCount":2}})").find("gpuCount is 0"),
+      std::string::npos);
+  EXPECT_NE(problem("{" + base + R"(,"resources":{"cpu":-1}})").find("negative"),
             std::string::npos);
-  EXPECT_NE(problem("{" + base + R"(,"resources":{"gpuType":"cpu","gpuCount":2}})").find("gpuCount is 0"),
+  EXPECT_NE(problem("{" + base + R"(,"max_model_len":-5})").find("max_model_len"),
             std::string::npos);
-  EXPECT_NE(problem("{" + base + R"(,"resources":{"cpu":-1}})").find("negative"), std::string::npos);
-  EXPECT_NE(problem("{" + base + R"(,"max_model_len":-5})").find("max_model_len"), std::string::npos);
-  EXPECT_NE(problem("{" + base + R"(,"resources":{"gpuType":"gpu","gpuCount":2},"distributed":{"tp":4}})")
-                .find("exceeds"),
+  EXPECT_NE(
+      problem("{" + base + R"(,"resources":{"gpuType":"gpu","gpuCount":2},"distributed":{"tp":4}})")
+          .find("exceeds"),
+      std::string::npos);
+  EXPECT_EQ(
+      problem(
+          "{" + base +
+          R"(,"resources":{"gpuType":"gpu","gpuCount":2},"distributed":{"tp":2,"pp":2,"nodes":2}})"),
+      "");
+  EXPECT_NE(problem("{" + base + R"(,"distributed":{"tp":0}})").find("at least 1"),
             std::string::npos);
-  EXPECT_EQ(problem("{" + base + R"(,"resources":{"gpuType":"gpu","gpuCount":2},"distributed":{"tp":2,"pp":2,"nodes":2}})"),
-            "");
-  EXPECT_NE(problem("{" + base + R"(,"distributed":{"tp":0}})").find("at least 1"), std::string::npos);
-  EXPECT_NE(problem(R"({"model_id":"qwen","name":"A","runtime":"vllm"})").find("name"), std::string::npos);
+  EXPECT_NE(problem(R"({"model_id":"qwen","name":"A","runtime":"vllm"})").find("name"),
+            std::string::npos);
   EXPECT_NE(problem("{" + base + R"(,"env":{"X":1}})").find("env.X"), std::string::npos);
   EXPECT_NE(problem("{" + base + R"(,"extra":true})").find("extra"), std::string::npos);
 }
@@ -139,10 +159,12 @@ TEST_F(TemplateTest, DeploymentTemplateCrudNeedsModelAndRuntime) {
   auto updated = update_deployment_template(
       *st_, created.id, json::parse(R"({"runtime":"sglang","distributed":{"tp":1}})"), actor_);
   EXPECT_EQ(updated.runtime, "sglang");
-  EXPECT_THROW(update_deployment_template(*st_, created.id, json::parse(R"({"runtime":"nope"})"), actor_),
-               ApiError);
-  EXPECT_THROW(update_deployment_template(*st_, created.id, json::parse(R"({"model_id":"other"})"), actor_),
-               ApiError);
+  EXPECT_THROW(
+      update_deployment_template(*st_, created.id, json::parse(R"({"runtime":"nope"})"), actor_),
+      ApiError);
+  EXPECT_THROW(
+      update_deployment_template(*st_, created.id, json::parse(R"({"model_id":"other"})"), actor_),
+      ApiError);
   EXPECT_EQ(list_deployment_templates(*st_, "qwen").size(), 1u);
   EXPECT_TRUE(list_deployment_templates(*st_, "ghost").empty());
   // A runtime in use cannot be deleted.
@@ -155,7 +177,8 @@ TEST_F(TemplateTest, DeploymentTemplateCrudNeedsModelAndRuntime) {
 }
 
 TEST_F(TemplateTest, DeletingAModelDeletesItsTemplates) {
-  create_deployment_template(*st_, dt(R"({"model_id":"qwen","name":"cpu","runtime":"llama.cpp"})"), actor_);
+  create_deployment_template(*st_, dt(R"({"model_id":"qwen","name":"cpu","runtime":"llama.cpp"})"),
+                             actor_);
   delete_model(*st_, "qwen", actor_);
   EXPECT_EQ(count("deployment_templates"), 0);
 }
