@@ -83,7 +83,9 @@ const GgmlTypeInfo& type_info(GgmlType type) {
   throw FormatError("unknown ggml type " + std::to_string(static_cast<uint32_t>(type)));
 }
 
-std::string_view type_name(GgmlType type) { return type_info(type).name; }
+std::string_view type_name(GgmlType type) {
+  return type_info(type).name;
+}
 
 std::optional<GgmlType> type_from_name(std::string_view name) {
   for (const auto& t : kTypes) {
@@ -102,8 +104,9 @@ std::optional<GgmlType> type_from_name(std::string_view name) {
 size_t row_size(GgmlType type, int64_t n) {
   const auto& info = type_info(type);
   if (n < 0 || n % info.block_size != 0) {
-    throw FormatError(std::string("row of ") + std::to_string(n) + " elements is not a multiple of " +
-                      info.name + "'s block size " + std::to_string(info.block_size));
+    throw FormatError(std::string("row of ") + std::to_string(n) +
+                      " elements is not a multiple of " + info.name + "'s block size " +
+                      std::to_string(info.block_size));
   }
   return static_cast<size_t>(n / info.block_size) * info.type_size;
 }
@@ -150,7 +153,9 @@ fp16_t fp32_to_fp16(float f) {
   return static_cast<fp16_t>(sign | q);
 }
 
-float bf16_to_fp32(bf16_t h) { return float_of(static_cast<uint32_t>(h) << 16); }
+float bf16_to_fp32(bf16_t h) {
+  return float_of(static_cast<uint32_t>(h) << 16);
+}
 
 bf16_t fp32_to_bf16(float f) {
   const uint32_t u = bits_of(f);

@@ -65,7 +65,7 @@ std::optional<GgmlType> type_from_name(std::string_view name);
 // the block size.
 size_t row_size(GgmlType type, int64_t n);
 
-constexpr int kQK = 32;    // block size of the 32-element types
+constexpr int kQK = 32;     // block size of the 32-element types
 constexpr int kQK_K = 256;  // super-block size of the K-quants
 
 // A 16-bit IEEE half or bfloat16, stored as raw bits.

@@ -102,7 +102,7 @@ struct GgufFile {
   std::vector<GgufTensor> tensors;
   uint64_t data_offset = 0;  // file offset of the data section
   const uint8_t* data = nullptr;
-  uint64_t data_size = 0;    // bytes from data_offset to the end of the file
+  uint64_t data_size = 0;                     // bytes from data_offset to the end of the file
   std::shared_ptr<const MappedFile> mapping;  // keeps `data` valid; null for caller buffers
 
   const GgufValue* find(std::string_view key) const;

@@ -38,7 +38,8 @@ T integer_as(std::string_view key, const GgufValue& v, const char* expected) {
   }
   if (is_signed(v.type)) {
     if (v.i < 0 && !std::numeric_limits<T>::is_signed) wrong_type(key, v, expected);
-    if (v.i >= 0 && static_cast<uint64_t>(v.i) > static_cast<uint64_t>(std::numeric_limits<T>::max())) {
+    if (v.i >= 0 &&
+        static_cast<uint64_t>(v.i) > static_cast<uint64_t>(std::numeric_limits<T>::max())) {
       wrong_type(key, v, expected);
     }
     if (v.i < static_cast<int64_t>(std::numeric_limits<T>::min())) wrong_type(key, v, expected);
@@ -59,15 +60,15 @@ const GgufValue* GgufFile::find(std::string_view key) const {
   return it == metadata.end() ? nullptr : &it->second;
 }
 
-#define HYDRA_GGUF_INT_GETTER(name, T, label)                                  \
-  T GgufFile::name(std::string_view key) const {                              \
-    const GgufValue* v = find(key);                                           \
-    if (v == nullptr) missing(key);                                           \
-    return integer_as<T>(key, *v, label);                                     \
-  }                                                                           \
-  T GgufFile::name(std::string_view key, T fallback) const {                  \
-    const GgufValue* v = find(key);                                           \
-    return v == nullptr ? fallback : integer_as<T>(key, *v, label);           \
+#define HYDRA_GGUF_INT_GETTER(name, T, label)                       \
+  T GgufFile::name(std::string_view key) const {                    \
+    const GgufValue* v = find(key);                                 \
+    if (v == nullptr) missing(key);                                 \
+    return integer_as<T>(key, *v, label);                           \
+  }                                                                 \
+  T GgufFile::name(std::string_view key, T fallback) const {        \
+    const GgufValue* v = find(key);                                 \
+    return v == nullptr ? fallback : integer_as<T>(key, *v, label); \
   }
 
 HYDRA_GGUF_INT_GETTER(get_u32, uint32_t, "an integer fitting uint32")
@@ -87,7 +88,9 @@ double GgufFile::get_f64(std::string_view key, double fallback) const {
   return v == nullptr ? fallback : real_of(key, *v);
 }
 
-float GgufFile::get_f32(std::string_view key) const { return static_cast<float>(get_f64(key)); }
+float GgufFile::get_f32(std::string_view key) const {
+  return static_cast<float>(get_f64(key));
+}
 
 float GgufFile::get_f32(std::string_view key, float fallback) const {
   return static_cast<float>(get_f64(key, fallback));
@@ -155,7 +158,9 @@ size_t GgufFile::get_arr_size(std::string_view key) const {
   return v->size();
 }
 
-std::string GgufFile::architecture() const { return get_str("general.architecture", ""); }
+std::string GgufFile::architecture() const {
+  return get_str("general.architecture", "");
+}
 
 const GgufTensor* GgufFile::find_tensor(std::string_view name) const {
   auto it = tensor_index.find(std::string(name));

@@ -10,18 +10,20 @@ namespace hydra::engine {
 namespace {
 
 constexpr uint32_t kMagic = 0x46554747;  // "GGUF" read little-endian
-constexpr int kMaxArrayDepth = 8;         // nesting real files never come near
+constexpr int kMaxArrayDepth = 8;        // nesting real files never come near
 constexpr uint64_t kMaxNestedItems = uint64_t{1} << 20;
 
 // Smallest encoding of one element, used to bound counts by the bytes left
 // before anything is allocated for them.
 uint64_t min_encoded_size(GgufType type) {
-  if (type == GgufType::kString) return 8;      // length only
-  if (type == GgufType::kArray) return 4 + 8;   // element type + count
+  if (type == GgufType::kString) return 8;     // length only
+  if (type == GgufType::kArray) return 4 + 8;  // element type + count
   return gguf_scalar_size(type);
 }
 
-bool valid_type(uint32_t raw) { return raw <= static_cast<uint32_t>(GgufType::kFloat64); }
+bool valid_type(uint32_t raw) {
+  return raw <= static_cast<uint32_t>(GgufType::kFloat64);
+}
 
 class GgufParser {
  public:
@@ -34,7 +36,8 @@ class GgufParser {
     const auto n_tensors = in_.read<uint64_t>("tensor count");
     const auto n_kv = in_.read<uint64_t>("metadata count");
     // A key-value takes at least 13 bytes, a tensor record at least 24.
-    if (n_kv > in_.remaining() / 13) in_.fail("metadata count " + std::to_string(n_kv) + " exceeds the file");
+    if (n_kv > in_.remaining() / 13)
+      in_.fail("metadata count " + std::to_string(n_kv) + " exceeds the file");
     for (uint64_t k = 0; k < n_kv; ++k) read_kv(file);
     read_alignment(file);
     if (n_tensors > in_.remaining() / 24) {
@@ -76,24 +79,48 @@ class GgufParser {
     GgufValue v;
     v.type = type;
     switch (type) {
-      case GgufType::kUint8: v.u = in_.read<uint8_t>("uint8"); break;
-      case GgufType::kInt8: v.i = in_.read<int8_t>("int8"); break;
-      case GgufType::kUint16: v.u = in_.read<uint16_t>("uint16"); break;
-      case GgufType::kInt16: v.i = in_.read<int16_t>("int16"); break;
-      case GgufType::kUint32: v.u = in_.read<uint32_t>("uint32"); break;
-      case GgufType::kInt32: v.i = in_.read<int32_t>("int32"); break;
-      case GgufType::kUint64: v.u = in_.read<uint64_t>("uint64"); break;
-      case GgufType::kInt64: v.i = in_.read<int64_t>("int64"); break;
-      case GgufType::kFloat32: v.f = in_.read<float>("float32"); break;
-      case GgufType::kFloat64: v.f = in_.read<double>("float64"); break;
+      case GgufType::kUint8:
+        v.u = in_.read<uint8_t>("uint8");
+        break;
+      case GgufType::kInt8:
+        v.i = in_.read<int8_t>("int8");
+        break;
+      case GgufType::kUint16:
+        v.u = in_.read<uint16_t>("uint16");
+        break;
+      case GgufType::kInt16:
+        v.i = in_.read<int16_t>("int16");
+        break;
+      case GgufType::kUint32:
+        v.u = in_.read<uint32_t>("uint32");
+        break;
+      case GgufType::kInt32:
+        v.i = in_.read<int32_t>("int32");
+        break;
+      case GgufType::kUint64:
+        v.u = in_.read<uint64_t>("uint64");
+        break;
+      case GgufType::kInt64:
+        v.i = in_.read<int64_t>("int64");
+        break;
+      case GgufType::kFloat32:
+        v.f = in_.read<float>("float32");
+        break;
+      case GgufType::kFloat64:
+        v.f = in_.read<double>("float64");
+        break;
       case GgufType::kBool: {
         const auto b = in_.read<uint8_t>("bool");
         if (b > 1) in_.fail("metadata '" + key + "' has bool value " + std::to_string(b));
         v.u = b;
         break;
       }
-      case GgufType::kString: v.str = in_.read_string("string"); break;
-      case GgufType::kArray: read_array(v, depth, key); break;
+      case GgufType::kString:
+        v.str = in_.read_string("string");
+        break;
+      case GgufType::kArray:
+        read_array(v, depth, key);
+        break;
     }
     return v;
   }
@@ -107,7 +134,8 @@ class GgufParser {
     v.elem_type = static_cast<GgufType>(raw_elem);
     const auto count = in_.read<uint64_t>("array length");
     if (count > in_.remaining() / min_encoded_size(v.elem_type)) {
-      in_.fail("metadata '" + key + "' array of " + std::to_string(count) + " elements exceeds the file");
+      in_.fail("metadata '" + key + "' array of " + std::to_string(count) +
+               " elements exceeds the file");
     }
     const auto n = static_cast<size_t>(count);
     if (v.elem_type == GgufType::kString) {
@@ -115,9 +143,11 @@ class GgufParser {
       for (size_t k = 0; k < n; ++k) v.strs.push_back(in_.read_string("array string"));
     } else if (v.elem_type == GgufType::kArray) {
       nested_items_ += count;
-      if (nested_items_ > kMaxNestedItems) in_.fail("metadata '" + key + "' has too many nested arrays");
+      if (nested_items_ > kMaxNestedItems)
+        in_.fail("metadata '" + key + "' has too many nested arrays");
       v.items.reserve(n);
-      for (size_t k = 0; k < n; ++k) v.items.push_back(read_value(GgufType::kArray, depth + 1, key));
+      for (size_t k = 0; k < n; ++k)
+        v.items.push_back(read_value(GgufType::kArray, depth + 1, key));
     } else {
       const size_t bytes = n * gguf_scalar_size(v.elem_type);
       if (v.elem_type == GgufType::kBool) check_bools(in_.here(), n, key);
@@ -147,7 +177,8 @@ class GgufParser {
     t.name = in_.read_string("tensor name");
     const std::string where = "tensor '" + t.name + "'";
     t.n_dims = in_.read<uint32_t>("tensor dims");
-    if (t.n_dims > kGgufMaxDims) in_.fail(where + " has " + std::to_string(t.n_dims) + " dimensions");
+    if (t.n_dims > kGgufMaxDims)
+      in_.fail(where + " has " + std::to_string(t.n_dims) + " dimensions");
     for (uint32_t d = 0; d < t.n_dims; ++d) {
       const auto ne = in_.read<uint64_t>("tensor shape");
       if (ne > static_cast<uint64_t>(INT64_MAX)) in_.fail(where + " has a negative dimension");

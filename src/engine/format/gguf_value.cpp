@@ -8,19 +8,32 @@ namespace hydra::engine {
 
 const char* gguf_type_name(GgufType type) {
   switch (type) {
-    case GgufType::kUint8: return "uint8";
-    case GgufType::kInt8: return "int8";
-    case GgufType::kUint16: return "uint16";
-    case GgufType::kInt16: return "int16";
-    case GgufType::kUint32: return "uint32";
-    case GgufType::kInt32: return "int32";
-    case GgufType::kFloat32: return "float32";
-    case GgufType::kBool: return "bool";
-    case GgufType::kString: return "string";
-    case GgufType::kArray: return "array";
-    case GgufType::kUint64: return "uint64";
-    case GgufType::kInt64: return "int64";
-    case GgufType::kFloat64: return "float64";
+    case GgufType::kUint8:
+      return "uint8";
+    case GgufType::kInt8:
+      return "int8";
+    case GgufType::kUint16:
+      return "uint16";
+    case GgufType::kInt16:
+      return "int16";
+    case GgufType::kUint32:
+      return "uint32";
+    case GgufType::kInt32:
+      return "int32";
+    case GgufType::kFloat32:
+      return "float32";
+    case GgufType::kBool:
+      return "bool";
+    case GgufType::kString:
+      return "string";
+    case GgufType::kArray:
+      return "array";
+    case GgufType::kUint64:
+      return "uint64";
+    case GgufType::kInt64:
+      return "int64";
+    case GgufType::kFloat64:
+      return "float64";
   }
   return "unknown";
 }
@@ -29,17 +42,22 @@ size_t gguf_scalar_size(GgufType type) {
   switch (type) {
     case GgufType::kUint8:
     case GgufType::kInt8:
-    case GgufType::kBool: return 1;
+    case GgufType::kBool:
+      return 1;
     case GgufType::kUint16:
-    case GgufType::kInt16: return 2;
+    case GgufType::kInt16:
+      return 2;
     case GgufType::kUint32:
     case GgufType::kInt32:
-    case GgufType::kFloat32: return 4;
+    case GgufType::kFloat32:
+      return 4;
     case GgufType::kUint64:
     case GgufType::kInt64:
-    case GgufType::kFloat64: return 8;
+    case GgufType::kFloat64:
+      return 8;
     case GgufType::kString:
-    case GgufType::kArray: return 0;
+    case GgufType::kArray:
+      return 0;
   }
   return 0;
 }
@@ -73,10 +91,14 @@ double GgufValue::number_at(size_t k) const {
   check_numeric_index(*this, k);
   const uint8_t* p = raw.data() + k * gguf_scalar_size(elem_type);
   switch (elem_type) {
-    case GgufType::kFloat32: return load<float>(p);
-    case GgufType::kFloat64: return load<double>(p);
-    case GgufType::kUint64: return static_cast<double>(load<uint64_t>(p));
-    default: return static_cast<double>(int_at(k));
+    case GgufType::kFloat32:
+      return load<float>(p);
+    case GgufType::kFloat64:
+      return load<double>(p);
+    case GgufType::kUint64:
+      return static_cast<double>(load<uint64_t>(p));
+    default:
+      return static_cast<double>(int_at(k));
   }
 }
 
@@ -85,19 +107,27 @@ int64_t GgufValue::int_at(size_t k) const {
   const uint8_t* p = raw.data() + k * gguf_scalar_size(elem_type);
   switch (elem_type) {
     case GgufType::kUint8:
-    case GgufType::kBool: return load<uint8_t>(p);
-    case GgufType::kInt8: return load<int8_t>(p);
-    case GgufType::kUint16: return load<uint16_t>(p);
-    case GgufType::kInt16: return load<int16_t>(p);
-    case GgufType::kUint32: return load<uint32_t>(p);
-    case GgufType::kInt32: return load<int32_t>(p);
-    case GgufType::kInt64: return load<int64_t>(p);
+    case GgufType::kBool:
+      return load<uint8_t>(p);
+    case GgufType::kInt8:
+      return load<int8_t>(p);
+    case GgufType::kUint16:
+      return load<uint16_t>(p);
+    case GgufType::kInt16:
+      return load<int16_t>(p);
+    case GgufType::kUint32:
+      return load<uint32_t>(p);
+    case GgufType::kInt32:
+      return load<int32_t>(p);
+    case GgufType::kInt64:
+      return load<int64_t>(p);
     case GgufType::kUint64: {
       const auto u = load<uint64_t>(p);
       if (u > static_cast<uint64_t>(INT64_MAX)) throw FormatError("gguf: uint64 element too large");
       return static_cast<int64_t>(u);
     }
-    default: throw FormatError("gguf: array of float is not an integer array");
+    default:
+      throw FormatError("gguf: array of float is not an integer array");
   }
 }
 
@@ -126,15 +156,33 @@ GgufValue array_of(GgufType elem, const std::vector<T>& v) {
 
 }  // namespace
 
-GgufValue GgufValue::of_u8(uint8_t v) { return unsigned_value(GgufType::kUint8, v); }
-GgufValue GgufValue::of_u16(uint16_t v) { return unsigned_value(GgufType::kUint16, v); }
-GgufValue GgufValue::of_u32(uint32_t v) { return unsigned_value(GgufType::kUint32, v); }
-GgufValue GgufValue::of_u64(uint64_t v) { return unsigned_value(GgufType::kUint64, v); }
-GgufValue GgufValue::of_bool(bool v) { return unsigned_value(GgufType::kBool, v ? 1 : 0); }
-GgufValue GgufValue::of_i8(int8_t v) { return signed_value(GgufType::kInt8, v); }
-GgufValue GgufValue::of_i16(int16_t v) { return signed_value(GgufType::kInt16, v); }
-GgufValue GgufValue::of_i32(int32_t v) { return signed_value(GgufType::kInt32, v); }
-GgufValue GgufValue::of_i64(int64_t v) { return signed_value(GgufType::kInt64, v); }
+GgufValue GgufValue::of_u8(uint8_t v) {
+  return unsigned_value(GgufType::kUint8, v);
+}
+GgufValue GgufValue::of_u16(uint16_t v) {
+  return unsigned_value(GgufType::kUint16, v);
+}
+GgufValue GgufValue::of_u32(uint32_t v) {
+  return unsigned_value(GgufType::kUint32, v);
+}
+GgufValue GgufValue::of_u64(uint64_t v) {
+  return unsigned_value(GgufType::kUint64, v);
+}
+GgufValue GgufValue::of_bool(bool v) {
+  return unsigned_value(GgufType::kBool, v ? 1 : 0);
+}
+GgufValue GgufValue::of_i8(int8_t v) {
+  return signed_value(GgufType::kInt8, v);
+}
+GgufValue GgufValue::of_i16(int16_t v) {
+  return signed_value(GgufType::kInt16, v);
+}
+GgufValue GgufValue::of_i32(int32_t v) {
+  return signed_value(GgufType::kInt32, v);
+}
+GgufValue GgufValue::of_i64(int64_t v) {
+  return signed_value(GgufType::kInt64, v);
+}
 
 GgufValue GgufValue::of_f32(float v) {
   GgufValue out;

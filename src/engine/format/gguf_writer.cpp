@@ -60,19 +60,32 @@ void put_array(ByteSink& out, const GgufValue& v) {
 // elements of nested arrays, which carry their own element type only).
 void put_value(ByteSink& out, const GgufValue& v) {
   switch (v.type) {
-    case GgufType::kUint8: return out.put<uint8_t>(static_cast<uint8_t>(v.u));
-    case GgufType::kInt8: return out.put<int8_t>(static_cast<int8_t>(v.i));
-    case GgufType::kUint16: return out.put<uint16_t>(static_cast<uint16_t>(v.u));
-    case GgufType::kInt16: return out.put<int16_t>(static_cast<int16_t>(v.i));
-    case GgufType::kUint32: return out.put<uint32_t>(static_cast<uint32_t>(v.u));
-    case GgufType::kInt32: return out.put<int32_t>(static_cast<int32_t>(v.i));
-    case GgufType::kUint64: return out.put<uint64_t>(v.u);
-    case GgufType::kInt64: return out.put<int64_t>(v.i);
-    case GgufType::kFloat32: return out.put<float>(static_cast<float>(v.f));
-    case GgufType::kFloat64: return out.put<double>(v.f);
-    case GgufType::kBool: return out.put<uint8_t>(v.u != 0 ? 1 : 0);
-    case GgufType::kString: return out.put_string(v.str);
-    case GgufType::kArray: return put_array(out, v);
+    case GgufType::kUint8:
+      return out.put<uint8_t>(static_cast<uint8_t>(v.u));
+    case GgufType::kInt8:
+      return out.put<int8_t>(static_cast<int8_t>(v.i));
+    case GgufType::kUint16:
+      return out.put<uint16_t>(static_cast<uint16_t>(v.u));
+    case GgufType::kInt16:
+      return out.put<int16_t>(static_cast<int16_t>(v.i));
+    case GgufType::kUint32:
+      return out.put<uint32_t>(static_cast<uint32_t>(v.u));
+    case GgufType::kInt32:
+      return out.put<int32_t>(static_cast<int32_t>(v.i));
+    case GgufType::kUint64:
+      return out.put<uint64_t>(v.u);
+    case GgufType::kInt64:
+      return out.put<int64_t>(v.i);
+    case GgufType::kFloat32:
+      return out.put<float>(static_cast<float>(v.f));
+    case GgufType::kFloat64:
+      return out.put<double>(v.f);
+    case GgufType::kBool:
+      return out.put<uint8_t>(v.u != 0 ? 1 : 0);
+    case GgufType::kString:
+      return out.put_string(v.str);
+    case GgufType::kArray:
+      return put_array(out, v);
   }
   throw FormatError("gguf writer: unknown value type");
 }
@@ -151,7 +164,8 @@ void GgufWriter::write_file(const std::string& path) const {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    f.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
     if (!f) throw FormatError("gguf writer: cannot write " + tmp);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {

@@ -12,7 +12,7 @@ namespace hydra::engine {
 struct GgufFile;
 
 struct RopeScaling {
-  std::string type;    // "" (none), "linear", or what the file says (e.g. "yarn")
+  std::string type;  // "" (none), "linear", or what the file says (e.g. "yarn")
   float factor = 1.0f;
   int64_t original_max_position_embeddings = 0;
 };
@@ -34,7 +34,7 @@ struct ModelConfig {
   int64_t max_position_embeddings = 0;
   int64_t vocab_size = 0;
   bool tie_word_embeddings = false;
-  int64_t bos_token_id = -1;          // -1: none
+  int64_t bos_token_id = -1;           // -1: none
   std::vector<int64_t> eos_token_ids;  // config.json allows a list
   bool attention_bias = false;         // Qwen2: q/k/v projections have biases
   bool qk_norm = false;                // Qwen3: RMS norm on q and k per head

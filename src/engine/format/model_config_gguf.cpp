@@ -53,8 +53,9 @@ ModelConfig model_config_from_gguf(const GgufFile& f) {
   c.rope_scaling = rope_scaling_of(f, a);
   c.max_position_embeddings = f.get_i64(a + ".context_length", 0);
   c.vocab_size = f.has(a + ".vocab_size") ? f.get_i64(a + ".vocab_size")
-                 : f.has("tokenizer.ggml.tokens") ? static_cast<int64_t>(f.get_arr_size("tokenizer.ggml.tokens"))
-                                                  : 0;
+                 : f.has("tokenizer.ggml.tokens")
+                     ? static_cast<int64_t>(f.get_arr_size("tokenizer.ggml.tokens"))
+                     : 0;
   c.bos_token_id = f.has("tokenizer.ggml.bos_token_id")
                        ? static_cast<int64_t>(f.get_u32("tokenizer.ggml.bos_token_id"))
                        : -1;

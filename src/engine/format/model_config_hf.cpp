@@ -142,8 +142,8 @@ ModelConfig parse_hf_config(std::string_view json_text) {
   }
   if (c.head_dim <= 0) throw FormatError("config.json: head_dim must be positive");
   const bool is_bert = c.architecture == "bert";
-  c.rms_norm_eps = static_cast<float>(
-      is_bert ? f.number("layer_norm_eps", 1e-12) : f.number("rms_norm_eps", 1e-6));
+  c.rms_norm_eps = static_cast<float>(is_bert ? f.number("layer_norm_eps", 1e-12)
+                                              : f.number("rms_norm_eps", 1e-6));
   c.rope_theta = static_cast<float>(f.number("rope_theta", 10000.0));
   c.rope_scaling = rope_scaling_of(root);
   c.max_position_embeddings = f.integer("max_position_embeddings", 0);

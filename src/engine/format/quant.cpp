@@ -1,9 +1,10 @@
 // Dispatch by type, and the unquantized float types.
+#include "engine/format/quant.h"
+
 #include <cstring>
 #include <string>
 
 #include "engine/format/format_error.h"
-#include "engine/format/quant.h"
 
 namespace hydra::engine {
 

@@ -18,10 +18,14 @@ inline int64_t block_count(int64_t n, int block, const char* type) {
   return n / block;
 }
 
-inline int clamp_int(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
+inline int clamp_int(int v, int lo, int hi) {
+  return v < lo ? lo : (v > hi ? hi : v);
+}
 
 // Round half away from zero, like roundf, into an int.
-inline int round_int(float v) { return static_cast<int>(std::lround(v)); }
+inline int round_int(float v) {
+  return static_cast<int>(std::lround(v));
+}
 
 inline uint32_t load_u32le(const uint8_t* p) {
   return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 |
@@ -34,6 +38,8 @@ inline void store_u32le(uint8_t* p, uint32_t v) {
 
 // The value a scale really has once stored as fp16; quantizers divide by
 // this so rounding of the scale does not bias every element.
-inline float fp16_round(float v) { return fp16_to_fp32(fp32_to_fp16(v)); }
+inline float fp16_round(float v) {
+  return fp16_to_fp32(fp32_to_fp16(v));
+}
 
 }  // namespace hydra::engine::quant_detail

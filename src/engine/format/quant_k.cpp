@@ -104,8 +104,8 @@ void quantize_row_q4_k(const float* src, BlockQ4_K* dst, int64_t n) {
       mn[j] = static_cast<uint8_t>(dmin > 0 ? clamp_int(round_int(-lowest[j] / dmin), 0, 63) : 0);
       // Pick the step after the offset so the top of the range still fits in 15.
       const float need = (highest[j] + dmin * mn[j]) / 15.0f;
-      sc[j] = static_cast<uint8_t>(
-          d > 0 ? clamp_int(static_cast<int>(std::ceil(need / d)), 0, 63) : 0);
+      sc[j] =
+          static_cast<uint8_t>(d > 0 ? clamp_int(static_cast<int>(std::ceil(need / d)), 0, 63) : 0);
     }
     dst[b].d = fp32_to_fp16(d);
     dst[b].dmin = fp32_to_fp16(dmin);

@@ -23,10 +23,10 @@ struct DtypeName {
 };
 
 constexpr DtypeName kDtypes[] = {
-    {StDtype::kBool, "BOOL", 1}, {StDtype::kU8, "U8", 1},         {StDtype::kI8, "I8", 1},
-    {StDtype::kI16, "I16", 2},   {StDtype::kU16, "U16", 2},       {StDtype::kF16, "F16", 2},
-    {StDtype::kBF16, "BF16", 2}, {StDtype::kI32, "I32", 4},       {StDtype::kU32, "U32", 4},
-    {StDtype::kF32, "F32", 4},   {StDtype::kF64, "F64", 8},       {StDtype::kI64, "I64", 8},
+    {StDtype::kBool, "BOOL", 1}, {StDtype::kU8, "U8", 1},          {StDtype::kI8, "I8", 1},
+    {StDtype::kI16, "I16", 2},   {StDtype::kU16, "U16", 2},        {StDtype::kF16, "F16", 2},
+    {StDtype::kBF16, "BF16", 2}, {StDtype::kI32, "I32", 4},        {StDtype::kU32, "U32", 4},
+    {StDtype::kF32, "F32", 4},   {StDtype::kF64, "F64", 8},        {StDtype::kI64, "I64", 8},
     {StDtype::kU64, "U64", 8},   {StDtype::kF8E4M3, "F8_E4M3", 1}, {StDtype::kF8E5M2, "F8_E5M2", 1},
 };
 
@@ -104,8 +104,9 @@ class HeaderParser {
 };
 
 void check_no_overlap(std::vector<SafetensorsTensor>& tensors, const std::string& what) {
-  std::sort(tensors.begin(), tensors.end(),
-            [](const auto& a, const auto& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
+  std::sort(tensors.begin(), tensors.end(), [](const auto& a, const auto& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
   for (size_t k = 1; k < tensors.size(); ++k) {
     if (tensors[k].begin < tensors[k - 1].end) {
       throw FormatError(what + ": tensors '" + tensors[k - 1].name + "' and '" + tensors[k].name +
@@ -146,8 +147,10 @@ SafetensorsFile parse_safetensors(const uint8_t* bytes, size_t size, std::string
   if (size < 8) p.fail("file of " + std::to_string(size) + " bytes has no header");
   uint64_t header_len;
   std::memcpy(&header_len, bytes, 8);
-  if (header_len > kMaxHeaderBytes) p.fail("header length " + std::to_string(header_len) + " is too large");
-  if (header_len > size - 8) p.fail("header length " + std::to_string(header_len) + " exceeds the file");
+  if (header_len > kMaxHeaderBytes)
+    p.fail("header length " + std::to_string(header_len) + " is too large");
+  if (header_len > size - 8)
+    p.fail("header length " + std::to_string(header_len) + " exceeds the file");
   const std::string_view header(reinterpret_cast<const char*>(bytes + 8), header_len);
   if (header.empty() || header.front() != '{') p.fail("header is not a JSON object");
   const bj::value root = parse_json_text(header, what);

@@ -1,11 +1,10 @@
 #include "engine/format/safetensors_writer.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-
-#include <boost/json.hpp>
 
 #include "engine/format/format_error.h"
 
@@ -15,7 +14,8 @@ namespace bj = boost::json;
 
 namespace {
 
-void write_bytes(const std::string& path, const std::string& head, const std::vector<uint8_t>& body) {
+void write_bytes(const std::string& path, const std::string& head,
+                 const std::vector<uint8_t>& body) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);

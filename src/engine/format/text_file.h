@@ -1,10 +1,9 @@
 #pragma once
 // Whole small files (JSON configs, templates) as text, with a size cap so a
 // wrong path to a huge file fails fast instead of filling memory.
+#include <boost/json.hpp>
 #include <cstddef>
 #include <string>
-
-#include <boost/json.hpp>
 
 namespace hydra::engine {
 

@@ -25,7 +25,8 @@ std::string token_text(const bj::object& root, std::string_view key) {
 std::optional<bool> flag(const bj::object& root, std::string_view key) {
   const bj::value* v = root.if_contains(key);
   if (v == nullptr || v->is_null()) return std::nullopt;
-  if (!v->is_bool()) throw FormatError("tokenizer_config.json: '" + std::string(key) + "' must be a bool");
+  if (!v->is_bool())
+    throw FormatError("tokenizer_config.json: '" + std::string(key) + "' must be a bool");
   return v->get_bool();
 }
 
@@ -36,7 +37,8 @@ void read_templates(const bj::object& root, TokenizerConfig& out) {
     out.chat_template = std::string(v->get_string());
     return;
   }
-  if (!v->is_array()) throw FormatError("tokenizer_config.json: chat_template must be a string or a list");
+  if (!v->is_array())
+    throw FormatError("tokenizer_config.json: chat_template must be a string or a list");
   for (const auto& item : v->get_array()) {
     const bj::object* o = item.if_object();
     const bj::value* name = o != nullptr ? o->if_contains("name") : nullptr;
@@ -64,7 +66,8 @@ TokenizerConfig parse_tokenizer_config(std::string_view json_text) {
   out.pad_token = token_text(root, "pad_token");
   out.add_bos_token = flag(root, "add_bos_token");
   out.add_eos_token = flag(root, "add_eos_token");
-  if (const bj::value* cls = root.if_contains("tokenizer_class"); cls != nullptr && cls->is_string()) {
+  if (const bj::value* cls = root.if_contains("tokenizer_class");
+      cls != nullptr && cls->is_string()) {
     out.tokenizer_class = std::string(cls->get_string());
   }
   // Hugging Face writes 1e30 for "no limit"; keep only believable lengths.

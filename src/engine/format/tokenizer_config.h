@@ -9,7 +9,7 @@
 namespace hydra::engine {
 
 struct TokenizerConfig {
-  std::string chat_template;                         // the default template ("" if none)
+  std::string chat_template;                           // the default template ("" if none)
   std::map<std::string, std::string> named_templates;  // when the file lists several
   std::string bos_token, eos_token, unk_token, pad_token;
   std::optional<bool> add_bos_token, add_eos_token;

@@ -29,7 +29,8 @@ double fp16_reference(float f) {
   const double a = std::fabs(static_cast<double>(f));
   int exp;
   std::frexp(a, &exp);  // a = m * 2^exp, m in [0.5, 1)
-  const double spacing = a < std::ldexp(1.0, -14) ? std::ldexp(1.0, -24) : std::ldexp(1.0, exp - 11);
+  const double spacing =
+      a < std::ldexp(1.0, -14) ? std::ldexp(1.0, -24) : std::ldexp(1.0, exp - 11);
   double r = std::nearbyint(a / spacing) * spacing;  // default mode: ties to even
   if (r >= 65520.0) r = INFINITY;
   return std::copysign(r, static_cast<double>(f));
@@ -41,9 +42,9 @@ TEST(Fp16, KnownBitPatterns) {
   EXPECT_EQ(fp32_to_fp16(1.0f), 0x3C00);
   EXPECT_EQ(fp32_to_fp16(-2.0f), 0xC000);
   EXPECT_EQ(fp32_to_fp16(0.5f), 0x3800);
-  EXPECT_EQ(fp32_to_fp16(65504.0f), 0x7BFF);           // largest finite
-  EXPECT_EQ(fp32_to_fp16(65519.0f), 0x7BFF);           // rounds down
-  EXPECT_EQ(fp32_to_fp16(65520.0f), 0x7C00);           // tie rounds to even = overflow
+  EXPECT_EQ(fp32_to_fp16(65504.0f), 0x7BFF);  // largest finite
+  EXPECT_EQ(fp32_to_fp16(65519.0f), 0x7BFF);  // rounds down
+  EXPECT_EQ(fp32_to_fp16(65520.0f), 0x7C00);  // tie rounds to even = overflow
   EXPECT_EQ(fp32_to_fp16(1e9f), 0x7C00);
   EXPECT_EQ(fp32_to_fp16(-1e9f), 0xFC00);
   EXPECT_EQ(fp32_to_fp16(INFINITY), 0x7C00);

@@ -1,7 +1,8 @@
+#include "engine/format/ggml_types.h"
+
 #include <gtest/gtest.h>
 
 #include "engine/format/format_error.h"
-#include "engine/format/ggml_types.h"
 
 using namespace hydra::engine;
 
@@ -11,12 +12,14 @@ TEST(GgmlTypes, BlockSizesAsGgmlDefinesThem) {
     uint32_t raw, block, bytes;
   };
   const Want want[] = {
-      {GgmlType::kF32, 0, 1, 4},      {GgmlType::kF16, 1, 1, 2},     {GgmlType::kQ4_0, 2, 32, 18},
-      {GgmlType::kQ4_1, 3, 32, 20},   {GgmlType::kQ5_0, 6, 32, 22},  {GgmlType::kQ5_1, 7, 32, 24},
-      {GgmlType::kQ8_0, 8, 32, 34},   {GgmlType::kQ2_K, 10, 256, 84}, {GgmlType::kQ3_K, 11, 256, 110},
-      {GgmlType::kQ4_K, 12, 256, 144}, {GgmlType::kQ5_K, 13, 256, 176}, {GgmlType::kQ6_K, 14, 256, 210},
-      {GgmlType::kQ8_K, 15, 256, 292}, {GgmlType::kIQ4_NL, 20, 32, 18}, {GgmlType::kIQ4_XS, 23, 256, 136},
-      {GgmlType::kBF16, 30, 1, 2},
+      {GgmlType::kF32, 0, 1, 4},         {GgmlType::kF16, 1, 1, 2},
+      {GgmlType::kQ4_0, 2, 32, 18},      {GgmlType::kQ4_1, 3, 32, 20},
+      {GgmlType::kQ5_0, 6, 32, 22},      {GgmlType::kQ5_1, 7, 32, 24},
+      {GgmlType::kQ8_0, 8, 32, 34},      {GgmlType::kQ2_K, 10, 256, 84},
+      {GgmlType::kQ3_K, 11, 256, 110},   {GgmlType::kQ4_K, 12, 256, 144},
+      {GgmlType::kQ5_K, 13, 256, 176},   {GgmlType::kQ6_K, 14, 256, 210},
+      {GgmlType::kQ8_K, 15, 256, 292},   {GgmlType::kIQ4_NL, 20, 32, 18},
+      {GgmlType::kIQ4_XS, 23, 256, 136}, {GgmlType::kBF16, 30, 1, 2},
   };
   for (const auto& w : want) {
     const auto info = ggml_type_info(w.raw);
@@ -30,8 +33,9 @@ TEST(GgmlTypes, BlockSizesAsGgmlDefinesThem) {
 }
 
 TEST(GgmlTypes, ComputableTypesAreTheEngineWeights) {
-  for (GgmlType t : {GgmlType::kF32, GgmlType::kF16, GgmlType::kBF16, GgmlType::kQ8_0, GgmlType::kQ4_0,
-                     GgmlType::kQ4_K, GgmlType::kQ5_0, GgmlType::kQ5_1, GgmlType::kQ6_K}) {
+  for (GgmlType t :
+       {GgmlType::kF32, GgmlType::kF16, GgmlType::kBF16, GgmlType::kQ8_0, GgmlType::kQ4_0,
+        GgmlType::kQ4_K, GgmlType::kQ5_0, GgmlType::kQ5_1, GgmlType::kQ6_K}) {
     EXPECT_TRUE(type_info(t).computable) << type_name(t);
   }
   EXPECT_FALSE(type_info(GgmlType::kQ2_K).computable);

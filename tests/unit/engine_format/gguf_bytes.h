@@ -29,7 +29,8 @@ struct GgufBytes {
   }
   // key, type tag; the caller appends the payload.
   GgufBytes& key(const std::string& k, uint32_t type) { return str(k).put<uint32_t>(type); }
-  GgufBytes& tensor(const std::string& name, std::vector<uint64_t> ne, uint32_t type, uint64_t offset) {
+  GgufBytes& tensor(const std::string& name, std::vector<uint64_t> ne, uint32_t type,
+                    uint64_t offset) {
     str(name).put<uint32_t>(static_cast<uint32_t>(ne.size()));
     for (auto n : ne) put<uint64_t>(n);
     return put<uint32_t>(type).put<uint64_t>(offset);

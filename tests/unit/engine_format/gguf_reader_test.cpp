@@ -29,12 +29,17 @@ std::vector<uint8_t> sample_file() {
   g.key("u64", 10).put<uint64_t>(uint64_t{1} << 40);
   g.key("i64", 11).put<int64_t>(-(int64_t{1} << 40));
   g.key("f64", 12).put<double>(0.1);
-  g.key("arr.f32", 9).put<uint32_t>(6).put<uint64_t>(3).put<float>(0.5f).put<float>(-1.0f).put<float>(2.0f);
+  g.key("arr.f32", 9)
+      .put<uint32_t>(6)
+      .put<uint64_t>(3)
+      .put<float>(0.5f)
+      .put<float>(-1.0f)
+      .put<float>(2.0f);
   g.key("arr.i32", 9).put<uint32_t>(5).put<uint64_t>(2).put<int32_t>(-7).put<int32_t>(9);
   g.key("arr.str", 9).put<uint32_t>(8).put<uint64_t>(3).str("a").str("").str("héllo");
   g.key("arr.nested", 9).put<uint32_t>(9).put<uint64_t>(2);
   g.put<uint32_t>(4).put<uint64_t>(2).put<uint32_t>(1).put<uint32_t>(2);  // [1, 2] uint32
-  g.put<uint32_t>(8).put<uint64_t>(1).str("x");                          // ["x"]
+  g.put<uint32_t>(8).put<uint64_t>(1).str("x");                           // ["x"]
   g.key("general.alignment", 4).put<uint32_t>(64);
   g.tensor("w", {3, 2}, 0, 0);
   g.tensor("q", {32}, 8, 64);
@@ -116,8 +121,8 @@ TEST(GgufReader, ReadsTensorIndexAndData) {
 TEST(GgufReader, AccessorsNameTheKeyOnWrongTypeOrMissing) {
   const auto bytes = sample_file();
   const GgufFile f = parse_gguf(bytes.data(), bytes.size());
-  EXPECT_THROW(f.get_u32("i8"), FormatError);        // negative into unsigned
-  EXPECT_THROW(f.get_i32("u32"), FormatError);       // 4e9 does not fit int32
+  EXPECT_THROW(f.get_u32("i8"), FormatError);   // negative into unsigned
+  EXPECT_THROW(f.get_i32("u32"), FormatError);  // 4e9 does not fit int32
   EXPECT_THROW(f.get_u32("f32"), FormatError);
   EXPECT_THROW(f.get_str("u8"), FormatError);
   EXPECT_THROW(f.get_arr_str("arr.f32"), FormatError);
@@ -256,7 +261,8 @@ TEST(GgufReader, HostileCountsFailFastWithoutAllocating) {
 }
 
 TEST(GgufReader, RejectsBadTensors) {
-  auto one_tensor = [](std::vector<uint64_t> ne, uint32_t type, uint64_t offset, size_t data_bytes) {
+  auto one_tensor = [](std::vector<uint64_t> ne, uint32_t type, uint64_t offset,
+                       size_t data_bytes) {
     GgufBytes g;
     g.header(1, 0).tensor("t", std::move(ne), type, offset).pad(32);
     g.b.resize(g.b.size() + data_bytes);

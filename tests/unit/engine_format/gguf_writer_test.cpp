@@ -1,3 +1,5 @@
+#include "engine/format/gguf_writer.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -5,7 +7,6 @@
 
 #include "engine/format/format_error.h"
 #include "engine/format/gguf.h"
-#include "engine/format/gguf_writer.h"
 #include "engine/format/quant.h"
 #include "temp_dir.h"
 
@@ -34,9 +35,9 @@ GgufWriter every_type_writer() {
   w.set_arr_i32("types", {1, 3, 1, 6});
   w.set("bools", GgufValue::of_arr_raw(GgufType::kBool, {1, 0, 1}));
   w.set("u64s", GgufValue::of_arr_raw(GgufType::kUint64, std::vector<uint8_t>(16, 0xAB)));
-  w.set("nested", GgufValue::of_arr_nested({GgufValue::of_arr_str({"a", "b"}),
-                                            GgufValue::of_arr_i32({}),
-                                            GgufValue::of_arr_nested({GgufValue::of_arr_f32({1.0f})})}));
+  w.set("nested",
+        GgufValue::of_arr_nested({GgufValue::of_arr_str({"a", "b"}), GgufValue::of_arr_i32({}),
+                                  GgufValue::of_arr_nested({GgufValue::of_arr_f32({1.0f})})}));
   return w;
 }
 
@@ -84,9 +85,26 @@ TEST(GgufWriter, RewritingWhatItReadGivesTheSameBytes) {
   const GgufFile f = parse_gguf(bytes.data(), bytes.size());
   // Re-emit in the original order from the parsed values.
   GgufWriter again;
-  for (const char* key : {"u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64", "f32", "f64", "yes",
-                          "no", "general.architecture", "empty", "tokens", "scores", "types",
-                          "bools", "u64s", "nested"}) {
+  for (const char* key : {"u8",
+                          "i8",
+                          "u16",
+                          "i16",
+                          "u32",
+                          "i32",
+                          "u64",
+                          "i64",
+                          "f32",
+                          "f64",
+                          "yes",
+                          "no",
+                          "general.architecture",
+                          "empty",
+                          "tokens",
+                          "scores",
+                          "types",
+                          "bools",
+                          "u64s",
+                          "nested"}) {
     again.set(key, *f.find(key));
   }
   EXPECT_EQ(again.to_bytes(), bytes);
@@ -103,7 +121,8 @@ TEST(GgufWriter, TensorsAreAlignedAndIntact) {
     for (size_t i = 0; i < src.size(); ++i) src[i] = std::sin(static_cast<float>(i));
     std::vector<uint8_t> q(2 * row_size(GgmlType::kQ4_K, 256));
     for (int r = 0; r < 2; ++r) {
-      quantize_row(GgmlType::kQ4_K, src.data() + 256 * r, q.data() + r * row_size(GgmlType::kQ4_K, 256), 256);
+      quantize_row(GgmlType::kQ4_K, src.data() + 256 * r,
+                   q.data() + r * row_size(GgmlType::kQ4_K, 256), 256);
     }
     w.add_tensor("a", GgmlType::kF32, {10, 3}, a.data(), a.size() * 4);
     w.add_tensor("b.weight", GgmlType::kQ4_K, {256, 2}, q.data(), q.size());
@@ -122,7 +141,9 @@ TEST(GgufWriter, TensorsAreAlignedAndIntact) {
     EXPECT_EQ(tb->type, GgmlType::kQ4_K);
     EXPECT_EQ(tb->n_rows(), 2);
     EXPECT_EQ(std::memcmp(tb->data, q.data(), q.size()), 0);
-    EXPECT_EQ(fp16_to_fp32(static_cast<uint16_t>(f.find_tensor("c")->data[0] | f.find_tensor("c")->data[1] << 8)), 1.0f);
+    EXPECT_EQ(fp16_to_fp32(static_cast<uint16_t>(f.find_tensor("c")->data[0] |
+                                                 f.find_tensor("c")->data[1] << 8)),
+              1.0f);
   }
 }
 
@@ -148,11 +169,11 @@ TEST(GgufWriter, FileRoundTripThroughMmap) {
 TEST(GgufWriter, RejectsInconsistentInput) {
   GgufWriter w;
   float x[8] = {};
-  EXPECT_THROW(w.add_tensor("t", GgmlType::kF32, {8}, x, 16), FormatError);   // wrong byte count
-  EXPECT_THROW(w.add_tensor("t", GgmlType::kQ8_0, {8}, x, 8), FormatError);   // not a block multiple
+  EXPECT_THROW(w.add_tensor("t", GgmlType::kF32, {8}, x, 16), FormatError);  // wrong byte count
+  EXPECT_THROW(w.add_tensor("t", GgmlType::kQ8_0, {8}, x, 8), FormatError);  // not a block multiple
   EXPECT_THROW(w.add_tensor("t", GgmlType::kF32, {}, x, 0), FormatError);
   w.add_tensor("t", GgmlType::kF32, {8}, x, 32);
-  EXPECT_THROW(w.add_tensor("t", GgmlType::kF32, {8}, x, 32), FormatError);   // duplicate
+  EXPECT_THROW(w.add_tensor("t", GgmlType::kF32, {8}, x, 32), FormatError);  // duplicate
   EXPECT_THROW(w.set_alignment(24), FormatError);
   EXPECT_THROW(w.set("", GgufValue::of_u8(1)), FormatError);
   // Setting a key twice keeps one entry with the last value.

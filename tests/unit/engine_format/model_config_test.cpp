@@ -1,9 +1,10 @@
+#include "engine/format/model_config.h"
+
 #include <gtest/gtest.h>
 
 #include "engine/format/format_error.h"
 #include "engine/format/gguf.h"
 #include "engine/format/gguf_writer.h"
-#include "engine/format/model_config.h"
 
 using namespace hydra::engine;
 
@@ -100,12 +101,16 @@ TEST(ModelConfigHf, ErrorsNameTheField) {
   };
   EXPECT_NE(message(R"({"model_type": "llama"})").find("hidden_size"), std::string::npos);
   EXPECT_NE(message(R"({"hidden_size": "64", "intermediate_size": 1, "num_hidden_layers": 1,
-    "num_attention_heads": 1, "vocab_size": 1})").find("hidden_size"), std::string::npos);
-  EXPECT_NE(message(R"({"hidden_size": 64, "intermediate_size": 1, "num_hidden_layers": 1,
-    "num_attention_heads": 4, "num_key_value_heads": 3, "vocab_size": 1})").find("multiple"),
+    "num_attention_heads": 1, "vocab_size": 1})")
+                .find("hidden_size"),
             std::string::npos);
   EXPECT_NE(message(R"({"hidden_size": 64, "intermediate_size": 1, "num_hidden_layers": 1,
-    "num_attention_heads": 4, "vocab_size": 1, "rope_scaling": 3})").find("rope_scaling"),
+    "num_attention_heads": 4, "num_key_value_heads": 3, "vocab_size": 1})")
+                .find("multiple"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"hidden_size": 64, "intermediate_size": 1, "num_hidden_layers": 1,
+    "num_attention_heads": 4, "vocab_size": 1, "rope_scaling": 3})")
+                .find("rope_scaling"),
             std::string::npos);
   EXPECT_NE(message("{not json").find("invalid JSON"), std::string::npos);
   EXPECT_NE(message("[]").find("not a JSON object"), std::string::npos);

@@ -1,3 +1,5 @@
+#include "engine/format/quant.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -6,7 +8,6 @@
 #include <vector>
 
 #include "engine/format/format_error.h"
-#include "engine/format/quant.h"
 
 using namespace hydra::engine;
 
@@ -64,9 +65,9 @@ TEST(Quant, Q8_0HandBuiltBlock) {
   for (int j = 0; j < 32; ++j) b.qs[j] = static_cast<int8_t>(j * 8 - 127);
   float y[32];
   dequantize_row_q8_0(&b, y, 32);
-  EXPECT_FLOAT_EQ(y[0], -63.5f);   // 0.5 * -127
-  EXPECT_FLOAT_EQ(y[16], 0.5f);    // 0.5 * 1
-  EXPECT_FLOAT_EQ(y[31], 60.5f);   // 0.5 * 121
+  EXPECT_FLOAT_EQ(y[0], -63.5f);  // 0.5 * -127
+  EXPECT_FLOAT_EQ(y[16], 0.5f);   // 0.5 * 1
+  EXPECT_FLOAT_EQ(y[31], 60.5f);  // 0.5 * 121
 }
 
 TEST(Quant, Q4_0HandBuiltBlock) {
@@ -83,7 +84,7 @@ TEST(Quant, Q4_0HandBuiltBlock) {
 
 TEST(Quant, Q5_0AndQ5_1HandBuiltBlocks) {
   BlockQ5_0 b{};
-  b.d = 0x3C00;  // 1.0
+  b.d = 0x3C00;    // 1.0
   b.qs[0] = 0x3F;  // element 0 low nibble 15, element 16 low nibble 3
   b.qh[0] = 0x01;  // fifth bit of element 0
   b.qh[2] = 0x01;  // bit 16: fifth bit of element 16
@@ -99,8 +100,8 @@ TEST(Quant, Q5_0AndQ5_1HandBuiltBlocks) {
   c.qs[5] = 0x02;
   c.qh[3] = 0x80;  // bit 31: fifth bit of element 31
   dequantize_row_q5_1(&c, y, 32);
-  EXPECT_FLOAT_EQ(y[5], 0.0f);    // 0.5 * 2 - 1
-  EXPECT_FLOAT_EQ(y[31], 7.0f);   // 0.5 * 16 - 1
+  EXPECT_FLOAT_EQ(y[5], 0.0f);   // 0.5 * 2 - 1
+  EXPECT_FLOAT_EQ(y[31], 7.0f);  // 0.5 * 16 - 1
   EXPECT_FLOAT_EQ(y[0], -1.0f);
 }
 
@@ -110,7 +111,8 @@ TEST(Quant, Q4_KHandBuiltBlock) {
   BlockQ4_K b{};
   b.d = 0x3C00;     // 1.0
   b.dmin = 0x3800;  // 0.5
-  const uint8_t packed[12] = {0x41, 0x82, 0xC3, 0x44, 0x80, 0x01, 0x42, 0xC3, 0x81, 0x51, 0x0F, 0xF4};
+  const uint8_t packed[12] = {0x41, 0x82, 0xC3, 0x44, 0x80, 0x01,
+                              0x42, 0xC3, 0x81, 0x51, 0x0F, 0xF4};
   std::memcpy(b.scales, packed, 12);
   const uint8_t want_sc[8] = {1, 2, 3, 4, 17, 33, 63, 20};
   const uint8_t want_m[8] = {0, 1, 2, 3, 40, 5, 16, 63};
@@ -124,9 +126,9 @@ TEST(Quant, Q4_KHandBuiltBlock) {
   q4_k_pack_scales(want_sc, want_m, repacked);
   EXPECT_EQ(std::memcmp(repacked, packed, 12), 0);
 
-  b.qs[0] = 0x97;       // element 0 (sub 0) = 7, element 32 (sub 1) = 9
-  b.qs[37] = 0x3C;      // element 69 (sub 2) = 12, element 101 (sub 3) = 3
-  b.qs[127] = 0xFF;     // element 223 (sub 6) = 15, element 255 (sub 7) = 15
+  b.qs[0] = 0x97;    // element 0 (sub 0) = 7, element 32 (sub 1) = 9
+  b.qs[37] = 0x3C;   // element 69 (sub 2) = 12, element 101 (sub 3) = 3
+  b.qs[127] = 0xFF;  // element 223 (sub 6) = 15, element 255 (sub 7) = 15
   float y[256];
   dequantize_row_q4_k(&b, y, 256);
   EXPECT_FLOAT_EQ(y[0], 7.0f);      // 1*1*7 - 0.5*0
@@ -162,8 +164,8 @@ TEST(Quant, Q6_KHandBuiltBlock) {
 
 struct ErrorBound {
   GgmlType type;
-  double max_rel_rms;     // over the whole row
-  double max_block_err;   // worst |error| in a block over its absmax (or range)
+  double max_rel_rms;    // over the whole row
+  double max_block_err;  // worst |error| in a block over its absmax (or range)
   int block;
   bool by_range;
 };
@@ -199,7 +201,7 @@ TEST(Quant, QuantizersHandleZerosAndOutliers) {
     const std::vector<float> zeros(256, 0.0f);
     for (float v : roundtrip(t, zeros)) ASSERT_EQ(v, 0.0f) << type_name(t);
     auto x = random_row(256, 3, 0.01f);
-    x[17] = 5.0f;    // one outlier per row
+    x[17] = 5.0f;  // one outlier per row
     x[200] = -3.0f;
     const auto y = roundtrip(t, x);
     EXPECT_NEAR(y[17], 5.0f, 0.05f) << type_name(t);
@@ -211,9 +213,9 @@ TEST(Quant, QuantizersHandleZerosAndOutliers) {
 TEST(Quant, DotMatchesDotOfDequantizedRow) {
   const auto w = random_row(1024, 11, 0.1f);
   const auto x = random_row(1024, 12, 1.0f);
-  for (GgmlType t : {GgmlType::kF32, GgmlType::kF16, GgmlType::kBF16, GgmlType::kQ8_0,
-                     GgmlType::kQ4_0, GgmlType::kQ5_0, GgmlType::kQ5_1, GgmlType::kQ4_K,
-                     GgmlType::kQ6_K}) {
+  for (GgmlType t :
+       {GgmlType::kF32, GgmlType::kF16, GgmlType::kBF16, GgmlType::kQ8_0, GgmlType::kQ4_0,
+        GgmlType::kQ5_0, GgmlType::kQ5_1, GgmlType::kQ4_K, GgmlType::kQ6_K}) {
     std::vector<uint8_t> q(row_size(t, 1024));
     quantize_row(t, w.data(), q.data(), 1024);
     std::vector<float> dq(1024);
@@ -245,6 +247,7 @@ TEST(Quant, QuantizingDequantizedValuesIsStable) {
   for (GgmlType t : {GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kQ5_0, GgmlType::kQ6_K}) {
     const auto y1 = roundtrip(t, random_row(512, 5, 0.2f));
     const auto y2 = roundtrip(t, y1);
-    for (size_t i = 0; i < y1.size(); ++i) ASSERT_FLOAT_EQ(y2[i], y1[i]) << type_name(t) << " " << i;
+    for (size_t i = 0; i < y1.size(); ++i)
+      ASSERT_FLOAT_EQ(y2[i], y1[i]) << type_name(t) << " " << i;
   }
 }

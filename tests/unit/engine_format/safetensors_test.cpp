@@ -1,3 +1,5 @@
+#include "engine/format/safetensors.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -5,7 +7,6 @@
 
 #include "engine/format/format_error.h"
 #include "engine/format/ggml_types.h"
-#include "engine/format/safetensors.h"
 #include "engine/format/safetensors_writer.h"
 #include "temp_dir.h"
 
@@ -40,12 +41,11 @@ void write_file(const std::string& path, const std::string& text) {
 }  // namespace
 
 TEST(Safetensors, ParsesHandWrittenHeader) {
-  const std::string header =
-      R"({"__metadata__":{"format":"pt"},)"
-      R"("b":{"dtype":"F16","shape":[2],"data_offsets":[8,12]},)"
-      R"("a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-      R"("ids":{"dtype":"I64","shape":[1,1],"data_offsets":[12,20]},)"
-      R"("bf":{"dtype":"BF16","shape":[],"data_offsets":[20,22]}})";
+  const std::string header = R"({"__metadata__":{"format":"pt"},)"
+                             R"("b":{"dtype":"F16","shape":[2],"data_offsets":[8,12]},)"
+                             R"("a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                             R"("ids":{"dtype":"I64","shape":[1,1],"data_offsets":[12,20]},)"
+                             R"("bf":{"dtype":"BF16","shape":[],"data_offsets":[20,22]}})";
   auto bytes = hand_file(header, 22);
   uint8_t* data = bytes.data() + 8 + header.size();
   const float a[2] = {1.5f, -2.0f};
@@ -118,7 +118,8 @@ TEST(Safetensors, SingleFileDirectory) {
 TEST(Safetensors, ShardedDirectory) {
   TempDir dir;
   SafetensorsWriter w;
-  for (int k = 0; k < 5; ++k) w.add_f32("layer." + std::to_string(k), {3}, {float(k), float(k) + 1, 7});
+  for (int k = 0; k < 5; ++k)
+    w.add_f32("layer." + std::to_string(k), {3}, {float(k), float(k) + 1, 7});
   w.write_sharded(dir.path(), 2);
   const SafetensorsModel m = read_safetensors_dir(dir.path());
   EXPECT_EQ(m.shards.size(), 2u);
@@ -140,9 +141,11 @@ TEST(Safetensors, ShardedIndexIsChecked) {
   write_file(dir.file("model.safetensors.index.json"),
              R"({"weight_map":{"a":"s1.safetensors","b":"s1.safetensors"}})");
   EXPECT_THROW(read_safetensors_dir(dir.path()), FormatError);  // b is not in s1
-  write_file(dir.file("model.safetensors.index.json"), R"({"weight_map":{"a":"../s1.safetensors"}})");
+  write_file(dir.file("model.safetensors.index.json"),
+             R"({"weight_map":{"a":"../s1.safetensors"}})");
   EXPECT_THROW(read_safetensors_dir(dir.path()), FormatError);  // escapes the directory
-  write_file(dir.file("model.safetensors.index.json"), R"({"weight_map":{"a":"missing.safetensors"}})");
+  write_file(dir.file("model.safetensors.index.json"),
+             R"({"weight_map":{"a":"missing.safetensors"}})");
   EXPECT_THROW(read_safetensors_dir(dir.path()), FormatError);
   write_file(dir.file("model.safetensors.index.json"), R"({"weight_map":[1,2]})");
   EXPECT_THROW(read_safetensors_dir(dir.path()), FormatError);
@@ -167,23 +170,31 @@ TEST(Safetensors, RejectsHostileFiles) {
   expect_rejected(hand_file(ok, 7), "outside the 7 data bytes");
   expect_rejected(hand_file("[1,2]", 0), "not a JSON object");
   expect_rejected(hand_file("{\"a\":", 0), "invalid JSON");
-  expect_rejected(hand_file(R"({"a":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}})", 8), "unknown dtype");
-  expect_rejected(hand_file(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8), "shape needs 12");
-  expect_rejected(hand_file(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", 8), "non-negative");
-  expect_rejected(hand_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})", 8), "outside");
+  expect_rejected(hand_file(R"({"a":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}})", 8),
+                  "unknown dtype");
+  expect_rejected(hand_file(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8),
+                  "shape needs 12");
+  expect_rejected(hand_file(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", 8),
+                  "non-negative");
+  expect_rejected(hand_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})", 8),
+                  "outside");
   expect_rejected(hand_file(R"({"a":{"dtype":"F32","shape":[2]}})", 8), "needs dtype");
-  expect_rejected(hand_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0]}})", 8), "[begin, end]");
-  expect_rejected(hand_file(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}})", 8),
-                  "too many elements");
+  expect_rejected(hand_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0]}})", 8),
+                  "[begin, end]");
+  expect_rejected(
+      hand_file(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}})", 8),
+      "too many elements");
   expect_rejected(hand_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-                            R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", 12),
+                            R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+                            12),
                   "overlap");
   expect_rejected(hand_file(R"({"__metadata__":{"k":1}})", 0), "must be a string");
   {
     // A repeated key collapses to one tensor (as JSON objects do in the
     // reference implementation); it can never yield two aliases.
     const auto b = hand_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-                             R"("a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})", 16);
+                             R"("a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})",
+                             16);
     EXPECT_EQ(parse_safetensors(b.data(), b.size()).tensors.size(), 1u);
   }
   std::string deep(200, '[');

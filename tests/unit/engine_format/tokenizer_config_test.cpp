@@ -1,9 +1,10 @@
+#include "engine/format/tokenizer_config.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 
 #include "engine/format/format_error.h"
-#include "engine/format/tokenizer_config.h"
 #include "temp_dir.h"
 
 using namespace hydra::engine;
