@@ -10,15 +10,17 @@
 #include <thread>
 #include <utility>
 
+#include "common/log.h"
 #include "store/migrations.h"
 #include "store/postgres_sql.h"
 
 namespace hydra::store {
 namespace {
 
-constexpr int kMaxAttempts = 5;                      // per transaction, on transient failures
-constexpr int64_t kMigrationLockKey = 0x687964726d;  // pg_advisory_lock key for migrate()
-constexpr size_t kSqlInErrors = 160;                 // how much SQL an error message quotes
+constexpr int kMaxAttempts = 5;                          // per transaction, on transient failures
+constexpr int64_t kMigrationLockKey = 0x687964726d;      // pg_advisory_lock key for migrate()
+constexpr size_t kSqlInErrors = 160;                     // how much SQL an error message quotes
+constexpr std::chrono::milliseconds kOverflowWait{500};  // see Pool::acquire
 
 // The server rolled the transaction back to break a conflict; running it again may succeed.
 class TransientConflict : public std::runtime_error {
@@ -168,9 +170,17 @@ class Pool {
     std::unique_ptr<Connection> conn_;
   };
 
+  // Waits for a free connection. A transaction that calls Store::query
+  // needs a second connection while holding one; when every holder does
+  // that at once, waiting forever would deadlock, so after kOverflowWait an
+  // extra connection is opened and closed again on release.
   Lease acquire() {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return !idle_.empty() || open_ < size_; });
+    bool free = cv_.wait_for(lock, kOverflowWait, [&] { return !idle_.empty() || open_ < size_; });
+    if (!free) {
+      spdlog::warn("store: all {} PostgreSQL connections busy for {} ms; opening an extra one",
+                   size_, kOverflowWait.count());
+    }
     if (!idle_.empty()) {
       auto conn = std::move(idle_.back());
       idle_.pop_back();
@@ -201,7 +211,7 @@ class Pool {
   // Broken connections, and any left inside a transaction, are closed rather than reused.
   void release(std::unique_ptr<Connection> conn) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (conn && conn->healthy() && conn->idle()) {
+    if (conn && conn->healthy() && conn->idle() && open_ <= size_) {
       idle_.push_back(std::move(conn));
     } else {
       --open_;

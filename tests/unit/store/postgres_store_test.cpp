@@ -104,15 +104,27 @@ TEST_P(PostgresStore, PoolOpensAtMostPoolSizeConnections) {
   auto pooled = open_store(with_pg_param(db().url(), "application_name=" + app),
                            StoreOptions{.pool_size = 2});
   std::vector<std::thread> threads;
-  for (int t = 0; t < 6; ++t) {
+  // Short waits: a wait past the overflow limit (500 ms) would open a third.
+  for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
-      for (int n = 0; n < 2; ++n) pooled->query("SELECT pg_sleep(0.03)");
+      for (int n = 0; n < 2; ++n) pooled->query("SELECT pg_sleep(0.02)");
     });
   }
   for (auto& th : threads) th.join();
   auto open =
       store_->query("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE application_name = ?", {app});
   EXPECT_EQ(open[0].i64("n"), 2);
+}
+
+TEST_P(PostgresStore, StoreQueryInsideATransactionDoesNotDeadlockAFullPool) {
+  auto single = db().open(StoreOptions{.pool_size = 1});
+  int64_t seen = -1;
+  single->transact([&](Session& s) {
+    s.exec("INSERT INTO kv (k) VALUES ('inner')");
+    seen = single->query("SELECT COUNT(*) AS n FROM kv")[0].i64("n");  // needs a second connection
+  });
+  EXPECT_EQ(seen, 0);  // the other connection does not see the uncommitted row
+  EXPECT_EQ(count(), 1);
 }
 
 TEST_P(PostgresStore, SwallowedStatementErrorStillFailsTheTransaction) {
