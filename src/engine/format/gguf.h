@@ -138,6 +138,10 @@ struct GgufFile {
   std::unordered_map<std::string, size_t> tensor_index;  // name -> position in `tensors`
 };
 
+// A tensor's elements as floats, dequantized row by row (computable types
+// only; others throw FormatError).
+std::vector<float> tensor_to_f32(const GgufTensor& t);
+
 // Maps and parses a file. Throws FormatError on any defect.
 GgufFile read_gguf(const std::string& path);
 // Parses bytes in memory; the returned tensors point into `bytes`, which the

@@ -3,6 +3,7 @@
 
 #include "engine/format/format_error.h"
 #include "engine/format/gguf.h"
+#include "engine/format/quant.h"
 
 namespace hydra::engine {
 
@@ -165,6 +166,19 @@ std::string GgufFile::architecture() const {
 const GgufTensor* GgufFile::find_tensor(std::string_view name) const {
   auto it = tensor_index.find(std::string(name));
   return it == tensor_index.end() ? nullptr : &tensors[it->second];
+}
+
+std::vector<float> tensor_to_f32(const GgufTensor& t) {
+  if (!type_info(t.type).computable) {
+    throw FormatError("gguf: tensor '" + t.name + "' has type " + std::string(type_name(t.type)) +
+                      ", which this engine cannot compute with");
+  }
+  std::vector<float> out(static_cast<size_t>(t.n_elements()));
+  const size_t stride = row_size(t.type, t.ne[0]);
+  for (int64_t r = 0; r < t.n_rows(); ++r) {
+    dequantize_row(t.type, t.data + r * stride, out.data() + r * t.ne[0], t.ne[0]);
+  }
+  return out;
 }
 
 }  // namespace hydra::engine

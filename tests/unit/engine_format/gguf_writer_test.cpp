@@ -147,6 +147,25 @@ TEST(GgufWriter, TensorsAreAlignedAndIntact) {
   }
 }
 
+TEST(GgufWriter, QuantizedTensorDequantizesFromTheFile) {
+  std::vector<float> src(3 * 64);
+  for (size_t i = 0; i < src.size(); ++i) src[i] = std::cos(0.1f * static_cast<float>(i));
+  const size_t stride = row_size(GgmlType::kQ8_0, 64);
+  std::vector<uint8_t> q(3 * stride);
+  std::vector<float> want(src.size());
+  for (int r = 0; r < 3; ++r) {
+    quantize_row(GgmlType::kQ8_0, src.data() + 64 * r, q.data() + r * stride, 64);
+    dequantize_row(GgmlType::kQ8_0, q.data() + r * stride, want.data() + 64 * r, 64);
+  }
+  GgufWriter w;
+  w.add_tensor("m", GgmlType::kQ8_0, {64, 3}, q.data(), q.size());
+  w.add_tensor("odd", GgmlType::kQ2_K, {256}, std::vector<uint8_t>(84).data(), 84);
+  const auto bytes = w.to_bytes();
+  const GgufFile f = parse_gguf(bytes.data(), bytes.size());
+  EXPECT_EQ(tensor_to_f32(*f.find_tensor("m")), want);
+  EXPECT_THROW(tensor_to_f32(*f.find_tensor("odd")), FormatError);
+}
+
 TEST(GgufWriter, FileRoundTripThroughMmap) {
   hydra::engine::test::TempDir dir;
   GgufWriter w = every_type_writer();
