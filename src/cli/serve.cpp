@@ -7,7 +7,7 @@
 
 #include "api/context.h"
 #include "auth/bootstrap.h"
-#include "catalog/runtime_templates.h"
+#include "catalog/runtime_template.h"
 #include "common/log.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -76,9 +76,11 @@ int run_serve(Config cfg) {
             << "  console:  " << url << "/\n"
             << "  API:      " << url << "/api/v1 (OpenAPI: " << url << "/api/v1/openapi.json)\n"
             << "  store:    " << (cfg.database.empty() ? cfg.database_url() : "external database") << "\n";
-  if (boot.created) {
+  if (boot.created && boot.generated) {
     std::cout << "  first administrator: " << boot.name << " / " << boot.password
-              << (boot.generated ? "   (random; shown only this once)" : "") << "\n";
+              << "   (random; shown only this once)\n";
+  } else if (boot.created) {
+    std::cout << "  first administrator: " << boot.name << " (password from HYDRA_ADMIN_PASSWORD)\n";
   }
   std::cout << std::flush;
   int sig = wait_for_signal();

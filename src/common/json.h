@@ -23,6 +23,8 @@ class Fields {
  public:
   // `v` must be an object, else PARAM_ERROR naming `where`.
   explicit Fields(const bj::value& v, std::string where = "body");
+  // Fields keeps a pointer into `v`: a temporary would dangle.
+  Fields(bj::value&&, std::string = "body") = delete;
 
   std::string str(std::string_view key);
   std::optional<std::string> opt_str(std::string_view key);

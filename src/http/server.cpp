@@ -16,7 +16,8 @@
 #include "common/log.h"
 #include "common/random.h"
 #include "common/strings.h"
-#include "http/url.h"
+#include "http/beast_request.h"
+#include "http/dispatch.h"
 
 namespace hydra::http {
 
@@ -51,14 +52,6 @@ struct Conn {
   bool alive = true;            // false once the stream is gone (touched on the strand only)
   std::atomic<bool> idle{true};
 };
-
-bool valid_request_id(const std::string& id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    if (c < 0x21 || c > 0x7e) return false;
-  }
-  return true;
-}
 
 std::string json_escape(std::string_view s) {
   return boost::json::serialize(boost::json::value(s));
@@ -123,47 +116,15 @@ struct Server::Impl {
     return {};
   }
 
-  // Runs on a worker thread: routing, the handler, and error mapping.
-  Response dispatch(Request& req, std::string* route_label) {
-    try {
-      bool path_matched = false;
-      const Route* route = router.match(req, &path_matched);
-      if (route) {
-        *route_label = route->pattern;
-        return route->handler(req);
-      }
-      bool handled = false;
-      Response r = builtin(req, &handled);
-      if (handled) {
-        *route_label = req.path;
-        return r;
-      }
-      *route_label = "unmatched";
-      if (path_matched) {
-        throw ApiError(ErrorCode::kMethodNotAllowed, "method " + req.method + " not allowed on " + req.path);
-      }
-      throw ApiError(ErrorCode::kNotFound, "no route for " + req.method + " " + req.path);
-    } catch (const ApiError& e) {
-      return Response::json(e.http_status(), error_body(e.code(), e.what(), e.param()));
-    } catch (const std::exception& e) {
-      spdlog::error("request {} {} failed: {}", req.request_id, req.path, e.what());
-      return Response::json(500, error_body(ErrorCode::kSystemError, "internal error; request id " + req.request_id));
+  // Runs on a worker thread: built-in routes, then the router.
+  Response handle(Request& req, std::string* route_label) {
+    bool handled = false;
+    Response r = builtin(req, &handled);
+    if (handled) {
+      *route_label = req.path;
+      return r;
     }
-  }
-
-  static Request to_request(bhttp::request<bhttp::string_body>&& msg, const std::string& remote) {
-    Request req;
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    size_t q = req.target.find('?');
-    req.path = percent_decode(std::string_view(req.target).substr(0, q));
-    if (q != std::string::npos) req.query = parse_query(std::string_view(req.target).substr(q + 1));
-    for (const auto& f : msg) req.headers.emplace_back(to_lower(f.name_string()), std::string(f.value()));
-    req.body = std::move(msg.body());
-    req.remote_addr = remote;
-    const std::string* rid = req.header("x-request-id");
-    req.request_id = rid && valid_request_id(*rid) ? *rid : new_id();
-    return req;
+    return dispatch(router, req, route_label);
   }
 
   static bhttp::response<bhttp::string_body> to_beast(Response&& r, unsigned version, bool keep_alive,
@@ -205,7 +166,7 @@ struct Server::Impl {
   };
 
   net::awaitable<void> run_handler(std::shared_ptr<Exchange> ex) {
-    ex->resp = dispatch(ex->req, &ex->route);
+    ex->resp = handle(ex->req, &ex->route);
     co_return;
   }
 
@@ -247,7 +208,7 @@ struct Server::Impl {
       bool keep_alive = parser.get().keep_alive() && !stopping;
       unsigned version = parser.get().version();
       auto ex = std::make_shared<Exchange>();
-      ex->req = to_request(parser.release(), remote);
+      ex->req = request_from_beast(parser.release(), remote);
       // The handler runs on the worker pool; the coroutine resumes here after.
       // (Kept as two statements: GCC 12 mishandles lambda temporaries that
       // live across a co_await.)
