@@ -85,8 +85,7 @@ http::Response export_events(ApiContext& ctx, http::Request& req) {
 
 void register_audit_routes(http::Router& r, ApiContext& ctx) {
   r.add(
-      "GET", "/api/v1/audit-events",
-      [&ctx](http::Request& req) { return list_events(ctx, req); },
+      "GET", "/api/v1/audit-events", [&ctx](http::Request& req) { return list_events(ctx, req); },
       "List audit events, newest first (admins: all; users: their own)");
   r.add(
       "GET", "/api/v1/audit-events/export",
