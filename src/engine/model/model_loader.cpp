@@ -1,0 +1,253 @@
+// Builds a Model from a GGUF file or a Hugging Face directory. Weights stay
+// in the mapped files; only norm weights and biases (a few KB) become floats.
+#include <filesystem>
+#include <functional>
+#include <optional>
+
+#include "engine/format/format_error.h"
+#include "engine/format/gguf.h"
+#include "engine/format/safetensors.h"
+#include "engine/model/model.h"
+#include "engine/model/tensor_names.h"
+
+namespace hydra::engine {
+namespace {
+
+// Finds a tensor by its GGUF name in whichever file the model came from.
+using TensorLookup = std::function<std::optional<Weight>(const std::string&)>;
+
+void check_computable(GgmlType type, const std::string& name) {
+  if (!type_info(type).computable) {
+    throw FormatError("model: tensor '" + name + "' has type " + std::string(type_name(type)) +
+                      ", which this engine cannot compute with");
+  }
+}
+
+TensorLookup gguf_lookup(const GgufFile& f) {
+  return [&f](const std::string& name) -> std::optional<Weight> {
+    const GgufTensor* t = f.find_tensor(name);
+    if (t == nullptr) return std::nullopt;
+    check_computable(t->type, name);
+    Weight w;
+    w.type = t->type;
+    w.cols = t->ne[0];
+    w.rows = t->n_rows();
+    w.row_bytes = row_size(t->type, t->ne[0]);
+    w.data = t->data;
+    return w;
+  };
+}
+
+std::optional<GgmlType> ggml_type_of(StDtype d) {
+  switch (d) {
+    case StDtype::kF32:
+      return GgmlType::kF32;
+    case StDtype::kF16:
+      return GgmlType::kF16;
+    case StDtype::kBF16:
+      return GgmlType::kBF16;
+    default:
+      return std::nullopt;
+  }
+}
+
+TensorLookup safetensors_lookup(const SafetensorsModel& m, bool bert) {
+  return [&m, bert](const std::string& name) -> std::optional<Weight> {
+    for (const std::string& hf : hf_names_for(name, bert)) {
+      const SafetensorsTensor* t = m.find(hf);
+      if (t == nullptr) continue;
+      std::optional<GgmlType> type = ggml_type_of(t->dtype);
+      if (!type) {
+        throw FormatError("model: tensor '" + hf + "' has dtype " + st_dtype_name(t->dtype) +
+                          "; only F32, F16 and BF16 are supported");
+      }
+      if (t->shape.empty() || t->shape.size() > 2) {
+        throw FormatError("model: tensor '" + hf + "' must have 1 or 2 dimensions");
+      }
+      Weight w;
+      w.type = *type;
+      w.rows = t->shape.size() == 2 ? t->shape[0] : 1;
+      w.cols = t->shape.back();
+      w.row_bytes = row_size(*type, w.cols);
+      w.data = t->data;
+      return w;
+    }
+    return std::nullopt;
+  };
+}
+
+std::string shape_text(int64_t rows, int64_t cols) {
+  return "[" + std::to_string(rows) + ", " + std::to_string(cols) + "]";
+}
+
+class WeightBinder {
+ public:
+  explicit WeightBinder(TensorLookup lookup) : lookup_(std::move(lookup)) {}
+
+  // A matrix of rows x cols (rows = output features); rows == 0 accepts any.
+  Weight matrix(const std::string& name, int64_t rows, int64_t cols) const {
+    std::optional<Weight> w = lookup_(name);
+    if (!w) throw FormatError("model: missing tensor '" + name + "'");
+    check_shape(name, *w, rows, cols);
+    return *w;
+  }
+  std::optional<Weight> optional_matrix(const std::string& name, int64_t rows,
+                                        int64_t cols) const {
+    std::optional<Weight> w = lookup_(name);
+    if (w) check_shape(name, *w, rows, cols);
+    return w;
+  }
+  std::vector<float> vector(const std::string& name, int64_t n) const {
+    std::optional<std::vector<float>> v = optional_vector(name, n);
+    if (!v) throw FormatError("model: missing tensor '" + name + "'");
+    return *v;
+  }
+  std::optional<std::vector<float>> optional_vector(const std::string& name, int64_t n) const {
+    std::optional<Weight> w = lookup_(name);
+    if (!w) return std::nullopt;
+    if (w->rows * w->cols != n) {
+      throw FormatError("model: tensor '" + name + "' has " + std::to_string(w->rows * w->cols) +
+                        " elements, expected " + std::to_string(n));
+    }
+    return weight_to_f32(*w);
+  }
+
+ private:
+  static void check_shape(const std::string& name, const Weight& w, int64_t rows, int64_t cols) {
+    if ((rows != 0 && w.rows != rows) || w.cols != cols) {
+      throw FormatError("model: tensor '" + name + "' has shape " + shape_text(w.rows, w.cols) +
+                        ", expected " + shape_text(rows, cols));
+    }
+  }
+  TensorLookup lookup_;
+};
+
+Arch arch_of(const ModelConfig& c) {
+  if (c.architecture == "llama") return Arch::kLlama;
+  if (c.architecture == "qwen2") return Arch::kQwen2;
+  if (c.architecture == "qwen3") return Arch::kQwen3;
+  if (c.architecture == "bert") return Arch::kBert;
+  throw FormatError("model: unsupported architecture '" + c.architecture + "'");
+}
+
+void check_config(const ModelConfig& c) {
+  if (c.num_hidden_layers > 1024 || c.hidden_size > (1 << 20) || c.head_dim > 4096) {
+    throw FormatError("model: implausible sizes in the configuration");
+  }
+  if (c.head_dim % 2 != 0) throw FormatError("model: head_dim must be even for rotary embedding");
+}
+
+void bind_decoder_layer(const WeightBinder& b, const ModelConfig& c, int64_t il,
+                        LayerWeights& l) {
+  const int64_t n = c.hidden_size, hd = c.head_dim;
+  const int64_t q_dim = c.num_attention_heads * hd, kv_dim = c.num_key_value_heads * hd;
+  auto name = [il](const char* s) { return layer_tensor(il, s); };
+  l.attn_norm = b.vector(name("attn_norm.weight"), n);
+  l.wq = b.matrix(name("attn_q.weight"), q_dim, n);
+  l.wk = b.matrix(name("attn_k.weight"), kv_dim, n);
+  l.wv = b.matrix(name("attn_v.weight"), kv_dim, n);
+  l.wo = b.matrix(name("attn_output.weight"), n, q_dim);
+  l.bq = b.optional_vector(name("attn_q.bias"), q_dim).value_or(std::vector<float>{});
+  l.bk = b.optional_vector(name("attn_k.bias"), kv_dim).value_or(std::vector<float>{});
+  l.bv = b.optional_vector(name("attn_v.bias"), kv_dim).value_or(std::vector<float>{});
+  l.bo = b.optional_vector(name("attn_output.bias"), n).value_or(std::vector<float>{});
+  if (c.architecture == "qwen3") {
+    l.q_norm = b.vector(name("attn_q_norm.weight"), hd);
+    l.k_norm = b.vector(name("attn_k_norm.weight"), hd);
+  }
+  l.ffn_norm = b.vector(name("ffn_norm.weight"), n);
+  l.ffn_gate = b.matrix(name("ffn_gate.weight"), c.intermediate_size, n);
+  l.ffn_up = b.matrix(name("ffn_up.weight"), c.intermediate_size, n);
+  l.ffn_down = b.matrix(name("ffn_down.weight"), n, c.intermediate_size);
+}
+
+void bind_bert_layer(const WeightBinder& b, const ModelConfig& c, int64_t il, LayerWeights& l) {
+  const int64_t n = c.hidden_size, ff = c.intermediate_size;
+  auto name = [il](const char* s) { return layer_tensor(il, s); };
+  l.wq = b.matrix(name("attn_q.weight"), n, n);
+  l.wk = b.matrix(name("attn_k.weight"), n, n);
+  l.wv = b.matrix(name("attn_v.weight"), n, n);
+  l.wo = b.matrix(name("attn_output.weight"), n, n);
+  l.bq = b.vector(name("attn_q.bias"), n);
+  l.bk = b.vector(name("attn_k.bias"), n);
+  l.bv = b.vector(name("attn_v.bias"), n);
+  l.bo = b.vector(name("attn_output.bias"), n);
+  l.attn_norm = b.vector(name("attn_output_norm.weight"), n);
+  l.attn_norm_b = b.vector(name("attn_output_norm.bias"), n);
+  l.ffn_up = b.matrix(name("ffn_up.weight"), ff, n);
+  l.b_up = b.vector(name("ffn_up.bias"), ff);
+  l.ffn_down = b.matrix(name("ffn_down.weight"), n, ff);
+  l.b_down = b.vector(name("ffn_down.bias"), n);
+  l.ffn_norm = b.vector(name("layer_output_norm.weight"), n);
+  l.ffn_norm_b = b.vector(name("layer_output_norm.bias"), n);
+}
+
+void bind(const WeightBinder& b, Model& m) {
+  const ModelConfig& c = m.config;
+  const int64_t n = c.hidden_size;
+  m.token_embd = b.matrix("token_embd.weight", 0, n);
+  if (m.token_embd.rows <= 0) throw FormatError("model: empty token embedding");
+  m.config.vocab_size = m.token_embd.rows;
+  m.layers.resize(static_cast<size_t>(c.num_hidden_layers));
+  if (m.arch == Arch::kBert) {
+    m.position_embd = b.matrix("position_embd.weight", 0, n);
+    if (std::optional<Weight> tt = b.optional_matrix("token_types.weight", 0, n)) {
+      m.token_types = *tt;
+    }
+    m.embd_norm = b.vector("token_embd_norm.weight", n);
+    m.embd_norm_b = b.vector("token_embd_norm.bias", n);
+    for (int64_t il = 0; il < c.num_hidden_layers; ++il) bind_bert_layer(b, c, il, m.layers[il]);
+    return;
+  }
+  for (int64_t il = 0; il < c.num_hidden_layers; ++il) bind_decoder_layer(b, c, il, m.layers[il]);
+  m.output_norm = b.vector("output_norm.weight", n);
+  std::optional<Weight> out = b.optional_matrix("output.weight", m.n_vocab(), n);
+  m.output = out ? *out : m.token_embd;
+}
+
+std::unique_ptr<Model> load_gguf_model(const std::string& path) {
+  auto file = std::make_shared<GgufFile>(read_gguf(path));
+  auto m = std::make_unique<Model>();
+  m->config = model_config_from_gguf(*file);
+  m->arch = arch_of(m->config);
+  check_config(m->config);
+  m->rope_layout = m->arch == Arch::kLlama ? RopeLayout::kInterleaved : RopeLayout::kNeox;
+  if (m->arch == Arch::kBert) {
+    uint32_t pooling = file->get_u32("bert.pooling_type", 1);
+    m->default_pooling = pooling == 2 ? Pooling::kCls : pooling == 0 ? Pooling::kNone
+                                                                     : Pooling::kMean;
+  }
+  bind(WeightBinder(gguf_lookup(*file)), *m);
+  m->source = "gguf";
+  m->keep_alive = std::shared_ptr<const GgufFile>(file);
+  return m;
+}
+
+std::unique_ptr<Model> load_hf_model(const std::string& dir) {
+  auto m = std::make_unique<Model>();
+  m->config = read_hf_config(dir + "/config.json");
+  m->arch = arch_of(m->config);
+  check_config(m->config);
+  m->rope_layout = RopeLayout::kNeox;
+  auto weights = std::make_shared<SafetensorsModel>(read_safetensors_dir(dir));
+  bind(WeightBinder(safetensors_lookup(*weights, m->arch == Arch::kBert)), *m);
+  if (m->config.tie_word_embeddings) m->output = m->token_embd;
+  m->source = "safetensors";
+  m->keep_alive = std::shared_ptr<const SafetensorsModel>(weights);
+  return m;
+}
+
+}  // namespace
+
+std::unique_ptr<Model> load_model(const std::string& path) {
+  try {
+    if (std::filesystem::is_directory(path)) return load_hf_model(path);
+    return load_gguf_model(path);
+  } catch (const FormatError& e) {
+    const std::string what = e.what();
+    if (what.find(path) != std::string::npos) throw;
+    throw FormatError(path + ": " + what);
+  }
+}
+
+}  // namespace hydra::engine

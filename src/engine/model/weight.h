@@ -1,0 +1,32 @@
+#pragma once
+// A weight matrix as the file stores it: any computable ggml type, rows of
+// `cols` elements, used in place from the file mapping (never copied).
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "engine/format/ggml_types.h"
+
+namespace hydra::engine {
+
+struct Weight {
+  GgmlType type = GgmlType::kF32;
+  int64_t rows = 0;  // output features (ggml ne[1])
+  int64_t cols = 0;  // input features, contiguous (ggml ne[0])
+  size_t row_bytes = 0;
+  const uint8_t* data = nullptr;
+
+  bool empty() const { return data == nullptr; }
+  const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
+};
+
+// y[r] = dot(row r of w, x) for every row. The one call every matrix-vector
+// product in the model goes through, so faster kernels replace it alone.
+void matvec(const Weight& w, const float* x, float* y);
+
+// Row r of w as floats (embedding lookups).
+void weight_row(const Weight& w, int64_t r, float* out);
+// A small tensor (norm weights, biases) as floats; rows * cols elements.
+std::vector<float> weight_to_f32(const Weight& w);
+
+}  // namespace hydra::engine
