@@ -196,22 +196,25 @@ Interpreter::Flow Interpreter::exec_for(const Stmt& s, std::string& out) {
     int64_t idx = index0->i;
     return args.positional[idx % args.positional.size()];
   });
+  static const char* kSlots[] = {"index",  "index0", "revindex", "revindex0", "first",    "last",
+                                 "length", "depth",  "depth0",   "previtem",  "nextitem", "cycle"};
+  Dict& d = *loop.dict;
+  for (const char* name : kSlots) d.items.emplace_back(Value::string(name), Value());
+  d.items[6].second = Value::integer(n);
+  d.items[7].second = Value::integer(1);
+  d.items[8].second = Value::integer(0);
+  d.items[11].second = cycle;
   for (int64_t i = 0; i < n; ++i) {
     step();
-    Dict& d = *loop.dict;
-    d.items.clear();
-    d.set(Value::string("index"), Value::integer(i + 1));
-    d.set(Value::string("index0"), Value::integer(i));
-    d.set(Value::string("revindex"), Value::integer(n - i));
-    d.set(Value::string("revindex0"), Value::integer(n - i - 1));
-    d.set(Value::string("first"), Value::boolean(i == 0));
-    d.set(Value::string("last"), Value::boolean(i == n - 1));
-    d.set(Value::string("length"), Value::integer(n));
-    d.set(Value::string("depth"), Value::integer(1));
-    d.set(Value::string("depth0"), Value::integer(0));
-    d.set(Value::string("previtem"), i > 0 ? items[i - 1] : Value::undefined("previtem"));
-    d.set(Value::string("nextitem"), i + 1 < n ? items[i + 1] : Value::undefined("nextitem"));
-    d.set(Value::string("cycle"), cycle);
+    // Slots are updated in place: a loop iteration must stay cheap.
+    d.items[0].second = Value::integer(i + 1);
+    d.items[1].second = Value::integer(i);
+    d.items[2].second = Value::integer(n - i);
+    d.items[3].second = Value::integer(n - i - 1);
+    d.items[4].second = Value::boolean(i == 0);
+    d.items[5].second = Value::boolean(i == n - 1);
+    d.items[9].second = i > 0 ? items[i - 1] : Value::undefined("previtem");
+    d.items[10].second = i + 1 < n ? items[i + 1] : Value::undefined("nextitem");
     Frame f{{}, saved};
     frame_ = &f;
     bind_targets(s.targets, items[i]);

@@ -18,7 +18,7 @@ namespace hydra::engine::jinja {
 struct RenderLimits {
   size_t max_output = size_t{16} << 20;  // bytes of any rendered buffer
   size_t max_items = size_t{1} << 22;    // bytes of a built string / items of a built list
-  uint64_t max_steps = 50'000'000;       // expressions evaluated + statements run
+  uint64_t max_steps = 5'000'000;        // expressions evaluated + statements run
   int max_call_depth = 100;              // nested macro and callable calls
 };
 

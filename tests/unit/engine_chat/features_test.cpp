@@ -24,9 +24,11 @@ const char* kContext = R"({
 
 const char* kCases[] = {
     // output and literals
-    "{{ 'a' 'b' }}|{{ \"q\\\"uote\" }}|{{ 'tab\\tnl\\nuni\\u00e9\\x41' }}|{{ 1_000 }}|{{ 0.5 }}|{{ 2e3 }}",
+    "{{ 'a' 'b' }}|{{ \"q\\\"uote\" }}|{{ 'tab\\tnl\\nuni\\u00e9\\x41' }}|{{ 1_000 }}|{{ 0.5 }}|{{ "
+    "2e3 }}",
     "{{ xs }}|{{ d }}|{{ (1,) }}|{{ (1, 'a') }}|{{ [none, true, false] }}|{{ n }}|{{ t }}",
-    "{{ 1.0 }}|{{ 3.0 * 2 }}|{{ 10 / 4 }}|{{ 10 / 5 }}|{{ big }}|{{ 1e-7 }}|{{ 0.1 + 0.2 }}|{{ -0.0 }}",
+    "{{ 1.0 }}|{{ 3.0 * 2 }}|{{ 10 / 4 }}|{{ 10 / 5 }}|{{ big }}|{{ 1e-7 }}|{{ 0.1 + 0.2 }}|{{ "
+    "-0.0 }}",
     "{{ [\"it's\", 'say \"hi\"', 'both \\' \"'] }}|{{ {'k': 'v\\n'} }}",
     "{{ undefined_name }}|{{ d.missing }}|{{ xs[10] }}|{{ n.attr }}|{{ msg.content }}",
     // whitespace control, trim_blocks, lstrip_blocks
@@ -48,7 +50,8 @@ const char* kCases[] = {
     "{% for x in xs if x > 1 %}{{ x }}{{ loop.length }}{% else %}none{% endfor %}|"
     "{% for x in empty %}{{ x }}{% else %}empty{% endfor %}",
     "{% for k, v in d.items() %}{{ k }}={{ v }},{% endfor %}|{% for k in d %}{{ k }}{% endfor %}",
-    "{% for a, b in [(1, 2), (3, 4)] %}{{ a + b }}{% endfor %}|{% for c in 'héj' %}[{{ c }}]{% endfor %}",
+    "{% for a, b in [(1, 2), (3, 4)] %}{{ a + b }}{% endfor %}|{% for c in 'héj' %}[{{ c }}]{% "
+    "endfor %}",
     "{% for x in xs %}{{ loop.cycle('odd', 'even') }}{% endfor %}",
     "{% for x in xs %}{% if x == 1 %}{% continue %}{% endif %}{% if x == 2 %}{% break %}{% endif %}"
     "{{ x }}{% endfor %}",
@@ -57,7 +60,8 @@ const char* kCases[] = {
     "{% for x in xs | sort %}{{ x }}{% endfor %}|{% for x in xs | reverse %}{{ x }}{% endfor %}",
     // scoping
     "{% set x = 0 %}{% for i in xs %}{{ x }}{% set x = x + i %}{{ x }},{% endfor %}{{ x }}",
-    "{% set ns = namespace(total=0, found=false) %}{% for i in xs %}{% set ns.total = ns.total + i %}"
+    "{% set ns = namespace(total=0, found=false) %}{% for i in xs %}{% set ns.total = ns.total + i "
+    "%}"
     "{% if i == 1 %}{% set ns.found = true %}{% endif %}{% endfor %}{{ ns.total }}{{ ns.found }}",
     "{% set ns = namespace() %}{% set ns.items = [] %}{{ ns.items }}{{ ns.missing is defined }}",
     "{% set a, b = 1, 2 %}{{ a }}{{ b }}{% set c = 1, 2 %}{{ c }}",
@@ -68,19 +72,24 @@ const char* kCases[] = {
     "{% macro greet(name, greeting='Hello') %}{{ greeting }}, {{ name }}!{% endmacro %}"
     "{{ greet('Ann') }}|{{ greet('Bob', greeting='Hi') }}|{{ greet() }}",
     "{% macro m(a) %}{{ a }}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m(1, 2, 3, k='v') }}",
-    "{% macro outer() %}[{{ caller() }}]{% endmacro %}{% call outer() %}body {{ xs[0] }}{% endcall %}",
+    "{% macro outer() %}[{{ caller() }}]{% endmacro %}{% call outer() %}body {{ xs[0] }}{% endcall "
+    "%}",
     "{% macro rec(n) %}{{ n }}{% if n > 0 %}{{ rec(n - 1) }}{% endif %}{% endmacro %}{{ rec(3) }}",
     "{% set g = 'global' %}{% macro show() %}{{ g }}{% endmacro %}{% set g = 'late' %}{{ show() }}",
     "{% filter upper %}shout {{ 'this' }}{% endfilter %}",
     // operators
-    "{{ 7 // 2 }} {{ -7 // 2 }} {{ 7 % 3 }} {{ -7 % 3 }} {{ 7.5 // 2 }} {{ -7.5 % 2 }} {{ 2 ** 10 }} "
+    "{{ 7 // 2 }} {{ -7 // 2 }} {{ 7 % 3 }} {{ -7 % 3 }} {{ 7.5 // 2 }} {{ -7.5 % 2 }} {{ 2 ** 10 "
+    "}} "
     "{{ 2 ** -1 }} {{ 2 ** 3 ** 2 }}",
-    "{{ 'ab' * 3 }}|{{ [1] * 3 }}|{{ xs + [9] }}|{{ 'a' ~ 1 ~ none ~ t }}|{{ 1 + 2 * 3 - 4 }}|{{ -i }}",
+    "{{ 'ab' * 3 }}|{{ [1] * 3 }}|{{ xs + [9] }}|{{ 'a' ~ 1 ~ none ~ t }}|{{ 1 + 2 * 3 - 4 }}|{{ "
+    "-i }}",
     "{{ 1 < 2 < 3 }} {{ 3 > 2 > 2 }} {{ 'a' < 'b' }} {{ [1, 2] < [1, 3] }} {{ 1 == 1.0 }} "
     "{{ t == 1 }} {{ 'a' != 'b' }}",
-    "{{ 2 in xs }} {{ 5 not in xs }} {{ 'ell' in 'hello' }} {{ 'a' in d }} {{ 'x' in undefined_v }}",
+    "{{ 2 in xs }} {{ 5 not in xs }} {{ 'ell' in 'hello' }} {{ 'a' in d }} {{ 'x' in undefined_v "
+    "}}",
     "{{ xs[0] }}{{ xs[-1] }}{{ xs.1 }}{{ d['b'] }}{{ d.b }}{{ d['items'] }}{{ nested.a.b[2].c }}",
-    "{{ xs[1:] }}{{ xs[:-1] }}{{ xs[::-1] }}{{ xs[::2] }}{{ xs[5:] }}{{ xs[-10:2] }}{{ 'héllo'[1:3] }}"
+    "{{ xs[1:] }}{{ xs[:-1] }}{{ xs[::-1] }}{{ xs[::2] }}{{ xs[5:] }}{{ xs[-10:2] }}{{ "
+    "'héllo'[1:3] }}"
     "{{ 'abc'[::-1] }}{{ xs[n:1] }}",
     "{{ (xs | length) + 1 }}|{{ -1 | abs }}|{{ 'a' + 'b' | upper }}",
     "{{ 1 + 'a' }}",
@@ -92,15 +101,19 @@ const char* kCases[] = {
     // filters
     "{{ s | trim }}|{{ s | upper }}|{{ s | lower }}|{{ 'hello wORLD-foo(bar' | title }}|"
     "{{ 'hELLO' | capitalize }}|{{ '--x--' | trim('-') }}",
-    "{{ xs | length }}{{ 'héllo' | length }}{{ d | count }}{{ undefined_v | length }}|{{ xs | first }}"
-    "{{ xs | last }}{{ empty | first }}|{{ names | join(', ') }}|{{ users | join('/', attribute='name') }}",
+    "{{ xs | length }}{{ 'héllo' | length }}{{ d | count }}{{ undefined_v | length }}|{{ xs | "
+    "first }}"
+    "{{ xs | last }}{{ empty | first }}|{{ names | join(', ') }}|{{ users | join('/', "
+    "attribute='name') }}",
     "{{ n | default('x') }}|{{ undefined_v | default('x') }}|{{ '' | default('e', true) }}|"
     "{{ undefined_v | d('dd') }}|{{ 0 | default(5, boolean=true) }}",
     "{{ 'aXbXc' | replace('X', '-') }}|{{ 'aaa' | replace('a', 'b', 2) }}|{{ 'hi' | list }}|"
     "{{ d | list }}|{{ 12 | string }}|{{ none | string }}|{{ [1, 'a'] | string }}",
-    "{{ '42' | int }} {{ '3.9' | int }} {{ 'x' | int }} {{ 'x' | int(7) }} {{ 3.9 | int }} {{ num_str | int + 1 }} "
+    "{{ '42' | int }} {{ '3.9' | int }} {{ 'x' | int }} {{ 'x' | int(7) }} {{ 3.9 | int }} {{ "
+    "num_str | int + 1 }} "
     "{{ float_str | float }} {{ 'bad' | float }} {{ 2 | float }} {{ true | int }}",
-    "{{ 2.5 | round }} {{ 3.5 | round }} {{ 2.675 | round(2) }} {{ 7 | round }} {{ 1.4 | round(0, 'ceil') }} "
+    "{{ 2.5 | round }} {{ 3.5 | round }} {{ 2.675 | round(2) }} {{ 7 | round }} {{ 1.4 | round(0, "
+    "'ceil') }} "
     "{{ 1.6 | round(0, 'floor') }}",
     "{{ d | items | list }}|{{ d | dictsort }}|{{ d | dictsort(reverse=true) }}|"
     "{{ {'B': 1, 'a': 2} | dictsort }}|{{ {'B': 1, 'a': 2} | dictsort(true) }}",
@@ -108,24 +121,33 @@ const char* kCases[] = {
     "{{ users | rejectattr('tags') | map(attribute='name') | join }}|"
     "{{ users | selectattr('age', 'gt', 26) | map(attribute='age') | list }}|"
     "{{ users | selectattr('name', 'equalto', 'bob') | list | length }}",
-    "{{ xs | select('odd') | list }}|{{ xs | reject('odd') | list }}|{{ names | map('upper') | list }}|"
+    "{{ xs | select('odd') | list }}|{{ xs | reject('odd') | list }}|{{ names | map('upper') | "
+    "list }}|"
     "{{ [1, none, 2] | select | list }}|{{ users | map(attribute='tags', default='-') | list }}",
-    "{{ names | unique | list }}|{{ names | unique(case_sensitive=true) | list }}|{{ names | sort }}|"
+    "{{ names | unique | list }}|{{ names | unique(case_sensitive=true) | list }}|{{ names | sort "
+    "}}|"
     "{{ names | sort(case_sensitive=true) }}|{{ names | sort(reverse=true) }}|"
     "{{ users | sort(attribute='age') | map(attribute='name') | join }}",
-    "{{ xs | reverse | list }}|{{ 'abc' | reverse }}|{{ xs | sum }}|{{ users | sum(attribute='age') }}|"
+    "{{ xs | reverse | list }}|{{ 'abc' | reverse }}|{{ xs | sum }}|{{ users | "
+    "sum(attribute='age') }}|"
     "{{ xs | min }}{{ xs | max }}|{{ names | min }}|{{ names | max }}",
     "{{ msg | tojson }}|{{ {'é': 'ü', 'n': none, 'b': false, 'f': 1.0} | tojson }}|"
-    "{{ {'é': 'ü'} | tojson(ensure_ascii=True) }}|{{ xs | tojson(indent=2) }}|{{ msg | tojson(indent=4) }}|"
-    "{{ d | tojson(sort_keys=true) }}|{{ [] | tojson(indent=2) }}|{{ 'x<y>&\\'' | tojson }}|{{ 'a\\u2028\\x01' | tojson }}",
-    "{{ nested | tojson(separators=(',', ':')) }}|{{ (1, 2) | tojson }}|{{ 1e16 | tojson }}|{{ 2.5e-8 | tojson }}",
+    "{{ {'é': 'ü'} | tojson(ensure_ascii=True) }}|{{ xs | tojson(indent=2) }}|{{ msg | "
+    "tojson(indent=4) }}|"
+    "{{ d | tojson(sort_keys=true) }}|{{ [] | tojson(indent=2) }}|{{ 'x<y>&\\'' | tojson }}|{{ "
+    "'a\\u2028\\x01' | tojson }}",
+    "{{ nested | tojson(separators=(',', ':')) }}|{{ (1, 2) | tojson }}|{{ 1e16 | tojson }}|{{ "
+    "2.5e-8 | tojson }}",
     "{{ xs | map('string') | tojson }}",
     "{{ undefined_v | tojson }}",
-    "{{ text | indent }}|{{ text | indent(2, true) }}|{{ text | indent('> ', first=true, blank=true) }}",
-    "{{ 'one two  three-four' | wordcount }}|{{ xs | batch(2) | list }}|{{ xs | batch(2, 0) | list }}|"
+    "{{ text | indent }}|{{ text | indent(2, true) }}|{{ text | indent('> ', first=true, "
+    "blank=true) }}",
+    "{{ 'one two  three-four' | wordcount }}|{{ xs | batch(2) | list }}|{{ xs | batch(2, 0) | list "
+    "}}|"
     "{{ '<b>&' | escape }}|{{ '<b>' | safe }}|{{ ('<b>' | safe) + '<i>' }}|{{ 'x' | center(7) }}|"
     "{{ '%s=%d' | format('a', 3) }}",
-    "{{ names | map('lower') | unique | list | length }}|{{ (names | select('lower')) is iterable }}",
+    "{{ names | map('lower') | unique | list | length }}|{{ (names | select('lower')) is iterable "
+    "}}",
     "{% if users | selectattr('age', 'gt', 100) %}generator is truthy{% endif %}",
     "{{ xs | map('string') | length }}",
     "{{ xs | nosuchfilter }}",
@@ -136,34 +158,48 @@ const char* kCases[] = {
     "{{ n is not none }}{{ t is boolean }}{{ t is true }}{{ t is false }}{{ 0 is false }}",
     "{{ 's' is string }}{{ 1 is string }}{{ 1 is number }}{{ 1.5 is number }}{{ t is number }}"
     "{{ 1 is integer }}{{ t is integer }}{{ 1.5 is float }}{{ 1 is float }}",
-    "{{ d is mapping }}{{ xs is mapping }}{{ xs is iterable }}{{ 's' is iterable }}{{ 1 is iterable }}"
-    "{{ d is iterable }}{{ xs is sequence }}{{ 's' is sequence }}{{ d is sequence }}{{ undefined_v is sequence }}",
+    "{{ d is mapping }}{{ xs is mapping }}{{ xs is iterable }}{{ 's' is iterable }}{{ 1 is "
+    "iterable }}"
+    "{{ d is iterable }}{{ xs is sequence }}{{ 's' is sequence }}{{ d is sequence }}{{ undefined_v "
+    "is sequence }}",
     "{{ 3 is odd }}{{ 3 is even }}{{ 9 is divisibleby 3 }}{{ 9 is divisibleby(4) }}{{ 1 is eq 1 }}"
-    "{{ 1 is equalto 2 }}{{ 1 is ne 2 }}{{ 2 is in xs }}{{ n is sameas none }}{{ t is sameas true }}",
+    "{{ 1 is equalto 2 }}{{ 1 is ne 2 }}{{ 2 is in xs }}{{ n is sameas none }}{{ t is sameas true "
+    "}}",
     "{{ 'abc' is lower }}{{ 'ABC' is upper }}{{ range is callable }}{{ xs is callable }}"
-    "{{ 1 is gt 0 }}{{ 1 is lt 0 }}{{ 1 is ge 1 }}{{ 1 is le 0 }}{{ 'upper' is filter }}{{ 'odd' is test }}",
+    "{{ 1 is gt 0 }}{{ 1 is lt 0 }}{{ 1 is ge 1 }}{{ 1 is le 0 }}{{ 'upper' is filter }}{{ 'odd' "
+    "is test }}",
     "{{ xs is nosuchtest }}",
     // string methods
-    "{{ s.strip() }}|{{ s.lstrip() }}|{{ s.rstrip() }}|{{ 'xxhixx'.strip('x') }}|{{ '\\n\\nhi\\n'.lstrip('\\n') }}|"
+    "{{ s.strip() }}|{{ s.lstrip() }}|{{ s.rstrip() }}|{{ 'xxhixx'.strip('x') }}|{{ "
+    "'\\n\\nhi\\n'.lstrip('\\n') }}|"
     "{{ 'hi\\n\\n'.rstrip('\\n') }}",
-    "{{ 'a,b,,c'.split(',') }}|{{ ' a  b c '.split() }}|{{ 'a,b,c'.split(',', 1) }}|{{ 'a,b,c'.rsplit(',', 1) }}|"
-    "{{ 'x</think>y</think>z'.split('</think>')[-1] }}|{{ '  a b  '.split(none, 1) }}|{{ text.splitlines() }}",
+    "{{ 'a,b,,c'.split(',') }}|{{ ' a  b c '.split() }}|{{ 'a,b,c'.split(',', 1) }}|{{ "
+    "'a,b,c'.rsplit(',', 1) }}|"
+    "{{ 'x</think>y</think>z'.split('</think>')[-1] }}|{{ '  a b  '.split(none, 1) }}|{{ "
+    "text.splitlines() }}",
     "{{ 'hello'.startswith('he') }}{{ 'hello'.startswith(('x', 'h')) }}{{ 'hello'.endswith('lo') }}"
     "{{ 'hello'.endswith(('a', 'b')) }}{{ 'hello'.startswith('l', 2) }}",
-    "{{ 'aaa'.replace('a', 'b') }}|{{ 'aaa'.replace('a', 'b', 1) }}|{{ 'ab'.upper() }}|{{ 'AB'.lower() }}|"
+    "{{ 'aaa'.replace('a', 'b') }}|{{ 'aaa'.replace('a', 'b', 1) }}|{{ 'ab'.upper() }}|{{ "
+    "'AB'.lower() }}|"
     "{{ 'hello world'.title() }}|{{ \"they're\".title() }}|{{ 'hELLO'.capitalize() }}",
-    "{{ 'hello'.find('l') }}{{ 'hello'.rfind('l') }}{{ 'hello'.find('z') }}{{ 'hello'.count('l') }}|"
+    "{{ 'hello'.find('l') }}{{ 'hello'.rfind('l') }}{{ 'hello'.find('z') }}{{ 'hello'.count('l') "
+    "}}|"
     "{{ '-'.join(['a', 'b']) }}|{{ '12'.isdigit() }}{{ 'ab'.isalpha() }}{{ '  '.isspace() }}|"
     "{{ 'x'.ljust(3, '.') }}{{ 'x'.rjust(3) }}{{ 'x'.center(4, '*') }}|{{ '5'.zfill(3) }}|"
     "{{ 'a=b=c'.partition('=') }}|{{ 'prefix_x'.removeprefix('prefix_') }}",
-    "{{ '{} and {}'.format('a', 'b') }}|{{ '{1}{0}'.format('a', 'b') }}|{{ '{x}-{y}'.format(x=1, y='z') }}|"
-    "{{ '{:>5}|{:<4}|{:^5}|{:05d}|{:.3f}|{:,}|{:x}|{!r}'.format('a', 'b', 'c', 42, 3.14159, 1234567, 255, 'q') }}|"
+    "{{ '{} and {}'.format('a', 'b') }}|{{ '{1}{0}'.format('a', 'b') }}|{{ '{x}-{y}'.format(x=1, "
+    "y='z') }}|"
+    "{{ '{:>5}|{:<4}|{:^5}|{:05d}|{:.3f}|{:,}|{:x}|{!r}'.format('a', 'b', 'c', 42, 3.14159, "
+    "1234567, 255, 'q') }}|"
     "{{ '{{literal}}'.format() }}|{{ '{}'.format(undefined_v) }}",
-    "{{ uni[1:3] }}|{{ uni | length }}|{{ uni[::-1] }}|{{ uni.upper() }}|{{ 'ÉCOLE'.lower() }}|{{ 'straße'.upper() }}",
+    "{{ uni[1:3] }}|{{ uni | length }}|{{ uni[::-1] }}|{{ uni.upper() }}|{{ 'ÉCOLE'.lower() }}|{{ "
+    "'straße'.upper() }}",
     // dict and list methods
-    "{{ d.get('a') }}{{ d.get('zz') }}{{ d.get('zz', 'dflt') }}|{{ d.keys() | list }}|{{ d.values() | list }}|"
+    "{{ d.get('a') }}{{ d.get('zz') }}{{ d.get('zz', 'dflt') }}|{{ d.keys() | list }}|{{ "
+    "d.values() | list }}|"
     "{{ d.items() | list }}|{{ d.items() | length }}",
-    "{% set l = [1] %}{% set _ = l.append(2) %}{% set _ = l.extend([3, 4]) %}{{ l }}|{{ l.pop() }}{{ l.pop(0) }}"
+    "{% set l = [1] %}{% set _ = l.append(2) %}{% set _ = l.extend([3, 4]) %}{{ l }}|{{ l.pop() "
+    "}}{{ l.pop(0) }}"
     "{{ l }}|{{ l.index(3) }}{{ l.count(2) }}{% set _ = l.insert(0, 9) %}{{ l }}",
     "{% set dd = {'a': 1} %}{% set _ = dd.update({'b': 2}) %}{{ dd }}|{{ dd.pop('a') }}{{ dd }}|"
     "{{ dd.setdefault('c', 3) }}{{ dd }}",
@@ -226,7 +262,8 @@ TEST(JinjaFeatures, MatchJinja2CaseByCase) {
     }
     rendered += want.ok;
     if (want.ok) {
-      EXPECT_TRUE(ok) << "template: " << kCases[i] << "\n  jinja2: " << want.out << "\n  hydra failed: " << got;
+      EXPECT_TRUE(ok) << "template: " << kCases[i] << "\n  jinja2: " << want.out
+                      << "\n  hydra failed: " << got;
       if (ok) {
         EXPECT_EQ(got, want.out) << "template: " << kCases[i];
       }
