@@ -37,6 +37,7 @@ struct Conversation {
   const char* name;
   const char* messages;
   bool tools;
+  const char* extra = nullptr;  // template kwargs, as chat_template_kwargs would pass
 };
 
 const Conversation kConversations[] = {
@@ -104,6 +105,25 @@ const Conversation kConversations[] = {
      R"([{"role": "system", "content": "Réponds en français. Use \"quotes\" and 'apostrophes'."},
          {"role": "user", "content": "Ça va? 你好 👋 <b>tags</b> & {{ braces }}\n  indented\ttab"}])",
      false},
+    {"content_parts",
+     R"([{"role": "system", "content": [{"type": "text", "text": "System as parts."}]},
+         {"role": "user", "content": [{"type": "text", "text": "Part one."},
+                                      {"type": "text", "text": "Part two."}]}])",
+     false},
+    {"content_with_tool_call",
+     R"([{"role": "user", "content": "  Weather in Oslo?  "},
+         {"role": "assistant", "content": "Checking the weather.", "tool_calls": [
+           {"id": "callOSLO1", "type": "function",
+            "function": {"name": "get_weather", "arguments": {"city": "Oslo", "unit": "celsius"}}}]},
+         {"role": "tool", "tool_call_id": "callOSLO1", "name": "get_weather", "content": "-3"},
+         {"role": "assistant", "content": "It is -3 °C in Oslo."}])",
+     true},
+    {"thinking_disabled",
+     R"([{"role": "system", "content": "Answer directly."},
+         {"role": "user", "content": "2+2?"},
+         {"role": "assistant", "content": "4", "reasoning_content": "simple sum"},
+         {"role": "user", "content": "3+3?"}])",
+     false, R"({"enable_thinking": false, "thinking": false, "reasoning_effort": "low"})"},
 };
 
 std::tm fixed_now() {
@@ -118,9 +138,17 @@ bj::object make_context(const Conversation& c, bool add_generation_prompt) {
   bj::object ctx;
   ctx["messages"] = bj::parse(c.messages);
   if (c.tools) ctx["tools"] = bj::parse(kTools);
+  // Hugging Face passes tools=None when a request has none; some callers
+  // leave it out. Both are covered, one per generation-prompt setting.
+  else if (!add_generation_prompt)
+    ctx["tools"] = nullptr;
   ctx["add_generation_prompt"] = add_generation_prompt;
   ctx["bos_token"] = "<s>";
   ctx["eos_token"] = "</s>";
+  if (c.extra) {
+    bj::value extra = bj::parse(c.extra);
+    for (const auto& kv : extra.as_object()) ctx[kv.key()] = kv.value();
+  }
   return ctx;
 }
 
