@@ -133,7 +133,8 @@ void decode(const Model& model, KvCache& cache, std::span<const int32_t> tokens,
                 " positions but the context holds " + std::to_string(cache.n_ctx));
   }
   for (int32_t t : tokens) {
-    if (t < 0 || t >= model.n_vocab()) throw_param("token id " + std::to_string(t) + " is out of range");
+    if (t < 0 || t >= model.n_vocab())
+      throw_param("token id " + std::to_string(t) + " is out of range");
   }
   Scratch s(model);
   const auto nv = static_cast<size_t>(model.n_vocab());

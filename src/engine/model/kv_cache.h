@@ -10,9 +10,9 @@ namespace hydra::engine {
 
 struct KvCache {
   int64_t n_layers = 0;
-  int64_t n_ctx = 0;   // positions it can hold
-  int64_t kv_dim = 0;  // n_head_kv * head_dim
-  int64_t n_past = 0;  // positions filled
+  int64_t n_ctx = 0;        // positions it can hold
+  int64_t kv_dim = 0;       // n_head_kv * head_dim
+  int64_t n_past = 0;       // positions filled
   std::vector<float> k, v;  // [layer][pos][kv_dim]
 
   KvCache() = default;

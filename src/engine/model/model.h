@@ -23,8 +23,8 @@ enum class Pooling { kNone, kMean, kCls };
 struct LayerWeights {
   std::vector<float> attn_norm, attn_norm_b;  // bert: attn_output_norm (after attention)
   Weight wq, wk, wv, wo;
-  std::vector<float> bq, bk, bv, bo;  // empty when the architecture has none
-  std::vector<float> q_norm, k_norm;  // qwen3, per head_dim
+  std::vector<float> bq, bk, bv, bo;        // empty when the architecture has none
+  std::vector<float> q_norm, k_norm;        // qwen3, per head_dim
   std::vector<float> ffn_norm, ffn_norm_b;  // bert: layer_output_norm
   Weight ffn_gate, ffn_up, ffn_down;
   std::vector<float> b_up, b_down;  // bert
@@ -45,8 +45,8 @@ struct Model {
   Weight position_embd, token_types;
   std::vector<float> embd_norm, embd_norm_b;
 
-  std::string source;     // "gguf" or "safetensors"
-  std::any keep_alive;    // the parsed file(s) whose mappings the weights point into
+  std::string source;   // "gguf" or "safetensors"
+  std::any keep_alive;  // the parsed file(s) whose mappings the weights point into
 
   int64_t n_embd() const { return config.hidden_size; }
   int64_t n_head() const { return config.num_attention_heads; }

@@ -91,8 +91,7 @@ class WeightBinder {
     check_shape(name, *w, rows, cols);
     return *w;
   }
-  std::optional<Weight> optional_matrix(const std::string& name, int64_t rows,
-                                        int64_t cols) const {
+  std::optional<Weight> optional_matrix(const std::string& name, int64_t rows, int64_t cols) const {
     std::optional<Weight> w = lookup_(name);
     if (w) check_shape(name, *w, rows, cols);
     return w;
@@ -137,8 +136,7 @@ void check_config(const ModelConfig& c) {
   if (c.head_dim % 2 != 0) throw FormatError("model: head_dim must be even for rotary embedding");
 }
 
-void bind_decoder_layer(const WeightBinder& b, const ModelConfig& c, int64_t il,
-                        LayerWeights& l) {
+void bind_decoder_layer(const WeightBinder& b, const ModelConfig& c, int64_t il, LayerWeights& l) {
   const int64_t n = c.hidden_size, hd = c.head_dim;
   const int64_t q_dim = c.num_attention_heads * hd, kv_dim = c.num_key_value_heads * hd;
   auto name = [il](const char* s) { return layer_tensor(il, s); };
@@ -214,8 +212,9 @@ std::unique_ptr<Model> load_gguf_model(const std::string& path) {
   m->rope_layout = m->arch == Arch::kLlama ? RopeLayout::kInterleaved : RopeLayout::kNeox;
   if (m->arch == Arch::kBert) {
     uint32_t pooling = file->get_u32("bert.pooling_type", 1);
-    m->default_pooling = pooling == 2 ? Pooling::kCls : pooling == 0 ? Pooling::kNone
-                                                                     : Pooling::kMean;
+    m->default_pooling = pooling == 2   ? Pooling::kCls
+                         : pooling == 0 ? Pooling::kNone
+                                        : Pooling::kMean;
   }
   bind(WeightBinder(gguf_lookup(*file)), *m);
   m->source = "gguf";

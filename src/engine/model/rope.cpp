@@ -50,8 +50,7 @@ void rope_interleaved(float* x, int64_t n_heads, int64_t head_dim, const float* 
   }
 }
 
-void deinterleave_heads(float* x, int64_t n_heads, int64_t head_dim,
-                        std::vector<float>& scratch) {
+void deinterleave_heads(float* x, int64_t n_heads, int64_t head_dim, std::vector<float>& scratch) {
   const int64_t half = head_dim / 2;
   scratch.resize(static_cast<size_t>(head_dim));
   for (int64_t h = 0; h < n_heads; ++h) {

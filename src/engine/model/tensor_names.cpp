@@ -21,16 +21,11 @@ constexpr NamePair kDecoderGlobal[] = {
 };
 // Per-layer tensors: "blk.N.<gguf>" <-> "model.layers.N.<hf>".
 constexpr NamePair kDecoderLayer[] = {
-    {"attn_norm", "input_layernorm"},
-    {"attn_q", "self_attn.q_proj"},
-    {"attn_k", "self_attn.k_proj"},
-    {"attn_v", "self_attn.v_proj"},
-    {"attn_output", "self_attn.o_proj"},
-    {"attn_q_norm", "self_attn.q_norm"},
-    {"attn_k_norm", "self_attn.k_norm"},
-    {"ffn_norm", "post_attention_layernorm"},
-    {"ffn_gate", "mlp.gate_proj"},
-    {"ffn_up", "mlp.up_proj"},
+    {"attn_norm", "input_layernorm"},    {"attn_q", "self_attn.q_proj"},
+    {"attn_k", "self_attn.k_proj"},      {"attn_v", "self_attn.v_proj"},
+    {"attn_output", "self_attn.o_proj"}, {"attn_q_norm", "self_attn.q_norm"},
+    {"attn_k_norm", "self_attn.k_norm"}, {"ffn_norm", "post_attention_layernorm"},
+    {"ffn_gate", "mlp.gate_proj"},       {"ffn_up", "mlp.up_proj"},
     {"ffn_down", "mlp.down_proj"},
 };
 constexpr NamePair kBertGlobal[] = {
@@ -80,12 +75,14 @@ std::vector<std::string> hf_names_for(const std::string& gguf_name, bool bert) {
     if (dot == std::string_view::npos) return {};
     std::string_view layer = base.substr(4, dot - 4);
     std::string_view rest = base.substr(dot + 1);
-    std::string_view mapped = lookup(bert ? std::span<const NamePair>(kBertLayer) : kDecoderLayer, rest);
+    std::string_view mapped =
+        lookup(bert ? std::span<const NamePair>(kBertLayer) : kDecoderLayer, rest);
     if (mapped.empty()) return {};
     hf = std::string(bert ? "encoder.layer." : "model.layers.") + std::string(layer) + "." +
          std::string(mapped) + tail;
   } else {
-    std::string_view mapped = lookup(bert ? std::span<const NamePair>(kBertGlobal) : kDecoderGlobal, base);
+    std::string_view mapped =
+        lookup(bert ? std::span<const NamePair>(kBertGlobal) : kDecoderGlobal, base);
     if (mapped.empty()) return {};
     hf = std::string(mapped) + tail;
   }

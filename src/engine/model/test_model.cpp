@@ -304,8 +304,8 @@ bj::object hf_config(const TestModelOptions& o, const Shape& s, const VocabData&
   c["rms_norm_eps"] = static_cast<double>(o.norm_eps);
   c["rope_theta"] = static_cast<double>(o.rope_theta);
   if (o.rope_linear_scale > 1.0f) {
-    c["rope_scaling"] = bj::object{{"type", "linear"},
-                                   {"factor", static_cast<double>(o.rope_linear_scale)}};
+    c["rope_scaling"] =
+        bj::object{{"type", "linear"}, {"factor", static_cast<double>(o.rope_linear_scale)}};
   }
   c["tie_word_embeddings"] = s.tie;
   c["attention_bias"] = s.arch == "qwen2";
@@ -346,8 +346,8 @@ void write_hf(const std::string& dir, const TestModelOptions& o, const Shape& s,
   w.set_metadata("format", "pt");
   for (const TestTensor& t : tensors) {
     std::vector<uint8_t> bytes = encode_rows(t.values, t.rows, t.cols, o.type);
-    std::vector<int64_t> shape = t.matrix ? std::vector<int64_t>{t.rows, t.cols}
-                                          : std::vector<int64_t>{t.cols};
+    std::vector<int64_t> shape =
+        t.matrix ? std::vector<int64_t>{t.rows, t.cols} : std::vector<int64_t>{t.cols};
     w.add_tensor(hf_names_for(t.name, s.bert).at(0), dtype, shape, bytes.data(), bytes.size());
   }
   std::filesystem::create_directories(dir);

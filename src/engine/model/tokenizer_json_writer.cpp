@@ -106,8 +106,8 @@ bj::object post_processor(const VocabData& v, int32_t first, bool add_first, int
   auto special = [&](int32_t id) {
     const std::string& text = v.tokens.at(static_cast<size_t>(id));
     single.push_back(bj::object{{"SpecialToken", bj::object{{"id", text}, {"type_id", 0}}}});
-    special_tokens[text] = bj::object{
-        {"id", text}, {"ids", bj::array{id}}, {"tokens", bj::array{bj::string(text)}}};
+    special_tokens[text] =
+        bj::object{{"id", text}, {"ids", bj::array{id}}, {"tokens", bj::array{bj::string(text)}}};
   };
   if (add_first && first >= 0) special(first);
   single.push_back(bj::object{{"Sequence", bj::object{{"id", "A"}, {"type_id", 0}}}});
@@ -169,7 +169,8 @@ std::vector<std::string> merges_from_scores(const VocabData& v) {
       auto l = id_of.find(t.substr(0, cut));
       auto r = id_of.find(t.substr(cut));
       if (l == id_of.end() || r == id_of.end()) continue;
-      if (type_of(v, l->second) != TokenType::kNormal || type_of(v, r->second) != TokenType::kNormal) {
+      if (type_of(v, l->second) != TokenType::kNormal ||
+          type_of(v, r->second) != TokenType::kNormal) {
         continue;
       }
       found.push_back({v.scores[i], static_cast<int32_t>(i), l->second});
@@ -193,10 +194,14 @@ bj::object sentencepiece_document(const VocabData& v) {
   }
   std::vector<std::string> merges = v.merges.empty() ? merges_from_scores(v) : v.merges;
   bj::value unk = v.unk >= 0 ? bj::value(v.tokens.at(v.unk)) : bj::value(nullptr);
-  bj::object model{{"type", "BPE"},         {"dropout", nullptr},
-                   {"unk_token", unk},      {"fuse_unk", true},
-                   {"byte_fallback", true}, {"ignore_merges", false},
-                   {"vocab", vocab_object(v)}, {"merges", merges_array(merges)}};
+  bj::object model{{"type", "BPE"},
+                   {"dropout", nullptr},
+                   {"unk_token", unk},
+                   {"fuse_unk", true},
+                   {"byte_fallback", true},
+                   {"ignore_merges", false},
+                   {"vocab", vocab_object(v)},
+                   {"merges", merges_array(merges)}};
   bj::array normalizers;
   if (v.add_space_prefix) {
     normalizers.push_back(bj::object{{"type", "Prepend"}, {"prepend", kWordStart}});
@@ -204,9 +209,8 @@ bj::object sentencepiece_document(const VocabData& v) {
   normalizers.push_back(bj::object{
       {"type", "Replace"}, {"pattern", bj::object{{"String", " "}}}, {"content", kWordStart}});
   bj::array decoders{
-      bj::object{{"type", "Replace"},
-                 {"pattern", bj::object{{"String", kWordStart}}},
-                 {"content", " "}},
+      bj::object{
+          {"type", "Replace"}, {"pattern", bj::object{{"String", kWordStart}}}, {"content", " "}},
       bj::object{{"type", "ByteFallback"}}, bj::object{{"type", "Fuse"}},
       bj::object{{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}}};
   return {{"version", "1.0"},

@@ -1,10 +1,11 @@
 // The BERT encoder against the reference; pooling and normalisation.
+#include "engine/model/encoder.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "common/error.h"
-#include "engine/model/encoder.h"
 #include "engine/model/model.h"
 #include "fixtures.h"
 #include "reference.h"
@@ -28,7 +29,8 @@ TEST(Encoder, HiddenStatesAndPoolingMatchReference) {
   const int64_t n = m->n_embd();
   double worst = 0;
   for (size_t t = 0; t < tokens.size(); ++t) {
-    for (int64_t i = 0; i < n; ++i) worst = std::max(worst, std::fabs(hidden[t * n + i] - want[t][i]));
+    for (int64_t i = 0; i < n; ++i)
+      worst = std::max(worst, std::fabs(hidden[t * n + i] - want[t][i]));
   }
   EXPECT_LT(worst, 1e-4);
   std::printf("[ figures ] bert f32: max |engine - reference| hidden = %.3g\n", worst);

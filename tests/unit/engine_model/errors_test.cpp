@@ -110,7 +110,8 @@ TEST(ModelErrors, BadRequestsThrowApiError) {
 
 TEST(TestModels, SeedDeterminesTheWeightsAndOptionsAreChecked) {
   TestModelOptions o = tiny();
-  const std::string a = test::scratch_dir() + "/seed-a.gguf", b = test::scratch_dir() + "/seed-b.gguf",
+  const std::string a = test::scratch_dir() + "/seed-a.gguf",
+                    b = test::scratch_dir() + "/seed-b.gguf",
                     c = test::scratch_dir() + "/seed-c.gguf";
   make_test_model(a, o, TestModelFormat::kGguf);
   make_test_model(b, o, TestModelFormat::kGguf);
@@ -148,7 +149,8 @@ TEST(TestModels, ChatTemplateComesFromTheVocabularyOrTheGivenFile) {
   o.vocab_path = test::vocab_file("phi-3");
   GgufFile phi = read_gguf(test::test_model("tmpl_phi3", o));
   EXPECT_NE(phi.get_str("tokenizer.chat_template", "").find("<|assistant|>"), std::string::npos);
-  o.chat_template_path = std::string(HYDRA_TESTDATA_DIR) + "/chat-templates/Qwen-Qwen2.5-7B-Instruct.jinja";
+  o.chat_template_path =
+      std::string(HYDRA_TESTDATA_DIR) + "/chat-templates/Qwen-Qwen2.5-7B-Instruct.jinja";
   const std::string dir = test::test_model("tmpl_qwen", o, TestModelFormat::kSafetensors);
   EXPECT_NE(read_all(dir + "/tokenizer_config.json").find("<|im_start|>"), std::string::npos);
 }

@@ -95,7 +95,8 @@ TEST(KvCache, IncrementalDecodeEqualsFullRecompute) {
   std::vector<float> logits(nv);
   for (size_t i = 0; i < tokens.size(); ++i) {
     decode(*m, one_by_one, std::span<const int32_t>(&tokens[i], 1), logits.data());
-    ASSERT_TRUE(std::equal(logits.begin(), logits.end(), full.begin() + i * nv)) << "position " << i;
+    ASSERT_TRUE(std::equal(logits.begin(), logits.end(), full.begin() + i * nv))
+        << "position " << i;
   }
   KvCache chunked(*m, 32);
   decode(*m, chunked, std::span<const int32_t>(tokens.data(), 6), logits.data());
@@ -138,8 +139,9 @@ TEST_P(TokenizerJsonWriter, WrittenFileTokenizesLikeTheGgufVocabulary) {
   ASSERT_GT(inputs.size(), 10u);
   size_t mismatches = 0;
   for (const std::string& text : inputs) {
-    const bool same = hf.encode(text, {.add_special = false}) == gguf.encode(text, {.add_special = false}) &&
-                      hf.encode(text) == gguf.encode(text);
+    const bool same =
+        hf.encode(text, {.add_special = false}) == gguf.encode(text, {.add_special = false}) &&
+        hf.encode(text) == gguf.encode(text);
     mismatches += !same;
     EXPECT_TRUE(same) << name << ": " << text;
     if (mismatches > 3) break;

@@ -64,20 +64,20 @@ std::vector<int32_t> engine_greedy(const Model& m, std::vector<int32_t> tokens, 
   std::vector<int32_t> out;
   decode(m, cache, tokens, logits.data());
   for (int i = 0; i < n_new; ++i) {
-    const auto best = static_cast<int32_t>(
-        std::max_element(logits.begin(), logits.end()) - logits.begin());
+    const auto best =
+        static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
     out.push_back(best);
     decode(m, cache, std::span<const int32_t>(&best, 1), logits.data());
   }
   return out;
 }
 
-double max_abs_diff(const std::vector<float>& engine,
-                    const std::vector<std::vector<double>>& ref) {
+double max_abs_diff(const std::vector<float>& engine, const std::vector<std::vector<double>>& ref) {
   double worst = 0;
   const size_t nv = ref.at(0).size();
   for (size_t t = 0; t < ref.size(); ++t) {
-    for (size_t i = 0; i < nv; ++i) worst = std::max(worst, std::fabs(engine[t * nv + i] - ref[t][i]));
+    for (size_t i = 0; i < nv; ++i)
+      worst = std::max(worst, std::fabs(engine[t * nv + i] - ref[t][i]));
   }
   return worst;
 }
@@ -149,8 +149,9 @@ TEST_P(TypeForward, MatchesReferenceAndStaysNearF32) {
   }
   const double rel = std::sqrt(err / norm);
   EXPECT_LT(rel, tc.rel_rms_bound) << name;
-  std::printf("[ figures ] %s: max |engine - reference| = %.3g, rel. RMS vs f32 = %.4f (bound %g)\n",
-              name.c_str(), diff, rel, tc.rel_rms_bound);
+  std::printf(
+      "[ figures ] %s: max |engine - reference| = %.3g, rel. RMS vs f32 = %.4f (bound %g)\n",
+      name.c_str(), diff, rel, tc.rel_rms_bound);
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, TypeForward, ::testing::ValuesIn(kTypeCases),
