@@ -12,7 +12,7 @@ for f in "$dir"/fuzz_*; do
   [ -x "$f" ] || continue
   name=$(basename "$f")
   case $name in
-    fuzz_http_request) secs=$long ;;
+    fuzz_http_request | fuzz_jinja | fuzz_modelhub_import) secs=$long ;;
     *) secs=$short ;;
   esac
   mkdir -p "$work/$name"

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <thread>
 
+#include "api/console.h"
 #include "api/context.h"
 #include "auth/bootstrap.h"
 #include "catalog/runtime_template.h"
@@ -66,12 +67,11 @@ int run_serve(Config cfg) {
   api::ApiContext ctx{*st, cfg, *metrics};
   http::Router router;
   api::register_routes(router, ctx);
+  api::register_console_routes(router, cfg.base_url());
   http::Server server(server_options(cfg), std::move(router), metrics);
   server.start();
 
-  std::string url = cfg.public_url.empty()
-                        ? std::string(cfg.tls_cert.empty() ? "http://" : "https://") + cfg.listen
-                        : cfg.public_url;
+  std::string url = cfg.base_url();
   std::cout << "Hydra is serving on " << url << "\n"
             << "  console:  " << url << "/\n"
             << "  API:      " << url << "/api/v1 (OpenAPI: " << url << "/api/v1/openapi.json)\n"

@@ -13,6 +13,7 @@ Response dispatch(const Router& router, Request& req, std::string* route_label) 
     const Route* route = router.match(req, &path_matched);
     if (route) {
       *route_label = route->pattern;
+      if (!route->handler) throw std::logic_error("asynchronous route called synchronously: " + route->pattern);
       return route->handler(req);
     }
     *route_label = "unmatched";

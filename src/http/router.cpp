@@ -46,7 +46,7 @@ bool match_segments(const Route& route, const std::vector<std::string>& segs,
 }  // namespace
 
 void Router::add(std::string method, std::string pattern, Handler handler, std::string summary) {
-  Route r{std::move(method), std::move(pattern), std::move(summary), std::move(handler), {}};
+  Route r{std::move(method), std::move(pattern), std::move(summary), std::move(handler), nullptr, {}};
   r.segments = path_segments(r.pattern);
   for (const auto& existing : routes_) {
     if (existing.method == r.method && existing.pattern == r.pattern) {
@@ -54,6 +54,11 @@ void Router::add(std::string method, std::string pattern, Handler handler, std::
     }
   }
   routes_.push_back(std::move(r));
+}
+
+void Router::add_async(std::string method, std::string pattern, AsyncHandler handler, std::string summary) {
+  add(std::move(method), std::move(pattern), nullptr, std::move(summary));
+  routes_.back().async_handler = std::move(handler);
 }
 
 const Route* Router::match(Request& req, bool* path_matched) const {

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -56,6 +57,94 @@ struct Conn {
 std::string json_escape(std::string_view s) {
   return boost::json::serialize(boost::json::value(s));
 }
+
+// The ResponseWriter of one request on one connection (see stream.h).
+template <class Stream>
+class StreamWriter : public ResponseWriter {
+ public:
+  StreamWriter(Stream& stream, unsigned version, bool keep_alive, std::string request_id,
+               net::any_io_executor workers, int64_t write_timeout_ms)
+      : stream_(stream),
+        version_(version),
+        keep_alive_(keep_alive),
+        request_id_(std::move(request_id)),
+        workers_(std::move(workers)),
+        timeout_ms_(write_timeout_ms) {}
+
+  net::awaitable<bool> send(Response resp) override {
+    if (started_) co_return false;
+    started_ = true;
+    status_ = resp.status;
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), version_};
+    for (auto& [k, v] : resp.headers) res.set(k, v);
+    res.set("X-Request-Id", request_id_);
+    bytes_ += resp.body.size();
+    res.body() = std::move(resp.body);
+    res.keep_alive(keep_alive_);
+    res.prepare_payload();
+    arm();
+    auto [ec, n] = co_await bhttp::async_write(stream_, res, net::as_tuple(net::use_awaitable));
+    co_return note(ec);
+  }
+
+  net::awaitable<bool> begin(int status, Headers headers) override {
+    if (started_) co_return false;
+    started_ = true;
+    chunked_ = true;
+    status_ = status;
+    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(status), version_};
+    for (auto& [k, v] : headers) res.set(k, v);
+    res.set("X-Request-Id", request_id_);
+    res.keep_alive(keep_alive_);
+    res.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> sr{res};
+    arm();
+    auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, net::as_tuple(net::use_awaitable));
+    co_return note(ec);
+  }
+
+  net::awaitable<bool> write(std::string_view data) override {
+    if (!chunked_ || gone_ || data.empty()) co_return !gone_;
+    bytes_ += data.size();
+    arm();
+    auto [ec, n] = co_await net::async_write(stream_, bhttp::make_chunk(net::const_buffer(data.data(), data.size())),
+                                             net::as_tuple(net::use_awaitable));
+    co_return note(ec);
+  }
+
+  net::awaitable<bool> end() override {
+    if (!chunked_ || gone_ || ended_) co_return !gone_;
+    ended_ = true;
+    arm();
+    auto [ec, n] = co_await net::async_write(stream_, bhttp::make_chunk_last(), net::as_tuple(net::use_awaitable));
+    co_return note(ec);
+  }
+
+  bool started() const override { return started_; }
+  bool client_gone() const override { return gone_; }
+  int status() const override { return status_; }
+  size_t bytes_written() const override { return bytes_; }
+  net::any_io_executor worker_executor() const override { return workers_; }
+  // The connection can carry another request only after a complete answer.
+  bool reusable() const { return keep_alive_ && !gone_ && started_ && (!chunked_ || ended_); }
+
+ private:
+  void arm() { beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(timeout_ms_)); }
+  bool note(const beast::error_code& ec) {
+    if (ec) gone_ = true;
+    return !ec;
+  }
+
+  Stream& stream_;
+  unsigned version_;
+  bool keep_alive_;
+  std::string request_id_;
+  net::any_io_executor workers_;
+  int64_t timeout_ms_;
+  bool started_ = false, chunked_ = false, ended_ = false, gone_ = false;
+  int status_ = 0;
+  size_t bytes_ = 0;
+};
 
 }  // namespace
 
@@ -165,6 +254,33 @@ struct Server::Impl {
     std::string route;
   };
 
+  const Route* find_async(Request& req) const {
+    const Route* r = router.match(req);
+    return r && r->async_handler ? r : nullptr;
+  }
+
+  // Runs an asynchronous handler; a failure before the answer began becomes
+  // an error answer, after that it ends the connection.
+  template <class Stream>
+  net::awaitable<void> run_async(const Route& route, Request& req, StreamWriter<Stream>& writer) {
+    std::optional<Response> failure;
+    try {
+      co_await route.async_handler(req, writer);
+    } catch (const ApiError& e) {
+      failure = Response::json(e.http_status(), error_body(e.code(), e.what(), e.param()));
+    } catch (const std::exception& e) {
+      spdlog::error("request {} {} failed: {}", req.request_id, req.path, e.what());
+      failure = Response::json(500, error_body(ErrorCode::kSystemError, "internal error; request id " + req.request_id));
+    }
+    if (failure && !writer.started()) {
+      co_await writer.send(std::move(*failure));
+    } else if (!writer.started()) {
+      co_await writer.send(Response::json(500, error_body(ErrorCode::kSystemError, "handler gave no answer")));
+    } else if (failure) {
+      co_await writer.end();
+    }
+  }
+
   net::awaitable<void> run_handler(std::shared_ptr<Exchange> ex) {
     ex->resp = handle(ex->req, &ex->route);
     co_return;
@@ -209,17 +325,32 @@ struct Server::Impl {
       unsigned version = parser.get().version();
       auto ex = std::make_shared<Exchange>();
       ex->req = request_from_beast(parser.release(), remote);
-      // The handler runs on the worker pool; the coroutine resumes here after.
-      // (Kept as two statements: GCC 12 mishandles lambda temporaries that
-      // live across a co_await.)
-      auto on_worker = net::co_spawn(workers, run_handler(ex), net::use_awaitable);
-      co_await std::move(on_worker);
-      int status = ex->resp.status;
-      keep_alive = keep_alive && !stopping;
-      auto res = to_beast(std::move(ex->resp), version, keep_alive, ex->req.request_id);
-      size_t bytes_out = res.body().size();
-      lowest.expires_after(std::chrono::milliseconds(opts.read_timeout_ms));
-      auto [wec, wn] = co_await bhttp::async_write(stream, res, net::as_tuple(net::use_awaitable));
+      const Route* async_route = find_async(ex->req);
+      int status = 0;
+      size_t bytes_out = 0;
+      bool write_failed = false;
+      if (async_route) {
+        StreamWriter<Stream> writer(stream, version, keep_alive, ex->req.request_id, workers.get_executor(),
+                                    opts.read_timeout_ms);
+        ex->route = async_route->pattern;
+        co_await run_async(*async_route, ex->req, writer);
+        status = writer.status();
+        bytes_out = writer.bytes_written();
+        keep_alive = writer.reusable() && !stopping;
+      } else {
+        // The handler runs on the worker pool; the coroutine resumes here after.
+        // (Kept as two statements: GCC 12 mishandles lambda temporaries that
+        // live across a co_await.)
+        auto on_worker = net::co_spawn(workers, run_handler(ex), net::use_awaitable);
+        co_await std::move(on_worker);
+        status = ex->resp.status;
+        keep_alive = keep_alive && !stopping;
+        auto res = to_beast(std::move(ex->resp), version, keep_alive, ex->req.request_id);
+        bytes_out = res.body().size();
+        lowest.expires_after(std::chrono::milliseconds(opts.read_timeout_ms));
+        auto [wec, wn] = co_await bhttp::async_write(stream, res, net::as_tuple(net::use_awaitable));
+        write_failed = static_cast<bool>(wec);
+      }
       metrics->counter_add("hydra_http_requests_total", {{"method", ex->req.method},
                                                          {"route", ex->route},
                                                          {"status", std::to_string(status)}});
@@ -228,7 +359,7 @@ struct Server::Impl {
       log_access(ex->req, status, bytes_out, start);
       metrics->gauge_add("hydra_http_inflight_requests", {}, -1);
       if (--inflight == 0) drained.notify_all();
-      if (wec || !keep_alive) co_return;
+      if (write_failed || !keep_alive) co_return;
     }
   }
 

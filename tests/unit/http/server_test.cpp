@@ -28,6 +28,26 @@ Router test_router() {
   });
   r.add("GET", "/boom", [](Request&) -> Response { throw std::runtime_error("secret detail"); });
   r.add("GET", "/bad", [](Request&) -> Response { throw_param("field x is wrong", "x"); });
+  r.add_async("GET", "/stream", [](Request&, ResponseWriter& w) -> net::awaitable<void> {
+    Headers h;
+    h.emplace_back(std::string("Content-Type"), std::string("text/event-stream"));
+    co_await w.begin(200, std::move(h));
+    for (int i = 0; i < 3; ++i) {
+      co_await w.write("data: " + std::to_string(i) + "\n\n");
+      net::steady_timer t(co_await net::this_coro::executor, 150ms);
+      co_await t.async_wait(net::use_awaitable);
+    }
+    co_await w.end();
+  });
+  r.add_async("GET", "/async-blocking", [](Request& req, ResponseWriter& w) -> net::awaitable<void> {
+    std::string who = req.param("x");
+    int v = co_await run_blocking<int>(w.worker_executor(), std::function<int()>([] { return 42; }));
+    co_await w.send(Response::text(200, "value " + std::to_string(v)));
+  });
+  r.add_async("GET", "/async-error", [](Request&, ResponseWriter&) -> net::awaitable<void> {
+    throw_param("async bad input", "q");
+    co_return;
+  });
   return r;
 }
 
@@ -125,6 +145,35 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   EXPECT_NE(out.find("\"hello\":\"b\""), std::string::npos);
 }
 
+TEST_F(ServerTest, AsyncHandlersStreamChunksAsTheyAreWritten) {
+  start();
+  net::io_context io;
+  tcp::socket s(io);
+  s.connect({net::ip::make_address("127.0.0.1"), server_->port()});
+  net::write(s, net::buffer(std::string("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")));
+  auto t0 = std::chrono::steady_clock::now();
+  std::string first = read_all(s, 100ms);
+  EXPECT_NE(first.find("Transfer-Encoding: chunked"), std::string::npos) << first;
+  EXPECT_NE(first.find("data: 0"), std::string::npos) << "first event must arrive before the handler finishes";
+  EXPECT_EQ(first.find("data: 2"), std::string::npos);
+  std::string rest = read_all(s, 800ms);
+  EXPECT_NE(rest.find("data: 2"), std::string::npos);
+  EXPECT_NE(rest.find("0\r\n\r\n"), std::string::npos) << "last chunk";
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2000ms);
+  // The connection stays usable after a complete chunked answer.
+  net::write(s, net::buffer(std::string("GET /async-blocking HTTP/1.1\r\nHost: x\r\n\r\n")));
+  EXPECT_NE(read_all(s, 300ms).find("value 42"), std::string::npos);
+}
+
+TEST_F(ServerTest, AsyncHandlerErrorsBecomeErrorAnswers) {
+  start();
+  auto r = client_.get(base_ + "/async-error");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(body_json(r).at("error").at("param").as_string(), "q");
+  auto m = client_.get(base_ + "/metrics");
+  EXPECT_NE(m.body.find("route=\"/async-error\",status=\"400\""), std::string::npos);
+}
+
 TEST_F(ServerTest, ClientPoolsConnections) {
   start();
   for (int i = 0; i < 5; ++i) EXPECT_EQ(client_.get(base_ + "/hello/x").status, 200);
@@ -195,7 +244,11 @@ TEST_F(ServerTest, ShutdownDrainsInFlightRequests) {
     Client c;
     status = c.get(base_ + "/slow").status;
   });
-  std::this_thread::sleep_for(100ms);
+  // Shut down only once the request is being handled (the machine may be slow).
+  for (int i = 0; i < 500 && server_->metrics().render().find("hydra_http_inflight_requests 1") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
   auto t0 = std::chrono::steady_clock::now();
   server_->shutdown(5000);
   t.join();
