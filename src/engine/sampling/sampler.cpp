@@ -64,6 +64,9 @@ void Sampler::apply_penalties(std::span<float> logits) const {
 bool Sampler::allowed(int32_t token, int32_t remaining) const {
   if (!grammar_) return true;
   if (end_tokens_.count(token) != 0) return false;
+  // Model vocabularies may be padded beyond the tokenizer's; those rows
+  // have no text.
+  if (static_cast<size_t>(token) >= token_bytes_->bytes.size()) return false;
   const std::string& bytes = token_bytes_->bytes[token];
   if (bytes.empty()) return false;
   JsonGrammar next = *grammar_;
