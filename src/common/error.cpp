@@ -2,6 +2,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "common/strings.h"
+
 namespace hydra {
 
 ErrorInfo error_info(ErrorCode code) {
@@ -40,12 +42,13 @@ ErrorInfo error_info(ErrorCode code) {
 
 boost::json::value error_body(ErrorCode code, std::string_view message, std::string_view param) {
   boost::json::object err;
-  err["message"] = message;
+  // Messages may quote request text; a JSON answer must stay valid UTF-8.
+  err["message"] = utf8_sanitize(message);
   err["type"] = error_info(code).type;
   if (param.empty()) {
     err["param"] = nullptr;
   } else {
-    err["param"] = param;
+    err["param"] = utf8_sanitize(param);
   }
   err["code"] = std::to_string(static_cast<int>(code));
   boost::json::object body;

@@ -122,6 +122,18 @@ TEST(Strings, ResourceNamesAndCsv) {
   EXPECT_EQ(trim("  x \n"), "x");
 }
 
+TEST(Strings, Utf8SanitizeKeepsValidTextAndReplacesTheRest) {
+  EXPECT_EQ(utf8_sanitize("héllo 模型 🙂"), "héllo 模型 🙂");
+  EXPECT_EQ(utf8_sanitize("a\xb0" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(utf8_sanitize("\xC0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD") << "overlong NUL";
+  EXPECT_EQ(utf8_sanitize("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD") << "surrogate";
+  EXPECT_EQ(utf8_sanitize("\xE6\xA8"), "\xEF\xBF\xBD\xEF\xBF\xBD") << "truncated";
+  auto body = error_body_text(ErrorCode::kNotFound, "no route for /api\xb0");
+  boost::system::error_code ec;
+  boost::json::parse(body, ec);
+  EXPECT_FALSE(ec) << "error bodies must be valid JSON even for binary paths";
+}
+
 TEST(Clock, FormatsAndParsesTimes) {
   EXPECT_EQ(format_time_ms(0), "1970-01-01T00:00:00.000Z");
   int64_t t = 1795291335893;
