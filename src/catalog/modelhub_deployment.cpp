@@ -128,6 +128,7 @@ boost::json::object suggestion_json(const DeploymentTemplate& t) {
 }  // namespace
 
 void read_suggested_deployment(YamlReader& r, const YAML::Node& node, ImportItem& item) {
+  r.spend(32);  // what it produces is large next to the nodes it costs to read
   size_t number = item.model.deployments.size() + 1;
   std::string at = "deployment #" + std::to_string(number);
   if (!node.IsMap()) {

@@ -1,8 +1,9 @@
 #pragma once
 // Lenient, bounded reading of YAML trees from outside. Keys match ignoring
 // case, '_' and '-' ("maxTokens" = "max_tokens"); numbers may be written as
-// strings; every node visited is charged to a budget, so aliases that fan
-// out ("billion laughs") cannot make reading explode.
+// strings; every node visited and every 16 bytes of text read are charged
+// to a budget, so aliases that fan out ("billion laughs") cannot make
+// reading explode in time or memory.
 #include <yaml-cpp/yaml.h>
 
 #include <cstddef>

@@ -1,11 +1,15 @@
 #pragma once
-// A fresh SQLite store in a temporary directory for each test.
+// A fresh store for each test: SQLite in a temporary directory, or, with
+// HYDRA_CATALOG_BACKEND=postgres, a throwaway schema in the database at
+// HYDRA_TEST_PG_URL (see scripts/with-postgres.sh).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
 
+#include "../store/test_database.h"
 #include "audit/audit.h"
 #include "catalog/change_log.h"
 #include "common/random.h"
@@ -20,7 +24,15 @@ class CatalogTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     store::StoreOptions opts;
     opts.synchronous = "NORMAL";
-    st_ = store::open_store("sqlite:" + (dir_ / "hydra.db").string(), opts);
+    const char* backend = std::getenv("HYDRA_CATALOG_BACKEND");
+    if (backend && std::string(backend) == "postgres") {
+      ASSERT_FALSE(store::testing::pg_url().empty()) << store::testing::kMissingPgUrl;
+      pg_ = std::make_unique<store::testing::TestDatabase>(store::testing::Backend::kPostgres);
+      ASSERT_TRUE(pg_->ok());
+      st_ = pg_->open(opts);
+    } else {
+      st_ = store::open_store("sqlite:" + (dir_ / "hydra.db").string(), opts);
+    }
     st_->migrate();
     actor_.actor_id = "u-admin";
     actor_.actor_name = "admin";
@@ -28,6 +40,7 @@ class CatalogTest : public ::testing::Test {
   }
   void TearDown() override {
     st_.reset();
+    pg_.reset();
     std::filesystem::remove_all(dir_);
   }
 
@@ -45,6 +58,7 @@ class CatalogTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
+  std::unique_ptr<store::testing::TestDatabase> pg_;
   std::unique_ptr<store::Store> st_;
   Actor actor_;
 };

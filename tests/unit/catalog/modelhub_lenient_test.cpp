@@ -190,6 +190,35 @@ TEST(ModelHubLenient, WholeDocumentErrorsAreParamErrors) {
   expect_param(std::string(kMaxImportBytes + 1, ' '), "16 MiB");
 }
 
+TEST(ModelHubLenient, StrayTopLevelCommaEnds) {
+  // yaml-cpp 0.7's LoadAll loops forever on these; the importer must answer.
+  for (const char* text :
+       {",", "  ,", "[a]\n,", "--- ,", "# c\n,", "metadata: {name: a}\n---\n,x"}) {
+    try {
+      auto items = parse_modelhub(text);
+      for (const auto& item : items) EXPECT_TRUE(item.id == "a" || !item.error.empty()) << text;
+    } catch (const ApiError& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kParamError) << text;
+    }
+  }
+}
+
+TEST(ModelHubLenient, DocumentsSplitOnMarkersOnly) {
+  auto items = parse_modelhub(
+      "# header\r\n---\r\nmetadata: {name: one}\r\nspec:\r\n  descriptor:\r\n    description: |\r\n"
+      "      text with --- inside\r\n...\r\n--- \r\nmetadata: {name: two}\r---\rmetadata: {name: "
+      "three}");
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0].model.description.en_us, "text with --- inside");
+  EXPECT_EQ(items[2].id, "three");
+  try {
+    parse_modelhub("metadata: {name: a}\n---\nmetadata: {name: b}\nspec: [unclosed\n");
+    ADD_FAILURE();
+  } catch (const ApiError& e) {
+    EXPECT_NE(std::string(e.what()).find("line 5"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ModelHubLenient, AliasFanOutIsBounded) {
   // Each level references the previous one ten times: 10^9 nodes if expanded.
   std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
@@ -210,6 +239,25 @@ TEST(ModelHubLenient, AliasFanOutIsBounded) {
     EXPECT_EQ(items.size(), 200u);
   } catch (const ApiError& e) {
     EXPECT_EQ(e.code(), ErrorCode::kParamError);
+  }
+}
+
+TEST(ModelHubLenient, AliasedLongTextIsBounded) {
+  // 100 models x 64 deployments x 256 args x 8000 bytes: 13 GB if copied.
+  std::string text = "s: &s \"" + std::string(8000, 'x') + "\"\nargs: &args [";
+  for (int i = 0; i < 256; ++i) text += i ? ", *s" : "*s";
+  text += "]\nd: &d {runtime: vllm, customRuntimeArgs: *args}\ndeps: &deps [";
+  for (int i = 0; i < 64; ++i) text += i ? ", *d" : "*d";
+  text += "]\nmodels:\n";
+  for (int i = 0; i < 100; ++i) {
+    text += "- {metadata: {name: m" + std::to_string(i) + "}, spec: {deployments: *deps}}\n";
+  }
+  try {
+    parse_modelhub(text);
+    ADD_FAILURE() << "expected the reading budget to run out";
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kParamError);
+    EXPECT_NE(std::string(e.what()).find("too large"), std::string::npos);
   }
 }
 
