@@ -10,6 +10,7 @@
 #include "auth/bootstrap.h"
 #include "catalog/runtime_template.h"
 #include "common/log.h"
+#include "gateway/gateway.h"
 #include "http/server.h"
 #include "store/store.h"
 
@@ -68,6 +69,9 @@ int run_serve(Config cfg) {
   http::Router router;
   api::register_routes(router, ctx);
   api::register_console_routes(router, cfg.base_url());
+  gateway::Gateway gw(*st, cfg, *metrics);
+  gw.start();
+  gw.register_routes(router);
   http::Server server(server_options(cfg), std::move(router), metrics);
   server.start();
 
@@ -75,6 +79,7 @@ int run_serve(Config cfg) {
   std::cout << "Hydra is serving on " << url << "\n"
             << "  console:  " << url << "/\n"
             << "  API:      " << url << "/api/v1 (OpenAPI: " << url << "/api/v1/openapi.json)\n"
+            << "  OpenAI:   " << url << "/v1 (API keys as Bearer tokens)\n"
             << "  store:    " << (cfg.database.empty() ? cfg.database_url() : "external database") << "\n";
   if (boot.created && boot.generated) {
     std::cout << "  first administrator: " << boot.name << " / " << boot.password
@@ -86,6 +91,7 @@ int run_serve(Config cfg) {
   int sig = wait_for_signal();
   spdlog::info("signal {} received; draining requests", sig);
   server.shutdown(cfg.shutdown_grace_ms);
+  gw.stop();  // after the drain, so the last requests' usage is stored
   spdlog::info("stopped");
   return 0;
 }

@@ -150,6 +150,31 @@ CREATE INDEX audit_events_time ON audit_events(time);
 CREATE INDEX audit_events_action ON audit_events(action);
 CREATE INDEX audit_events_actor ON audit_events(actor_name);
 )SQL"},
+      {2, "usage_records", R"SQL(
+CREATE TABLE usage_records (
+  id TEXT PRIMARY KEY,
+  time BIGINT NOT NULL,
+  request_id TEXT NOT NULL DEFAULT '',
+  workspace_id TEXT NOT NULL DEFAULT '',
+  user_id TEXT NOT NULL DEFAULT '',
+  key_id TEXT NOT NULL DEFAULT '',
+  model TEXT NOT NULL DEFAULT '',
+  upstream TEXT NOT NULL DEFAULT '',
+  prompt_tokens BIGINT NOT NULL DEFAULT 0,
+  completion_tokens BIGINT NOT NULL DEFAULT 0,
+  cached_tokens BIGINT NOT NULL DEFAULT 0,
+  cost DOUBLE PRECISION NOT NULL DEFAULT 0,
+  status BIGINT NOT NULL DEFAULT 0,
+  error_code BIGINT NOT NULL DEFAULT 0,
+  latency_ms BIGINT NOT NULL DEFAULT 0,
+  ttft_ms BIGINT NOT NULL DEFAULT 0,
+  stream BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX usage_records_time ON usage_records(time);
+CREATE INDEX usage_records_key ON usage_records(key_id, time);
+CREATE INDEX usage_records_model ON usage_records(model, time);
+CREATE INDEX usage_records_workspace ON usage_records(workspace_id, time);
+)SQL"},
   };
   return all;
 }

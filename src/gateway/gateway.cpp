@@ -1,0 +1,449 @@
+#include "gateway/gateway.h"
+
+#include <boost/json.hpp>
+#include <optional>
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/random.h"
+#include "common/strings.h"
+#include "gateway/sse.h"
+#include "http/stream.h"
+
+namespace hydra::gateway {
+
+namespace bj = boost::json;
+
+// What one inference request accumulates on its way, for metering.
+struct Gateway::Call {
+  UsageRecord rec;
+  int64_t start_ns = 0;
+  bool authenticated = false;
+  bool route_found = false;
+  bool stream = false;
+  bool inject_usage = false;  // the gateway asked for usage; the client did not
+  int64_t first_event_ns = 0;
+};
+
+namespace {
+
+constexpr size_t kMaxModelName = 256;
+
+void capture_usage(const bj::object& usage, UsageRecord& rec) {
+  auto num = [](const bj::object& o, std::string_view k) -> int64_t {
+    const bj::value* v = o.if_contains(k);
+    return v && v->is_number() ? v->to_number<int64_t>() : 0;
+  };
+  rec.prompt_tokens = num(usage, "prompt_tokens");
+  rec.completion_tokens = num(usage, "completion_tokens");
+  rec.cached_tokens = 0;
+  if (const bj::value* d = usage.if_contains("prompt_tokens_details"); d && d->is_object()) {
+    rec.cached_tokens = num(d->get_object(), "cached_tokens");
+  }
+}
+
+std::string upstream_url(const std::string& base_url, const std::string& path) {
+  std::string base = base_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + path;
+}
+
+bool is_event_stream(const UpstreamExchange& ex) {
+  const std::string* ct = ex.header("content-type");
+  return ct && to_lower(*ct).find("text/event-stream") != std::string::npos;
+}
+
+ApiError error_for(const UpstreamError& e, const std::string& model) {
+  if (e.kind() == UpstreamFailure::kTimeout) {
+    return ApiError(ErrorCode::kUpstreamTimeout,
+                    "the upstream of " + model + " did not answer in time");
+  }
+  return ApiError(ErrorCode::kInvokeModelError,
+                  "the upstream of " + model + " failed: " + e.what());
+}
+
+// The client's body, with `model` required and `stream` checked.
+bj::object parse_body(const std::string& text) {
+  bj::error_code ec;
+  bj::value v = bj::parse(text, ec);
+  if (ec || !v.is_object()) throw_param("the request body must be a JSON object");
+  bj::object& o = v.as_object();
+  const bj::value* m = o.if_contains("model");
+  if (!m || !m->is_string() || m->get_string().empty()) {
+    throw_param("you must provide a model parameter", "model");
+  }
+  if (m->get_string().size() > kMaxModelName) throw_param("model name is too long", "model");
+  const bj::value* s = o.if_contains("stream");
+  if (s && !s->is_bool() && !s->is_null()) throw_param("stream must be a boolean", "stream");
+  return std::move(o);
+}
+
+// Asks the upstream for usage on streams; true when the client did not.
+bool ensure_stream_usage(bj::object& body) {
+  bj::value& so = body["stream_options"];
+  if (!so.is_object()) so = bj::object();
+  bj::value* inc = so.as_object().if_contains("include_usage");
+  if (inc && inc->is_bool() && inc->get_bool()) return false;
+  so.as_object()["include_usage"] = true;
+  return true;
+}
+
+}  // namespace
+
+Gateway::Gateway(store::Store& st, const Config& cfg, http::Metrics& metrics, GatewayOptions opts)
+    : store_(st),
+      metrics_(metrics),
+      opts_(opts),
+      routes_(st, cfg),
+      upstream_(opts.upstream),
+      usage_(st, metrics, opts.usage) {
+  metrics_.describe("hydra_gateway_requests_total", "counter",
+                    "Gateway requests by model and status");
+  metrics_.describe("hydra_gateway_tokens_total", "counter", "Tokens metered, by model and kind");
+  metrics_.describe("hydra_gateway_upstream_failures_total", "counter",
+                    "Failed tries on an upstream endpoint");
+  metrics_.describe_histogram("hydra_gateway_ttft_seconds", "Time to the first streamed event",
+                              {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
+  metrics_.describe_histogram("hydra_gateway_request_duration_seconds", "Gateway request latency",
+                              {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60});
+}
+
+Gateway::~Gateway() {
+  stop();
+}
+
+void Gateway::start() {
+  routes_.refresh();
+  routes_.start_polling(opts_.route_poll_ms);
+}
+
+void Gateway::stop() {
+  routes_.stop();
+  usage_.stop();
+}
+
+void Gateway::register_routes(http::Router& router) {
+  struct Path {
+    const char* client;
+    const char* upstream;
+    const char* summary;
+  };
+  static const Path kPaths[] = {
+      {"/v1/chat/completions", "/chat/completions", "Chat completion (OpenAI-compatible)"},
+      {"/v1/completions", "/completions", "Text completion (OpenAI-compatible)"},
+      {"/v1/embeddings", "/embeddings", "Embeddings (OpenAI-compatible)"},
+  };
+  for (const auto& p : kPaths) {
+    std::string upstream_path = p.upstream;
+    router.add_async(
+        "POST", p.client,
+        [this, upstream_path](http::Request& req, http::ResponseWriter& w) {
+          return serve_inference(req, w, upstream_path);
+        },
+        p.summary);
+  }
+  router.add_async(
+      "GET", "/v1/models",
+      [this](http::Request& req, http::ResponseWriter& w) { return serve_models(req, w); },
+      "Models the API key may use (OpenAI-compatible)");
+}
+
+asio::awaitable<auth::VerifiedKey> Gateway::authenticate(http::Request& req,
+                                                         http::ResponseWriter& w) {
+  const std::string* h = req.header("authorization");
+  std::string token;
+  if (h && h->size() > 7 && to_lower(h->substr(0, 7)) == "bearer ") token = trim(h->substr(7));
+  if (token.empty()) {
+    throw ApiError(ErrorCode::kIncorrectApiKey,
+                   "You didn't provide an API key. Send it as 'Authorization: Bearer sk-...'.");
+  }
+  store::Store* st = &store_;
+  std::function<std::optional<auth::VerifiedKey>()> check = [st, token] {
+    return auth::verify_key(*st, token);
+  };
+  auto found = co_await http::run_blocking<std::optional<auth::VerifiedKey>>(w.worker_executor(),
+                                                                             std::move(check));
+  if (!found) throw ApiError(ErrorCode::kIncorrectApiKey, "Incorrect API key provided.");
+  co_return std::move(*found);
+}
+
+asio::awaitable<void> Gateway::serve_models(http::Request& req, http::ResponseWriter& w) {
+  auth::VerifiedKey key = co_await authenticate(req, w);
+  auto routes = routes_.snapshot();
+  bj::array data;
+  for (const auto& [name, route] : *routes) {
+    if (!key.key.allows(name)) continue;
+    data.push_back(bj::object{{"id", name},
+                              {"object", "model"},
+                              {"created", route.created_at / 1000},
+                              {"owned_by", "hydra"}});
+  }
+  bj::object body{{"object", "list"}, {"data", std::move(data)}};
+  http::Response resp = http::Response::json(200, body);
+  co_await w.send(std::move(resp));
+}
+
+asio::awaitable<void> Gateway::serve_inference(http::Request& req, http::ResponseWriter& w,
+                                               std::string path) {
+  Call call;
+  call.start_ns = mono_ns();
+  call.rec.id = new_id();
+  call.rec.time = now_ms();
+  call.rec.request_id = req.request_id;
+  std::exception_ptr failure;
+  try {
+    co_await proxy(req, w, path, call);
+  } catch (const ApiError& e) {
+    call.rec.status = e.http_status();
+    call.rec.error_code = static_cast<int64_t>(e.code());
+    failure = std::current_exception();
+  } catch (const std::exception&) {
+    call.rec.status = 500;
+    call.rec.error_code = static_cast<int64_t>(ErrorCode::kSystemError);
+    failure = std::current_exception();
+  }
+  finish(call);
+  if (failure) std::rethrow_exception(failure);
+}
+
+asio::awaitable<void> Gateway::proxy(http::Request& req, http::ResponseWriter& w, std::string path,
+                                     Call& call) {
+  auth::VerifiedKey key = co_await authenticate(req, w);
+  call.authenticated = true;
+  call.rec.workspace_id = key.key.workspace_id;
+  call.rec.user_id = key.key.user_id;
+  call.rec.key_id = key.key.id;
+
+  bj::object body = parse_body(req.body);
+  std::string model(body["model"].get_string());
+  call.rec.model = model;
+  auto routes = routes_.snapshot();  // held for the whole request
+  auto it = routes->find(model);
+  if (it == routes->end()) {
+    throw ApiError(ErrorCode::kModelNotFound,
+                   "The model '" + model + "' does not exist or you do not have access to it.",
+                   "model");
+  }
+  if (!key.key.allows(model)) {
+    throw ApiError(ErrorCode::kModelNotAllowed,
+                   "This API key may not use the model '" + model + "'.", "model");
+  }
+  call.route_found = true;
+  const Route& route = it->second;
+  const bj::value* stream_flag = body.if_contains("stream");
+  call.stream = stream_flag && stream_flag->is_bool() && stream_flag->get_bool();
+  call.rec.stream = call.stream;
+  if (call.stream) call.inject_usage = ensure_stream_usage(body);
+
+  std::vector<int> tried;
+  std::optional<http::Response> last_answer;
+  std::string last_error;
+  int attempts = std::min<int>(opts_.max_attempts, static_cast<int>(route.endpoints.size()));
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    int idx = pick_endpoint(route, tried, now_ms());
+    if (idx < 0) break;
+    tried.push_back(idx);
+    const Endpoint& ep = route.endpoints[static_cast<size_t>(idx)];
+    OutstandingGuard guard(*ep.health);
+    body["model"] = ep.model;
+    UpstreamRequest ur;
+    ur.url = upstream_url(ep.base_url, path);
+    ur.headers.emplace_back("content-type", "application/json");
+    ur.headers.emplace_back("accept", call.stream ? "text/event-stream" : "application/json");
+    if (!ep.api_key.empty()) ur.headers.emplace_back("authorization", "Bearer " + ep.api_key);
+    ur.body = bj::serialize(body);
+    auto ex = upstream_.exchange();
+    std::optional<UpstreamError> failed;
+    try {
+      co_await ex->start(std::move(ur));
+    } catch (const UpstreamError& e) {
+      failed = e;
+    }
+    if (failed) {
+      note_upstream_failure(ep);
+      UpstreamFailure kind = failed->kind();
+      if (kind == UpstreamFailure::kConnect || kind == UpstreamFailure::kBusy) {
+        last_error = failed->what();
+        continue;  // nothing reached the upstream: another endpoint may answer
+      }
+      call.rec.upstream = ep.base_url;
+      throw error_for(*failed, model);
+    }
+    call.rec.upstream = ep.base_url;
+    int status = ex->status();
+    if (status == 502 || status == 503) {
+      note_upstream_failure(ep);
+      http::Response answer;
+      answer.status = status;
+      try {
+        answer.body = co_await ex->read_all();
+      } catch (const UpstreamError&) {
+      }
+      const std::string* ct = ex->header("content-type");
+      answer.set_header("Content-Type", ct ? *ct : "application/json");
+      last_answer = std::move(answer);
+      continue;  // the upstream refused before doing work: retry elsewhere
+    }
+    if (status >= 500) {
+      note_upstream_failure(ep);
+    } else {
+      note_success(*ep.health);
+    }
+    if (call.stream && status == 200 && is_event_stream(*ex)) {
+      co_await relay_stream(*ex, w, call, ep);
+    } else {
+      co_await relay_whole(*ex, w, call);
+    }
+    co_return;
+  }
+  if (last_answer) {
+    call.rec.status = last_answer->status;
+    call.rec.error_code = static_cast<int64_t>(ErrorCode::kInvokeModelError);
+    co_await w.send(std::move(*last_answer));
+    co_return;
+  }
+  std::string why = last_error.empty() ? "every endpoint is ejected after failures" : last_error;
+  throw ApiError(ErrorCode::kNoHealthyUpstream,
+                 "No healthy upstream for model '" + model + "': " + why);
+}
+
+asio::awaitable<void> Gateway::relay_whole(UpstreamExchange& ex, http::ResponseWriter& w,
+                                           Call& call) {
+  std::string body;
+  std::optional<UpstreamError> failed;
+  try {
+    body = co_await ex.read_all();
+  } catch (const UpstreamError& e) {
+    failed = e;
+  }
+  if (failed) throw error_for(*failed, call.rec.model);
+  ex.release();
+  int status = ex.status();
+  if (status == 200) {
+    bj::error_code ec;
+    bj::value v = bj::parse(body, ec);
+    if (!ec && v.is_object()) {
+      const bj::value* u = v.as_object().if_contains("usage");
+      if (u && u->is_object()) capture_usage(u->get_object(), call.rec);
+    }
+  } else if (status >= 400) {
+    call.rec.error_code = static_cast<int64_t>(ErrorCode::kInvokeModelError);
+  }
+  http::Response resp;
+  resp.status = status;
+  const std::string* ct = ex.header("content-type");
+  resp.set_header("Content-Type", ct ? *ct : "application/json");
+  resp.body = std::move(body);
+  call.rec.status = status;
+  bool sent = co_await w.send(std::move(resp));
+  if (!sent) call.rec.status = 499;
+}
+
+// Captures usage from an event; false when the event must not reach the
+// client (the usage-only chunk the gateway asked for on its own).
+bool Gateway::pass_event(const std::string& event, Call& call) {
+  // Only events that may carry usage are parsed; chunks with "usage":null
+  // (sent on every chunk once usage is requested) are passed on untouched.
+  size_t at = event.find("\"usage\"");
+  if (at == std::string::npos || event.compare(at, 12, "\"usage\":null") == 0) return true;
+  std::string data = sse_data(event);
+  bj::error_code ec;
+  bj::value v = bj::parse(data, ec);
+  if (ec || !v.is_object()) return true;
+  const bj::object& o = v.get_object();
+  const bj::value* u = o.if_contains("usage");
+  if (!u || !u->is_object()) return true;
+  capture_usage(u->get_object(), call.rec);
+  if (!call.inject_usage) return true;
+  const bj::value* choices = o.if_contains("choices");
+  return choices && choices->is_array() && !choices->get_array().empty();
+}
+
+asio::awaitable<void> Gateway::relay_stream(UpstreamExchange& ex, http::ResponseWriter& w,
+                                            Call& call, const Endpoint& ep) {
+  http::Headers head;
+  head.emplace_back("content-type", "text/event-stream");
+  head.emplace_back("cache-control", "no-cache");
+  call.rec.status = 200;
+  bool open = co_await w.begin(200, std::move(head));
+  SseSplitter splitter;
+  std::vector<std::string> events;
+  std::optional<UpstreamError> failed;
+  while (open && !ex.done()) {
+    std::string piece;
+    try {
+      piece = co_await ex.read_some();
+    } catch (const UpstreamError& e) {
+      failed = e;
+      break;
+    }
+    events.clear();
+    splitter.feed(piece, events);
+    for (const auto& ev : events) {
+      if (!pass_event(ev, call)) continue;
+      if (call.first_event_ns == 0) call.first_event_ns = mono_ns();
+      open = co_await w.write(ev);
+      if (!open) break;
+    }
+  }
+  if (!open) {
+    ex.abort();  // the client left: stop the upstream's generation
+    call.rec.status = 499;
+    co_return;
+  }
+  if (failed) {
+    // Streaming began: the error travels as one last event.
+    note_upstream_failure(ep);
+    ApiError err = error_for(*failed, call.rec.model);
+    call.rec.status = err.http_status();
+    call.rec.error_code = static_cast<int64_t>(err.code());
+    std::string chunk = "data: " + error_body_text(err.code(), err.what()) + "\n\n";
+    co_await w.write(chunk);
+  } else {
+    ex.release();
+  }
+  if (!failed && !trim(splitter.pending()).empty()) {
+    std::string rest = splitter.pending() + "\n\n";
+    co_await w.write(rest);
+  }
+  co_await w.end();
+}
+
+void Gateway::note_upstream_failure(const Endpoint& ep) {
+  note_failure(*ep.health, opts_.ejection, now_ms());
+  metrics_.counter_add("hydra_gateway_upstream_failures_total", {{"upstream", ep.base_url}});
+}
+
+void Gateway::finish(Call& call) {
+  int64_t elapsed_ns = mono_ns() - call.start_ns;
+  call.rec.latency_ms = elapsed_ns / 1000000;
+  call.rec.ttft_ms =
+      call.first_event_ns ? (call.first_event_ns - call.start_ns) / 1000000 : call.rec.latency_ms;
+  // Unknown names stay out of the labels: clients choose them, and every
+  // label value is a time series kept forever.
+  std::string label = call.route_found ? call.rec.model : "";
+  metrics_.counter_add("hydra_gateway_requests_total",
+                       {{"model", label}, {"status", std::to_string(call.rec.status)}});
+  metrics_.observe("hydra_gateway_request_duration_seconds", {{"model", label}}, elapsed_ns / 1e9);
+  if (call.first_event_ns) {
+    metrics_.observe("hydra_gateway_ttft_seconds", {{"model", label}},
+                     (call.first_event_ns - call.start_ns) / 1e9);
+  }
+  if (call.rec.prompt_tokens) {
+    metrics_.counter_add("hydra_gateway_tokens_total", {{"model", label}, {"kind", "prompt"}},
+                         static_cast<double>(call.rec.prompt_tokens));
+  }
+  if (call.rec.completion_tokens) {
+    metrics_.counter_add("hydra_gateway_tokens_total", {{"model", label}, {"kind", "completion"}},
+                         static_cast<double>(call.rec.completion_tokens));
+  }
+  if (call.rec.cached_tokens) {
+    metrics_.counter_add("hydra_gateway_tokens_total", {{"model", label}, {"kind", "cached"}},
+                         static_cast<double>(call.rec.cached_tokens));
+  }
+  // Only authenticated requests are metered: there is no one to bill otherwise.
+  if (call.authenticated) usage_.submit(std::move(call.rec));
+}
+
+}  // namespace hydra::gateway

@@ -1,0 +1,75 @@
+#pragma once
+// The OpenAI-compatible data plane (DESIGN.md §4): authenticate the API
+// key, resolve `model` to a route, pick an endpoint, proxy the request
+// (whole or as a server-sent event stream), capture usage and meter it.
+// Handlers are coroutines on the client connection's strand; the store is
+// reached only through the worker pool.
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "auth/api_keys.h"
+#include "common/config.h"
+#include "gateway/balancer.h"
+#include "gateway/route_table.h"
+#include "gateway/upstream_client.h"
+#include "gateway/usage_recorder.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "store/store.h"
+
+namespace hydra::gateway {
+
+struct GatewayOptions {
+  UpstreamOptions upstream;
+  EjectionPolicy ejection;
+  int max_attempts = 3;          // endpoints tried per request, before any byte is sent
+  int64_t route_poll_ms = 2000;  // how soon a MaaS model change applies
+  UsageRecorderOptions usage;
+};
+
+class Gateway {
+ public:
+  Gateway(store::Store& st, const Config& cfg, http::Metrics& metrics, GatewayOptions opts = {});
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  // Loads the routes and starts following changes.
+  void start();
+  // Stops following changes and stores the queued usage records. Call it
+  // after the HTTP server has drained, so the last requests are metered.
+  void stop();
+
+  // /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/models.
+  void register_routes(http::Router& router);
+
+  RouteTable& routes() { return routes_; }
+  UsageRecorder& usage() { return usage_; }
+  UpstreamClient& upstream() { return upstream_; }
+
+ private:
+  struct Call;
+  asio::awaitable<void> serve_inference(http::Request& req, http::ResponseWriter& w,
+                                        std::string path);
+  asio::awaitable<void> serve_models(http::Request& req, http::ResponseWriter& w);
+  asio::awaitable<auth::VerifiedKey> authenticate(http::Request& req, http::ResponseWriter& w);
+  asio::awaitable<void> proxy(http::Request& req, http::ResponseWriter& w, std::string path,
+                              Call& call);
+  asio::awaitable<void> relay_whole(UpstreamExchange& ex, http::ResponseWriter& w, Call& call);
+  asio::awaitable<void> relay_stream(UpstreamExchange& ex, http::ResponseWriter& w, Call& call,
+                                     const Endpoint& ep);
+  bool pass_event(const std::string& event, Call& call);
+  void note_upstream_failure(const Endpoint& ep);
+  void finish(Call& call);
+
+  store::Store& store_;
+  http::Metrics& metrics_;
+  GatewayOptions opts_;
+  RouteTable routes_;
+  UpstreamClient upstream_;
+  UsageRecorder usage_;
+};
+
+}  // namespace hydra::gateway

@@ -1,0 +1,81 @@
+#pragma once
+// The gateway's routes: access name (`public/<id>`) -> upstream endpoints
+// with their upstream model ids and decrypted keys. Built from the store's
+// enabled MaaS models and rebuilt when they change: a poller compares the
+// stored rows with the ones the table was built from, so an edit through
+// any gateway or management process applies within one poll interval.
+// Requests read an immutable snapshot; endpoint health lives in shared
+// state that survives rebuilds.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "catalog/secret_box.h"
+#include "common/config.h"
+#include "store/store.h"
+
+namespace hydra::gateway {
+
+// Passive health of one endpoint, shared by every snapshot that holds it.
+struct EndpointHealth {
+  std::atomic<int64_t> outstanding{0};
+  std::atomic<int> consecutive_failures{0};
+  std::atomic<int64_t> ejected_until_ms{0};
+};
+
+struct Endpoint {
+  std::string base_url;  // OpenAI base URL, e.g. https://api.example.com/v1
+  std::string model;     // the upstream's model id
+  std::string api_key;   // plaintext, "" when none
+  int64_t weight = 0;
+  std::shared_ptr<EndpointHealth> health;
+};
+
+struct Route {
+  std::string name;  // what clients send as `model`
+  std::string lb_policy;
+  std::vector<Endpoint> endpoints;
+  std::shared_ptr<std::atomic<uint64_t>> cursor;  // round-robin position
+  int64_t created_at = 0;
+};
+
+using RouteMap = std::map<std::string, Route>;
+
+class RouteTable {
+ public:
+  RouteTable(store::Store& st, const Config& cfg);
+  ~RouteTable();
+  RouteTable(const RouteTable&) = delete;
+  RouteTable& operator=(const RouteTable&) = delete;
+
+  std::shared_ptr<const RouteMap> snapshot() const;
+  // Reloads from the store; true when the routes changed.
+  bool refresh();
+  // Refreshes every `interval_ms` on a background thread until stop().
+  void start_polling(int64_t interval_ms);
+  void stop();
+
+ private:
+  std::shared_ptr<EndpointHealth> health_for(const std::string& key);
+  std::shared_ptr<std::atomic<uint64_t>> cursor_for(const std::string& route);
+
+  store::Store& store_;
+  catalog::LazySecretBox box_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const RouteMap> routes_;
+  std::string signature_;
+  std::map<std::string, std::shared_ptr<EndpointHealth>> health_;
+  std::map<std::string, std::shared_ptr<std::atomic<uint64_t>>> cursors_;
+  std::mutex poll_mu_;
+  std::condition_variable poll_cv_;
+  bool stopping_ = false;
+  std::thread poller_;
+};
+
+}  // namespace hydra::gateway

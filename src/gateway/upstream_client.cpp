@@ -1,0 +1,401 @@
+#include "gateway/upstream_client.h"
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <deque>
+#include <map>
+#include <mutex>
+
+#include "common/clock.h"
+#include "common/strings.h"
+#include "http/url.h"
+
+namespace hydra::gateway {
+
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using asio::use_awaitable;
+
+namespace {
+// Upstreams commonly drop idle keep-alive connections after about a minute;
+// older ones are not worth the risk of a failed first write.
+constexpr int64_t kMaxIdleAgeMs = 30000;
+constexpr size_t kReadPiece = 16384;
+}  // namespace
+
+struct UpstreamConn {
+  std::string key;
+  std::unique_ptr<tcp::socket> plain;
+  std::unique_ptr<ssl::stream<tcp::socket>> tls;
+  beast::flat_buffer buffer;
+  std::atomic<uint64_t> deadline_gen{0};
+  std::atomic<bool> timed_out{false};
+  int64_t idle_since_ms = 0;
+
+  tcp::socket& lowest() { return tls ? tls->next_layer() : *plain; }
+  void close() {
+    boost::system::error_code ec;
+    lowest().close(ec);
+  }
+};
+
+// Open and idle connections per "scheme://host:port".
+class UpstreamPool {
+ public:
+  explicit UpstreamPool(UpstreamOptions o) : opts(std::move(o)) {
+    tls.set_default_verify_paths();
+    if (!opts.ca_file.empty()) tls.load_verify_file(opts.ca_file);
+    tls.set_verify_mode(opts.verify_tls ? ssl::verify_peer : ssl::verify_none);
+  }
+
+  enum class Take { kReused, kSlot, kFull };
+
+  // A pooled connection, or a reserved slot for a new one, or kFull.
+  Take take(const std::string& key, bool allow_reuse, std::shared_ptr<UpstreamConn>* out) {
+    std::lock_guard<std::mutex> lock(mu);
+    Host& h = hosts[key];
+    int64_t now = now_ms();
+    while (allow_reuse && !h.idle.empty()) {
+      auto c = std::move(h.idle.back());
+      h.idle.pop_back();
+      if (now - c->idle_since_ms <= kMaxIdleAgeMs) {
+        *out = std::move(c);
+        return Take::kReused;
+      }
+      c->close();
+      h.open--;
+    }
+    if (h.open >= opts.max_connections_per_host) return Take::kFull;
+    h.open++;
+    return Take::kSlot;
+  }
+
+  void give_back(std::shared_ptr<UpstreamConn> c) {
+    std::lock_guard<std::mutex> lock(mu);
+    Host& h = hosts[c->key];
+    if (h.idle.size() >= opts.max_idle_per_host) {
+      c->close();
+      h.open--;
+      return;
+    }
+    c->idle_since_ms = now_ms();
+    h.idle.push_back(std::move(c));
+  }
+
+  void drop(const std::shared_ptr<UpstreamConn>& c) {
+    c->close();
+    std::lock_guard<std::mutex> lock(mu);
+    hosts[c->key].open--;
+  }
+
+  size_t open(const std::string& key) const {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = hosts.find(key);
+    return it == hosts.end() ? 0 : it->second.open;
+  }
+  size_t idle(const std::string& key) const {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = hosts.find(key);
+    return it == hosts.end() ? 0 : it->second.idle.size();
+  }
+
+  UpstreamOptions opts;
+  ssl::context tls{ssl::context::tls_client};
+
+ private:
+  struct Host {
+    size_t open = 0;
+    std::deque<std::shared_ptr<UpstreamConn>> idle;
+  };
+  mutable std::mutex mu;
+  std::map<std::string, Host> hosts;
+};
+
+struct UpstreamExchange::State {
+  http::Url url;
+  std::string key;
+  bhttp::request<bhttp::string_body> req;
+  std::shared_ptr<UpstreamConn> conn;
+  std::unique_ptr<asio::steady_timer> timer;
+  std::unique_ptr<bhttp::response_parser<bhttp::buffer_body>> parser;
+  bool reusable = false;
+  char piece[kReadPiece];
+
+  // The watchdog: closing the socket fails whatever operation is pending.
+  // It runs on the caller's executor, like the I/O it guards.
+  void arm(int64_t ms) {
+    auto c = conn;
+    uint64_t gen = ++c->deadline_gen;
+    timer->expires_after(std::chrono::milliseconds(ms));
+    timer->async_wait([c, gen](boost::system::error_code ec) {
+      if (ec || c->deadline_gen != gen) return;
+      c->timed_out = true;
+      c->close();
+    });
+  }
+  void disarm() {
+    ++conn->deadline_gen;
+    timer->cancel();
+  }
+  [[noreturn]] void fail(const char* what, const boost::system::error_code& ec) {
+    if (conn->timed_out) {
+      throw UpstreamError(UpstreamFailure::kTimeout,
+                          std::string(what) + " timed out (" + key + ")");
+    }
+    throw UpstreamError(UpstreamFailure::kIo,
+                        std::string(what) + " failed (" + key + "): " + ec.message());
+  }
+};
+
+namespace {
+
+// Resolves, connects and, for https, shakes hands. Throws kConnect.
+asio::awaitable<void> open_connection(UpstreamPool& pool, UpstreamConn& conn, const http::Url& url,
+                                      std::function<void(int64_t)> arm) {
+  auto ex = co_await asio::this_coro::executor;
+  tcp::resolver resolver(ex);
+  auto [rec, results] = co_await resolver.async_resolve(url.host, std::to_string(url.port),
+                                                        asio::as_tuple(use_awaitable));
+  if (rec)
+    throw UpstreamError(UpstreamFailure::kConnect,
+                        "cannot resolve " + url.host + ": " + rec.message());
+  arm(pool.opts.connect_timeout_ms);
+  boost::system::error_code last = asio::error::host_not_found;
+  bool connected = false;
+  for (const auto& entry : results) {
+    if (conn.timed_out) break;
+    boost::system::error_code ignored;
+    conn.plain->close(ignored);
+    auto [cec] =
+        co_await conn.plain->async_connect(entry.endpoint(), asio::as_tuple(use_awaitable));
+    if (!cec) {
+      connected = true;
+      break;
+    }
+    last = cec;
+  }
+  std::string where = url.host + ":" + std::to_string(url.port);
+  if (!connected) {
+    throw UpstreamError(
+        UpstreamFailure::kConnect,
+        "cannot connect to " + where + ": " + (conn.timed_out ? "timed out" : last.message()));
+  }
+  boost::system::error_code ignored;
+  conn.plain->set_option(tcp::no_delay(true), ignored);
+  if (url.scheme != "https") co_return;
+  conn.tls = std::make_unique<ssl::stream<tcp::socket>>(std::move(*conn.plain), pool.tls);
+  conn.plain.reset();
+  if (!SSL_set_tlsext_host_name(conn.tls->native_handle(), url.host.c_str())) {
+    throw UpstreamError(UpstreamFailure::kConnect, "TLS: cannot set server name " + url.host);
+  }
+  if (pool.opts.verify_tls) conn.tls->set_verify_callback(ssl::host_name_verification(url.host));
+  auto [hec] =
+      co_await conn.tls->async_handshake(ssl::stream_base::client, asio::as_tuple(use_awaitable));
+  if (hec)
+    throw UpstreamError(UpstreamFailure::kConnect,
+                        "TLS handshake with " + where + ": " + hec.message());
+}
+
+}  // namespace
+
+// Sends the request and reads the head; false when nothing came back at
+// all (the connection was dead), so a reused connection may be retried.
+template <class Stream>
+static asio::awaitable<bool> send_and_read_head(Stream& s, UpstreamExchange::State& st,
+                                                const UpstreamOptions& opts) {
+  st.arm(opts.first_byte_timeout_ms);
+  auto [wec, wn] = co_await bhttp::async_write(s, st.req, asio::as_tuple(use_awaitable));
+  if (wec) {
+    if (st.conn->timed_out) st.fail("sending the request", wec);
+    co_return false;
+  }
+  st.parser = std::make_unique<bhttp::response_parser<bhttp::buffer_body>>();
+  st.parser->body_limit(static_cast<uint64_t>(opts.max_response_bytes));
+  st.parser->header_limit(64 << 10);
+  auto [rec, rn] = co_await bhttp::async_read_header(s, st.conn->buffer, *st.parser,
+                                                     asio::as_tuple(use_awaitable));
+  st.disarm();
+  if (rec) {
+    if (!st.conn->timed_out && !st.parser->got_some()) co_return false;
+    st.fail("reading the response head", rec);
+  }
+  co_return true;
+}
+
+// The next decoded body bytes ("" when the message is complete).
+template <class Stream>
+static asio::awaitable<std::string> read_piece(Stream& s, UpstreamExchange::State& st,
+                                               const UpstreamOptions& opts) {
+  std::string out;
+  auto& parser = *st.parser;
+  while (out.empty() && !parser.is_done()) {
+    auto& body = parser.get().body();
+    body.data = st.piece;
+    body.size = sizeof st.piece;
+    st.arm(opts.chunk_timeout_ms);
+    auto [ec, n] =
+        co_await bhttp::async_read_some(s, st.conn->buffer, parser, asio::as_tuple(use_awaitable));
+    st.disarm();
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) st.fail("reading the response body", ec);
+    out.append(st.piece, sizeof st.piece - body.size);
+  }
+  co_return out;
+}
+
+UpstreamExchange::UpstreamExchange(std::shared_ptr<UpstreamPool> pool) : pool_(std::move(pool)) {}
+
+UpstreamExchange::~UpstreamExchange() {
+  if (!st_ || !st_->conn) return;
+  if (st_->timer) st_->disarm();
+  if (done_ && st_->reusable && !st_->conn->timed_out) {
+    pool_->give_back(std::move(st_->conn));
+  } else {
+    pool_->drop(st_->conn);
+  }
+}
+
+void UpstreamExchange::release() {
+  if (!done_ || !st_ || !st_->conn || !st_->reusable || st_->conn->timed_out) return;
+  st_->disarm();
+  pool_->give_back(std::move(st_->conn));
+  st_->conn.reset();
+}
+
+void UpstreamExchange::abort() {
+  if (st_ && st_->conn) {
+    done_ = false;
+    st_->conn->close();
+  }
+}
+
+const std::string* UpstreamExchange::header(std::string_view lower_name) const {
+  for (const auto& [k, v] : headers_) {
+    if (k == lower_name) return &v;
+  }
+  return nullptr;
+}
+
+asio::awaitable<bool> UpstreamExchange::attempt(bool allow_reuse) {
+  State& st = *st_;
+  std::shared_ptr<UpstreamConn> conn;
+  auto taken = pool_->take(st.key, allow_reuse, &conn);
+  if (taken == UpstreamPool::Take::kFull) {
+    // Wait for a slot, briefly polling: the cap is a safety valve, not a queue.
+    auto deadline = mono_ns() + pool_->opts.connect_timeout_ms * 1000000;
+    asio::steady_timer wait(co_await asio::this_coro::executor);
+    while (taken == UpstreamPool::Take::kFull) {
+      if (mono_ns() > deadline) {
+        throw UpstreamError(UpstreamFailure::kBusy, "connection limit reached for " + st.key);
+      }
+      wait.expires_after(std::chrono::milliseconds(2));
+      co_await wait.async_wait(asio::as_tuple(use_awaitable));
+      taken = pool_->take(st.key, allow_reuse, &conn);
+    }
+  }
+  bool reused = taken == UpstreamPool::Take::kReused;
+  if (!reused) {
+    conn = std::make_shared<UpstreamConn>();
+    conn->key = st.key;
+    conn->plain = std::make_unique<tcp::socket>(co_await asio::this_coro::executor);
+  }
+  st.conn = conn;
+  if (!reused) {
+    State* self = &st;
+    std::function<void(int64_t)> arm = [self](int64_t ms) { self->arm(ms); };
+    co_await open_connection(*pool_, *conn, st.url, std::move(arm));
+    st.disarm();
+  }
+  bool answered = false;
+  if (conn->tls) {
+    answered = co_await send_and_read_head(*conn->tls, st, pool_->opts);
+  } else {
+    answered = co_await send_and_read_head(*conn->plain, st, pool_->opts);
+  }
+  if (!answered && !reused) {
+    throw UpstreamError(UpstreamFailure::kIo,
+                        "upstream " + st.key + " closed the connection without answering");
+  }
+  co_return !answered;
+}
+
+asio::awaitable<void> UpstreamExchange::start(UpstreamRequest r) {
+  st_ = std::make_unique<State>();
+  State& st = *st_;
+  try {
+    st.url = http::parse_url(r.url);
+  } catch (const std::exception& e) {
+    throw UpstreamError(UpstreamFailure::kConnect, e.what());
+  }
+  st.key = st.url.scheme + "://" + st.url.host + ":" + std::to_string(st.url.port);
+  st.timer = std::make_unique<asio::steady_timer>(co_await asio::this_coro::executor);
+  st.req = bhttp::request<bhttp::string_body>{bhttp::string_to_verb(r.method), st.url.target, 11};
+  bool default_port = st.url.port == (st.url.scheme == "https" ? 443 : 80);
+  st.req.set(bhttp::field::host,
+             default_port ? st.url.host : st.url.host + ":" + std::to_string(st.url.port));
+  for (const auto& [k, v] : r.headers) st.req.set(k, v);
+  st.req.body() = std::move(r.body);
+  st.req.keep_alive(true);
+  st.req.prepare_payload();
+
+  bool stale = co_await attempt(true);
+  if (stale) {
+    pool_->drop(st.conn);
+    st.conn.reset();
+    co_await attempt(false);
+  }
+  auto& msg = st.parser->get();
+  status_ = static_cast<int>(msg.result_int());
+  for (const auto& f : msg)
+    headers_.emplace_back(to_lower(f.name_string()), std::string(f.value()));
+  st.reusable = msg.keep_alive();
+  done_ = st.parser->is_done();
+}
+
+asio::awaitable<std::string> UpstreamExchange::read_some() {
+  if (done_) co_return std::string();
+  std::string piece;
+  if (st_->conn->tls) {
+    piece = co_await read_piece(*st_->conn->tls, *st_, pool_->opts);
+  } else {
+    piece = co_await read_piece(*st_->conn->plain, *st_, pool_->opts);
+  }
+  if (st_->parser->is_done()) {
+    done_ = true;
+    st_->reusable = st_->parser->get().keep_alive();
+  }
+  co_return piece;
+}
+
+asio::awaitable<std::string> UpstreamExchange::read_all() {
+  std::string all;
+  while (!done_) {
+    std::string piece = co_await read_some();
+    all += piece;
+  }
+  co_return all;
+}
+
+UpstreamClient::UpstreamClient(UpstreamOptions opts)
+    : pool_(std::make_shared<UpstreamPool>(std::move(opts))) {}
+UpstreamClient::~UpstreamClient() = default;
+
+std::unique_ptr<UpstreamExchange> UpstreamClient::exchange() const {
+  return std::make_unique<UpstreamExchange>(pool_);
+}
+const UpstreamOptions& UpstreamClient::options() const {
+  return pool_->opts;
+}
+size_t UpstreamClient::open_connections(const std::string& key) const {
+  return pool_->open(key);
+}
+size_t UpstreamClient::idle_connections(const std::string& key) const {
+  return pool_->idle(key);
+}
+
+}  // namespace hydra::gateway

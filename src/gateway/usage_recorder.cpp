@@ -1,0 +1,99 @@
+#include "gateway/usage_recorder.h"
+
+#include "common/log.h"
+
+namespace hydra::gateway {
+
+UsageRecorder::UsageRecorder(store::Store& st, http::Metrics& metrics, UsageRecorderOptions opts)
+    : store_(st), metrics_(metrics), opts_(opts) {
+  metrics_.describe("hydra_gateway_usage_dropped_total", "counter",
+                    "Usage records dropped because the metering queue was full");
+  metrics_.describe("hydra_gateway_usage_write_failures_total", "counter",
+                    "Usage records lost because the store refused a batch");
+  thread_ = std::thread([this] { run(); });
+}
+
+UsageRecorder::~UsageRecorder() {
+  stop();
+}
+
+bool UsageRecorder::submit(UsageRecord r) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (queue_.size() < opts_.capacity && !stopping_) {
+      queue_.push_back(std::move(r));
+      if (queue_.size() >= opts_.batch) cv_.notify_one();
+      return true;
+    }
+  }
+  metrics_.counter_add("hydra_gateway_usage_dropped_total", {});
+  return false;
+}
+
+std::vector<UsageRecord> UsageRecorder::take(size_t max) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<UsageRecord> out;
+  while (!queue_.empty() && out.size() < max) {
+    out.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  return out;
+}
+
+void UsageRecorder::run() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(opts_.interval_ms),
+                   [this] { return stopping_ || queue_.size() >= opts_.batch; });
+      if (stopping_) return;
+    }
+    std::lock_guard<std::mutex> writing(write_mu_);
+    auto batch = take(opts_.batch);
+    if (!batch.empty()) write_batch(batch);
+  }
+}
+
+void UsageRecorder::flush() {
+  std::lock_guard<std::mutex> writing(write_mu_);
+  for (;;) {
+    auto batch = take(opts_.batch);
+    if (batch.empty()) return;
+    write_batch(batch);
+  }
+}
+
+void UsageRecorder::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  flush();
+}
+
+void UsageRecorder::write_batch(std::vector<UsageRecord>& batch) {
+  try {
+    store_.transact([&](store::Session& s) {
+      for (const auto& r : batch) {
+        s.exec(
+            "INSERT INTO usage_records (id, time, request_id, workspace_id, user_id, key_id, "
+            "model, "
+            "upstream, prompt_tokens, completion_tokens, cached_tokens, cost, status, error_code, "
+            "latency_ms, ttft_ms, stream) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?)",
+            {r.id, r.time, r.request_id, r.workspace_id, r.user_id, r.key_id, r.model, r.upstream,
+             r.prompt_tokens, r.completion_tokens, r.cached_tokens, r.cost, int64_t{r.status},
+             r.error_code, r.latency_ms, r.ttft_ms, int64_t{r.stream ? 1 : 0}});
+      }
+    });
+  } catch (const std::exception& e) {
+    spdlog::error("usage: {} records not stored: {}", batch.size(), e.what());
+    metrics_.counter_add("hydra_gateway_usage_write_failures_total", {},
+                         static_cast<double>(batch.size()));
+  }
+}
+
+}  // namespace hydra::gateway
