@@ -57,6 +57,7 @@ class FakeUpstream {
   std::atomic<int> fail_status{0};  // answer with this status instead
   std::atomic<int> chunks{4};
   std::atomic<int> chunk_delay_ms{0};
+  std::atomic<int> head_delay_ms{0};  // wait this long before answering
   std::atomic<int> hits{0};
   std::atomic<bool> write_failed{false};  // a write to the gateway failed (it went away)
   std::atomic<bool> finished{false};      // the last stream ran to its end
@@ -81,6 +82,11 @@ class FakeUpstream {
   net::awaitable<void> chat(http::Request& req, http::ResponseWriter& w) {
     bj::value body = bj::parse(req.body);
     record(req, body);
+    if (head_delay_ms > 0) {
+      net::steady_timer t(co_await net::this_coro::executor,
+                          std::chrono::milliseconds(head_delay_ms.load()));
+      co_await t.async_wait(net::use_awaitable);
+    }
     if (fail_status) {
       http::Response fail = http::Response::json(
           fail_status, error_body(ErrorCode::kInvokeModelError, "fake failure"));

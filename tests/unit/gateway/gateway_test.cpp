@@ -194,9 +194,10 @@ class GatewayTest : public ::testing::Test {
     return data;
   }
 
+  // Ordered by status: requests in the same millisecond have no order.
   store::Rows usage_rows() {
     gw_->usage().flush();
-    return st_->query("SELECT * FROM usage_records ORDER BY time, id");
+    return st_->query("SELECT * FROM usage_records ORDER BY status");
   }
 
   std::filesystem::path dir_;
@@ -496,6 +497,63 @@ TEST_F(GatewayTest, ReusesUpstreamConnections) {
       "http://127.0.0.1:" + a_->base_url().substr(17, a_->base_url().size() - 17 - 3);
   EXPECT_EQ(gw_->upstream().open_connections(host), 1u);
   EXPECT_EQ(gw_->upstream().idle_connections(host), 1u);
+}
+
+TEST_F(GatewayTest, FirstByteAndChunkTimeOuts) {
+  add_model("m", {{a_->base_url(), "up-a", ""}});
+  GatewayOptions o;
+  o.upstream.first_byte_timeout_ms = 200;
+  o.upstream.chunk_timeout_ms = 200;
+  start(o);
+  a_->head_delay_ms = 600;
+  auto slow = chat("public/m");
+  EXPECT_EQ(slow.status, 504);
+  EXPECT_EQ(code_of(slow), 500007);
+  EXPECT_EQ(a_->hits, 1);  // a time-out is not retried: the upstream may be working on it
+  a_->head_delay_ms = 0;
+  a_->chunk_delay_ms = 600;
+  StreamSeen seen = stream_chat("public/m");
+  auto data = events(seen.body);
+  ASSERT_EQ(data.size(), 2u) << seen.body;
+  EXPECT_EQ(json::parse(data[1]).at("error").at("code"), "500007");
+  EXPECT_LT(seen.total.count(), 600);
+}
+
+TEST_F(GatewayTest, ConnectionCapPerUpstreamHolds) {
+  add_model("m", {{a_->base_url(), "up-a", ""}});
+  GatewayOptions o;
+  o.upstream.max_connections_per_host = 1;
+  start(o);
+  a_->head_delay_ms = 100;
+  std::string host =
+      "http://127.0.0.1:" + a_->base_url().substr(17, a_->base_url().size() - 17 - 3);
+  std::atomic<size_t> most{0};
+  std::atomic<bool> running{true};
+  std::thread watch([&] {
+    while (running) {
+      most = std::max<size_t>(most, gw_->upstream().open_connections(host));
+      std::this_thread::sleep_for(5ms);
+    }
+  });
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 3; ++i) {
+    clients.emplace_back([&] {
+      http::Client c;
+      bj::object body{{"model", "public/m"}, {"messages", bj::array{}}};
+      if (c.post_json(base_ + "/v1/chat/completions", bj::serialize(body),
+                      {{"Authorization", "Bearer " + key_}})
+              .status == 200) {
+        ok++;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  running = false;
+  watch.join();
+  EXPECT_EQ(ok, 3);  // they queued for the one connection
+  EXPECT_EQ(most, 1u);
+  EXPECT_EQ(a_->hits, 3);
 }
 
 }  // namespace
