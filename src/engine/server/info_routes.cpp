@@ -157,7 +157,7 @@ http::Response EngineService::embeddings(const http::Request& req) {
     }
     tokens += static_cast<int64_t>(inputs[i].size());
     const std::vector<float> v = embed(*model_->model, inputs[i]);
-    bj::object item{{"object", "embedding"}, {"index", i}};
+    bj::object item{{"object", "embedding"}, {"index", static_cast<int64_t>(i)}};
     if (format == "base64") {
       std::string raw(v.size() * sizeof(float), '\0');
       std::memcpy(raw.data(), v.data(), raw.size());

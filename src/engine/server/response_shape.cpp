@@ -94,7 +94,9 @@ class ChatShape : public ResponseShape {
         msg["tool_calls"] = chat::to_openai(reply.tool_calls);
         reason = "tool_calls";
       }
-      bj::object choice{{"index", i}, {"message", std::move(msg)}, {"finish_reason", reason}};
+      bj::object choice{{"index", static_cast<int64_t>(i)},
+                        {"message", std::move(msg)},
+                        {"finish_reason", reason}};
       choice["logprobs"] = logprobs_json(c.logprobs);
       choices.push_back(std::move(choice));
     }
@@ -116,7 +118,8 @@ class ChatShape : public ResponseShape {
       std::string reason = openai_reason(c.finish_reason);
       if (!reply.tool_calls.empty()) {
         bj::array calls = chat::to_openai(reply.tool_calls);
-        for (size_t k = 0; k < calls.size(); ++k) calls[k].as_object()["index"] = k;
+        for (size_t k = 0; k < calls.size(); ++k)
+          calls[k].as_object()["index"] = static_cast<int64_t>(k);
         delta["tool_calls"] = std::move(calls);
         reason = "tool_calls";
       }
@@ -144,7 +147,7 @@ class ChatShape : public ResponseShape {
   bj::object chunk(size_t index, bj::object delta, const bj::value* reason,
                    const bj::value* logprobs) const {
     bj::object o = chunk_envelope("chat.completion.chunk");
-    bj::object choice{{"index", index}, {"delta", std::move(delta)}};
+    bj::object choice{{"index", static_cast<int64_t>(index)}, {"delta", std::move(delta)}};
     choice["logprobs"] = logprobs ? *logprobs : bj::value(nullptr);
     choice["finish_reason"] = reason ? *reason : bj::value(nullptr);
     o["choices"] = bj::array{std::move(choice)};
@@ -183,8 +186,9 @@ class CompletionShape : public ResponseShape {
     bj::array choices;
     for (size_t i = 0; i < choices_.size(); ++i) {
       const ChoiceState& c = choices_[i];
-      bj::object choice{
-          {"index", i}, {"text", c.text}, {"finish_reason", openai_reason(c.finish_reason)}};
+      bj::object choice{{"index", static_cast<int64_t>(i)},
+                        {"text", c.text},
+                        {"finish_reason", openai_reason(c.finish_reason)}};
       choice["logprobs"] = logprobs_json(c.logprobs, 0);
       choices.push_back(std::move(choice));
     }
