@@ -121,6 +121,7 @@ void Gateway::start() {
 void Gateway::stop() {
   routes_.stop();
   usage_.stop();
+  upstream_.close_idle();
 }
 
 void Gateway::register_routes(http::Router& router) {

@@ -38,8 +38,10 @@ class Gateway {
 
   // Loads the routes and starts following changes.
   void start();
-  // Stops following changes and stores the queued usage records. Call it
-  // after the HTTP server has drained, so the last requests are metered.
+  // Stops following changes, stores the queued usage records and closes
+  // pooled upstream connections. Call it after the HTTP server has drained
+  // (so the last requests are metered) and before the server is destroyed
+  // (the pooled sockets live on its io_context).
   void stop();
 
   // /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/models.

@@ -8,6 +8,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/strings.h"
@@ -91,6 +92,21 @@ class UpstreamPool {
     c->close();
     std::lock_guard<std::mutex> lock(mu);
     hosts[c->key].open--;
+  }
+
+  // Idle connections belong to the io_context of the request that opened
+  // them, so they must be gone before that io_context is destroyed.
+  void close_idle() {
+    std::vector<std::shared_ptr<UpstreamConn>> doomed;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      for (auto& [key, h] : hosts) {
+        h.open -= h.idle.size();
+        for (auto& c : h.idle) doomed.push_back(std::move(c));
+        h.idle.clear();
+      }
+    }
+    for (auto& c : doomed) c->close();
   }
 
   size_t open(const std::string& key) const {
@@ -390,6 +406,9 @@ std::unique_ptr<UpstreamExchange> UpstreamClient::exchange() const {
 }
 const UpstreamOptions& UpstreamClient::options() const {
   return pool_->opts;
+}
+void UpstreamClient::close_idle() {
+  pool_->close_idle();
 }
 size_t UpstreamClient::open_connections(const std::string& key) const {
   return pool_->open(key);

@@ -106,6 +106,9 @@ class UpstreamClient {
   ~UpstreamClient();
   std::unique_ptr<UpstreamExchange> exchange() const;
   const UpstreamOptions& options() const;
+  // Closes and frees the pooled idle connections. Their sockets belong to
+  // the HTTP server's io_context: call this before that is destroyed.
+  void close_idle();
   // Open connections (busy + idle) to "scheme://host:port".
   size_t open_connections(const std::string& host_key) const;
   size_t idle_connections(const std::string& host_key) const;

@@ -30,7 +30,9 @@ struct Received {
 
 class FakeUpstream {
  public:
-  explicit FakeUpstream(std::string name) : name_(std::move(name)) {
+  // With `tls_cert` and `tls_key` (PEM files) it serves https.
+  explicit FakeUpstream(std::string name, std::string tls_cert = {}, std::string tls_key = {})
+      : name_(std::move(name)), tls_(!tls_cert.empty()) {
     http::Router r;
     r.add_async("POST", "/v1/chat/completions",
                 [this](http::Request& req, http::ResponseWriter& w) { return chat(req, w); });
@@ -41,13 +43,16 @@ class FakeUpstream {
     o.access_log = false;
     o.io_threads = 1;
     o.worker_threads = 1;
+    o.tls_cert = std::move(tls_cert);
+    o.tls_key = std::move(tls_key);
     server_ = std::make_unique<http::Server>(o, std::move(r), std::make_shared<http::Metrics>());
     server_->start();
   }
   ~FakeUpstream() { server_->shutdown(200); }
 
   std::string base_url() const {
-    return "http://127.0.0.1:" + std::to_string(server_->port()) + "/v1";
+    return std::string(tls_ ? "https" : "http") +
+           "://127.0.0.1:" + std::to_string(server_->port()) + "/v1";
   }
   std::vector<Received> received() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -175,6 +180,7 @@ class FakeUpstream {
   }
 
   std::string name_;
+  bool tls_;
   std::mutex mu_;
   std::vector<Received> received_;
   std::unique_ptr<http::Server> server_;

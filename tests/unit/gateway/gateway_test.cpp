@@ -17,6 +17,7 @@
 #include "fake_upstream.h"
 #include "gateway/sse.h"
 #include "http/client.h"
+#include "self_signed.h"
 
 namespace hydra::gateway {
 namespace {
@@ -554,6 +555,37 @@ TEST_F(GatewayTest, ConnectionCapPerUpstreamHolds) {
   EXPECT_EQ(ok, 3);  // they queued for the one connection
   EXPECT_EQ(most, 1u);
   EXPECT_EQ(a_->hits, 3);
+}
+
+TEST_F(GatewayTest, HttpsUpstreamWithVerifiedCertificate) {
+  std::string cert = (dir_ / "cert.pem").string(), key = (dir_ / "key.pem").string();
+  testing::write_self_signed(cert, key);
+  FakeUpstream secure("S", cert, key);
+  add_model("s", {{secure.base_url(), "up-s", "sk-secure"}});
+  GatewayOptions o;
+  o.upstream.ca_file = cert;
+  start(o);
+  auto r = chat("public/s");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body).at("choices").at(0).at("message").at("content"), "S");
+  StreamSeen seen = stream_chat("public/s");
+  auto data = events(seen.body);
+  ASSERT_EQ(data.size(), 5u) << seen.body;
+  EXPECT_EQ(data[4], "[DONE]");
+  EXPECT_EQ(secure.received().at(0).authorization, "Bearer sk-secure");
+  EXPECT_EQ(secure.hits, 2);
+}
+
+TEST_F(GatewayTest, HttpsUpstreamWithUntrustedCertificateIsRefused) {
+  std::string cert = (dir_ / "cert.pem").string(), key = (dir_ / "key.pem").string();
+  testing::write_self_signed(cert, key);
+  FakeUpstream secure("S", cert, key);
+  add_model("s", {{secure.base_url(), "up-s", ""}});
+  start();  // system trust anchors only
+  auto r = chat("public/s");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(code_of(r), 500008);
+  EXPECT_EQ(secure.hits, 0);
 }
 
 }  // namespace
