@@ -253,6 +253,7 @@ asio::awaitable<void> Gateway::proxy(http::Request& req, http::ResponseWriter& w
     ur.headers.emplace_back("content-type", "application/json");
     ur.headers.emplace_back("accept", call.stream ? "text/event-stream" : "application/json");
     if (!ep.api_key.empty()) ur.headers.emplace_back("authorization", "Bearer " + ep.api_key);
+    ur.headers.emplace_back("x-request-id", req.request_id);  // one id across both hops' logs
     ur.body = bj::serialize(body);
     auto ex = upstream_.exchange();
     std::optional<UpstreamError> failed;

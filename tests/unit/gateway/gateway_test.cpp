@@ -588,5 +588,44 @@ TEST_F(GatewayTest, HttpsUpstreamWithUntrustedCertificateIsRefused) {
   EXPECT_EQ(secure.hits, 0);
 }
 
+TEST_F(GatewayTest, ConcurrentMixedRequestsAreAllMeteredExactly) {
+  add_model("m", {{a_->base_url(), "up-a", ""}, {b_->base_url(), "up-b", ""}}, "least_outstanding");
+  start();
+  a_->chunk_delay_ms = 5;
+  b_->chunk_delay_ms = 5;
+  b_->prompt_tokens = 20;
+  constexpr int kThreads = 8, kEach = 6;
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        if ((t + i) % 2 == 0) {
+          auto data = events(stream_chat("public/m").body);
+          if (data.size() == 5 && data.back() == "[DONE]") good++;
+        } else {
+          http::Client c;
+          bj::object body{{"model", "public/m"}, {"messages", bj::array{}}};
+          auto r = c.post_json(base_ + "/v1/chat/completions", bj::serialize(body),
+                               {{"Authorization", "Bearer " + key_}});
+          if (r.status == 200) good++;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(good, kThreads * kEach);
+  auto rows = usage_rows();
+  ASSERT_EQ(rows.size(), static_cast<size_t>(kThreads * kEach));
+  int64_t prompt = 0, completion = 0;
+  for (auto row : rows) {
+    prompt += row.i64("prompt_tokens");
+    completion += row.i64("completion_tokens");
+    EXPECT_EQ(row.i64("prompt_tokens"), row.str("upstream") == a_->base_url() ? 11 : 20);
+  }
+  EXPECT_EQ(prompt, 11 * a_->hits + 20 * b_->hits);
+  EXPECT_EQ(completion, 4 * kThreads * kEach);
+}
+
 }  // namespace
 }  // namespace hydra::gateway
