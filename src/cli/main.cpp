@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/engine_commands.h"
 #include "cli/serve.h"
 #include "common/config.h"
 #include "common/log.h"
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   }
 
   hydra::cli::add_client_commands(app);
+  hydra::cli::add_engine_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -47,5 +49,6 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  if (int rc = hydra::cli::run_engine_command(app); rc >= 0) return rc;
   return hydra::cli::run_client_command(app);
 }

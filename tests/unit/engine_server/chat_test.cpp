@@ -198,6 +198,7 @@ TEST(EngineChat, ConcurrentRequestsGetTheirOwnAnswers) {
     alone.push_back(content_of(post_ok(s, "/v1/chat/completions", chat_body(p, 14))));
   std::vector<std::string> together(prompts.size());
   std::vector<std::thread> threads;
+  const auto t0 = std::chrono::steady_clock::now();
   for (size_t i = 0; i < prompts.size(); ++i) {
     threads.emplace_back([&, i] {
       bj::object body = chat_body(prompts[i], 14);
@@ -210,6 +211,10 @@ TEST(EngineChat, ConcurrentRequestsGetTheirOwnAnswers) {
     });
   }
   for (auto& t : threads) t.join();
+  const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - t0;
+  std::printf("[ figures ] %zu concurrent requests x 14 tokens in %.0f ms; largest batch %lld\n",
+              prompts.size(), took.count(),
+              static_cast<long long>(s.service->runtime()->stats().max_batch_seen));
   for (size_t i = 0; i < prompts.size(); ++i) EXPECT_EQ(together[i], alone[i]) << prompts[i];
   EXPECT_GE(s.service->runtime()->stats().max_batch_seen, 2);
 }
