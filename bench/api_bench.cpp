@@ -60,7 +60,8 @@ int free_port() {
 
 pid_t start_hydra(const Args& args, const std::string& dir, int port) {
   std::string listen = "127.0.0.1:" + std::to_string(port);
-  std::vector<std::string> argv_s = {args.hydra, "serve", "--listen", listen, "--data-dir", dir, "--access-log", "false",
+  std::vector<std::string> argv_s = {args.hydra,    "serve", "--listen",     listen,
+                                     "--data-dir",  dir,     "--access-log", "false",
                                      "--log-level", "warn"};
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
@@ -68,7 +69,8 @@ pid_t start_hydra(const Args& args, const std::string& dir, int port) {
   setenv("HYDRA_ADMIN_PASSWORD", "bench-admin-password", 1);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, (dir + "/serve.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 1, (dir + "/serve.log").c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
   pid_t pid = 0;
   if (posix_spawn(&pid, args.hydra.c_str(), &fa, nullptr, argv.data(), environ) != 0) {
@@ -89,12 +91,14 @@ void wait_healthy(hydra::http::Client& c, const std::string& base) {
 }
 
 std::string login(hydra::http::Client& c, const std::string& base) {
-  auto r = c.post_json(base + "/api/v1/auth/login", R"({"name":"admin","password":"bench-admin-password"})");
+  auto r = c.post_json(base + "/api/v1/auth/login",
+                       R"({"name":"admin","password":"bench-admin-password"})");
   if (r.status != 200) throw std::runtime_error("login failed: " + r.body);
   return std::string(boost::json::parse(r.body).at("token").as_string());
 }
 
-int fill_catalog(hydra::http::Client& c, const std::string& base, const std::string& token, const std::string& dir) {
+int fill_catalog(hydra::http::Client& c, const std::string& base, const std::string& token,
+                 const std::string& dir) {
   int n = 0;
   if (dir.empty() || !fs::exists(dir)) return 0;
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
@@ -102,15 +106,17 @@ int fill_catalog(hydra::http::Client& c, const std::string& base, const std::str
     std::ifstream in(e.path());
     std::stringstream ss;
     ss << in.rdbuf();
-    auto r = c.send({"POST", base + "/api/v1/models/import", {{"Authorization", "Bearer " + token},
-                                                               {"Content-Type", "application/yaml"}}, ss.str()});
+    auto r = c.send({"POST",
+                     base + "/api/v1/models/import",
+                     {{"Authorization", "Bearer " + token}, {"Content-Type", "application/yaml"}},
+                     ss.str()});
     if (r.status / 100 == 2) ++n;
   }
   return n;
 }
 
-net::awaitable<void> worker(tcp::endpoint ep, std::string target, std::string token, Clock::time_point until,
-                            Result& out) {
+net::awaitable<void> worker(tcp::endpoint ep, std::string target, std::string token,
+                            Clock::time_point until, Result& out) {
   beast::tcp_stream stream(co_await net::this_coro::executor);
   co_await stream.async_connect(ep, net::use_awaitable);
   beast::flat_buffer buf;
@@ -122,17 +128,20 @@ net::awaitable<void> worker(tcp::endpoint ep, std::string target, std::string to
     co_await bhttp::async_write(stream, req, net::use_awaitable);
     bhttp::response<bhttp::string_body> res;
     co_await bhttp::async_read(stream, buf, res, net::use_awaitable);
-    out.latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    out.latencies_ms.push_back(
+        std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     if (res.result_int() != 200) out.errors++;
   }
 }
 
-Result load(int port, const std::string& target, const std::string& token, int conns, double seconds) {
+Result load(int port, const std::string& target, const std::string& token, int conns,
+            double seconds) {
   net::io_context io(1);
   Result r;
   tcp::endpoint ep(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port));
   auto start = Clock::now();
-  auto until = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  auto until =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   for (int i = 0; i < conns; ++i) {
     net::co_spawn(io, worker(ep, target, token, until, r), [&r](std::exception_ptr e) {
       if (e) r.errors++;
@@ -151,10 +160,15 @@ double pct(std::vector<double>& v, double p) {
 }
 
 void report(const char* name, Result& r) {
-  double p50 = pct(r.latencies_ms, 50), p90 = pct(r.latencies_ms, 90), p99 = pct(r.latencies_ms, 99);
-  double mx = r.latencies_ms.empty() ? 0 : *std::max_element(r.latencies_ms.begin(), r.latencies_ms.end());
-  printf("%-22s requests %8zu  errors %4d  %9.0f req/s  p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms  max %7.2f ms\n", name,
-         r.latencies_ms.size(), r.errors, static_cast<double>(r.latencies_ms.size()) / r.seconds, p50, p90, p99, mx);
+  double p50 = pct(r.latencies_ms, 50), p90 = pct(r.latencies_ms, 90),
+         p99 = pct(r.latencies_ms, 99);
+  double mx =
+      r.latencies_ms.empty() ? 0 : *std::max_element(r.latencies_ms.begin(), r.latencies_ms.end());
+  printf(
+      "%-22s requests %8zu  errors %4d  %9.0f req/s  p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms  max "
+      "%7.2f ms\n",
+      name, r.latencies_ms.size(), r.errors, static_cast<double>(r.latencies_ms.size()) / r.seconds,
+      p50, p90, p99, mx);
 }
 
 Args parse_args(int argc, char** argv) {
@@ -164,10 +178,14 @@ Args parse_args(int argc, char** argv) {
   a.testdata = (fs::path(HYDRA_SOURCE_DIR) / ".." / "shared" / "testdata" / "modelhub").string();
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--connections") a.connections = std::stoi(v);
-    else if (k == "--seconds") a.seconds = std::stod(v);
-    else if (k == "--hydra") a.hydra = v;
-    else if (k == "--testdata") a.testdata = v;
+    if (k == "--connections")
+      a.connections = std::stoi(v);
+    else if (k == "--seconds")
+      a.seconds = std::stod(v);
+    else if (k == "--hydra")
+      a.hydra = v;
+    else if (k == "--testdata")
+      a.testdata = v;
   }
   return a;
 }
@@ -187,13 +205,15 @@ int main(int argc, char** argv) {
     wait_healthy(c, base);
     std::string token = login(c, base);
     int models = fill_catalog(c, base, token, args.testdata);
-    auto first = c.get(base + "/api/v1/models?page_size=20", {{"Authorization", "Bearer " + token}});
+    auto first =
+        c.get(base + "/api/v1/models?page_size=20", {{"Authorization", "Bearer " + token}});
     printf("hydra api_bench: %d connections, %.0f s per run, %d models in the catalog, %u cores\n",
            args.connections, args.seconds, models, std::thread::hardware_concurrency());
     printf("GET /api/v1/models answer: %d, %zu bytes\n", first.status, first.body.size());
     load(port, "/health", "", args.connections, 1);  // warm-up
     Result base_r = load(port, "/health", "", args.connections, args.seconds);
-    Result models_r = load(port, "/api/v1/models?page_size=20", token, args.connections, args.seconds);
+    Result models_r =
+        load(port, "/api/v1/models?page_size=20", token, args.connections, args.seconds);
     report("GET /health (baseline)", base_r);
     report("GET /api/v1/models", models_r);
     double p99 = pct(models_r.latencies_ms, 99);

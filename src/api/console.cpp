@@ -10,14 +10,18 @@ code{background:#f3f3f3;padding:.1rem .3rem}</style></head>
 <body><h1>Hydra</h1>
 <p>The server is running. The management API is under <a href="/api/v1/openapi.json"><code>/api/v1</code></a>
 (OpenAPI document), with <a href="/health"><code>/health</code></a> and <a href="/metrics"><code>/metrics</code></a>.</p>
-<p>Log in from a terminal with <code>hydra login --server )" + base_url + R"( -u admin</code>.</p>
+<p>Log in from a terminal with <code>hydra login --server )" +
+                     base_url + R"( -u admin</code>.</p>
 </body></html>
 )";
-  r.add("GET", "/", [page](http::Request&) {
-    auto resp = http::Response::text(200, page, "text/html; charset=utf-8");
-    resp.set_header("Cache-Control", "no-cache");
-    return resp;
-  }, "web console");
+  r.add(
+      "GET", "/",
+      [page](http::Request&) {
+        auto resp = http::Response::text(200, page, "text/html; charset=utf-8");
+        resp.set_header("Cache-Control", "no-cache");
+        return resp;
+      },
+      "web console");
 }
 
 }  // namespace hydra::api

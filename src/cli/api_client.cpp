@@ -2,12 +2,13 @@
 
 namespace hydra::cli {
 
-ApiClient::ApiClient(std::string server, std::string token) : server_(std::move(server)), token_(std::move(token)) {
+ApiClient::ApiClient(std::string server, std::string token)
+    : server_(std::move(server)), token_(std::move(token)) {
   while (!server_.empty() && server_.back() == '/') server_.pop_back();
 }
 
-http::ClientResponse ApiClient::send(const std::string& method, const std::string& path, const std::string& body,
-                                     const std::string& content_type) {
+http::ClientResponse ApiClient::send(const std::string& method, const std::string& path,
+                                     const std::string& body, const std::string& content_type) {
   http::ClientRequest req;
   req.method = method;
   req.url = server_ + path;
@@ -21,15 +22,17 @@ http::ClientResponse ApiClient::send(const std::string& method, const std::strin
   auto v = boost::json::parse(resp.body, ec);
   if (!ec && v.is_object()) {
     if (auto* err = v.as_object().if_contains("error"); err && err->is_object()) {
-      if (auto* m = err->as_object().if_contains("message"); m && m->is_string()) msg += ": " + std::string(m->as_string());
+      if (auto* m = err->as_object().if_contains("message"); m && m->is_string())
+        msg += ": " + std::string(m->as_string());
     }
   }
   if (resp.status == 401) msg += " (run `hydra login` first)";
   throw ApiCallError(resp.status, msg);
 }
 
-boost::json::value ApiClient::call(const std::string& method, const std::string& path, const boost::json::value* body,
-                                   const std::string& content_type, const std::string* raw_body) {
+boost::json::value ApiClient::call(const std::string& method, const std::string& path,
+                                   const boost::json::value* body, const std::string& content_type,
+                                   const std::string* raw_body) {
   std::string text = raw_body ? *raw_body : body ? boost::json::serialize(*body) : "";
   auto resp = send(method, path, text, content_type);
   if (resp.body.empty()) return nullptr;

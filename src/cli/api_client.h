@@ -29,8 +29,8 @@ class ApiClient {
   const std::string& server() const { return server_; }
 
  private:
-  http::ClientResponse send(const std::string& method, const std::string& path, const std::string& body,
-                            const std::string& content_type);
+  http::ClientResponse send(const std::string& method, const std::string& path,
+                            const std::string& body, const std::string& content_type);
   std::string server_;
   std::string token_;
   http::Client client_;

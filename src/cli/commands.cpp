@@ -62,7 +62,9 @@ std::string time_field(const bj::value& v, std::string_view key) {
 
 ApiClient connect() {
   Credentials c = load_credentials();
-  std::string server = !opt.server.empty() ? opt.server : getenv("HYDRA_SERVER") ? getenv("HYDRA_SERVER") : c.server;
+  std::string server = !opt.server.empty()      ? opt.server
+                       : getenv("HYDRA_SERVER") ? getenv("HYDRA_SERVER")
+                                                : c.server;
   if (server.empty()) server = "http://127.0.0.1:8080";
   std::string token = getenv("HYDRA_TOKEN") ? getenv("HYDRA_TOKEN") : c.token;
   return ApiClient(server, token);
@@ -137,8 +139,11 @@ int cmd_login() {
 
 int cmd_model_list() {
   auto api = connect();
-  std::string q = query_string({{"provider", opt.provider}, {"tag", opt.tag}, {"keyword", opt.search},
-                                {"page", std::to_string(opt.page)}, {"page_size", std::to_string(opt.page_size)}});
+  std::string q = query_string({{"provider", opt.provider},
+                                {"tag", opt.tag},
+                                {"keyword", opt.search},
+                                {"page", std::to_string(opt.page)},
+                                {"page_size", std::to_string(opt.page_size)}});
   bj::value r = api.call("GET", "/api/v1/models" + q);
   print_items(r, {"ID", "NAME", "PROVIDER", "TAGS", "PUBLISHED"},
               {col("id"), col("display_name"), col("provider_id"), col("tags"), col("published")});
@@ -170,7 +175,8 @@ int cmd_model_import() {
 
 int cmd_model_publish(bool publish) {
   auto api = connect();
-  std::string path = "/api/v1/models/" + http::percent_encode(opt.id) + (publish ? "/publish" : "/unpublish");
+  std::string path =
+      "/api/v1/models/" + http::percent_encode(opt.id) + (publish ? "/publish" : "/unpublish");
   bj::value r = api.call("POST", path);
   if (opt.output == "json") {
     std::cout << bj::serialize(r) << "\n";
@@ -204,11 +210,13 @@ int cmd_key_create() {
 
 int cmd_key_list() {
   auto api = connect();
-  std::string q = query_string({{"all", opt.all ? "true" : ""}, {"page", std::to_string(opt.page)},
+  std::string q = query_string({{"all", opt.all ? "true" : ""},
+                                {"page", std::to_string(opt.page)},
                                 {"page_size", std::to_string(opt.page_size)}});
   bj::value r = api.call("GET", "/api/v1/api-keys" + q);
   print_items(r, {"ID", "NAME", "KEY", "CREATED", "LAST USED", "EXPIRES"},
-              {col("id"), col("name"), col("masked"), [](const bj::value& v) { return time_field(v, "created_at"); },
+              {col("id"), col("name"), col("masked"),
+               [](const bj::value& v) { return time_field(v, "created_at"); },
                [](const bj::value& v) { return time_field(v, "last_used_at"); },
                [](const bj::value& v) { return time_field(v, "expires_at"); }});
   return 0;
@@ -223,30 +231,38 @@ int cmd_key_delete() {
 
 int cmd_audit_list() {
   auto api = connect();
-  std::string q = query_string({{"action", opt.action}, {"actor", opt.actor}, {"resource_type", opt.resource_type},
-                                {"since", opt.since}, {"until", opt.until}, {"page", std::to_string(opt.page)},
+  std::string q = query_string({{"action", opt.action},
+                                {"actor", opt.actor},
+                                {"resource_type", opt.resource_type},
+                                {"since", opt.since},
+                                {"until", opt.until},
+                                {"page", std::to_string(opt.page)},
                                 {"page_size", std::to_string(opt.page_size)}});
   bj::value r = api.call("GET", "/api/v1/audit-events" + q);
-  print_items(r, {"TIME", "ACTOR", "ACTION", "RESOURCE", "RESULT", "SOURCE IP"},
-              {[](const bj::value& v) { return time_field(v, "time"); }, col("actor_name"), col("action"),
-               [](const bj::value& v) { return field(v, "resource_type") + "/" + field(v, "resource_id"); },
-               col("result"), col("source_ip")});
+  print_items(
+      r, {"TIME", "ACTOR", "ACTION", "RESOURCE", "RESULT", "SOURCE IP"},
+      {[](const bj::value& v) { return time_field(v, "time"); }, col("actor_name"), col("action"),
+       [](const bj::value& v) { return field(v, "resource_type") + "/" + field(v, "resource_id"); },
+       col("result"), col("source_ip")});
   return 0;
 }
 
 void add_output(CLI::App* cmd) {
-  cmd->add_option("-o,--output", opt.output, "table or json")->check(CLI::IsMember({"table", "json"}));
+  cmd->add_option("-o,--output", opt.output, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
   cmd->add_option("--server", opt.server, "server base URL (default: from hydra login)");
 }
 
 void add_paging(CLI::App* cmd) {
   cmd->add_option("--page", opt.page, "page number")->check(CLI::PositiveNumber);
-  cmd->add_option("--page-size", opt.page_size, "rows per page (max 200)")->check(CLI::Range(1, 200));
+  cmd->add_option("--page-size", opt.page_size, "rows per page (max 200)")
+      ->check(CLI::Range(1, 200));
 }
 
 std::map<CLI::App*, std::function<int()>> actions;
 
-CLI::App* leaf(CLI::App* parent, const std::string& name, const std::string& help, std::function<int()> fn) {
+CLI::App* leaf(CLI::App* parent, const std::string& name, const std::string& help,
+               std::function<int()> fn) {
   auto* cmd = parent->add_subcommand(name, help);
   add_output(cmd);
   actions[cmd] = std::move(fn);
@@ -266,13 +282,19 @@ void add_client_commands(CLI::App& app) {
   mlist->add_option("--tag", opt.tag, "filter by tag, e.g. TEXT_GENERATION");
   mlist->add_option("--search", opt.search, "keyword in id, name or description");
   add_paging(mlist);
-  auto* mimport = leaf(model, "import", "import ModelHub metadata.yaml / index.yaml from a file or URL", cmd_model_import);
+  auto* mimport =
+      leaf(model, "import", "import ModelHub metadata.yaml / index.yaml from a file or URL",
+           cmd_model_import);
   mimport->add_option("source", opt.source, "file path or http(s) URL")->required();
   mimport->add_flag("--dry-run", opt.dry_run, "only show what would be imported");
-  leaf(model, "publish", "publish a model to the model square", [] { return cmd_model_publish(true); })
-      ->add_option("id", opt.id, "model id")->required();
-  leaf(model, "unpublish", "hide a model from the model square", [] { return cmd_model_publish(false); })
-      ->add_option("id", opt.id, "model id")->required();
+  leaf(model, "publish", "publish a model to the model square",
+       [] { return cmd_model_publish(true); })
+      ->add_option("id", opt.id, "model id")
+      ->required();
+  leaf(model, "unpublish", "hide a model from the model square",
+       [] { return cmd_model_publish(false); })
+      ->add_option("id", opt.id, "model id")
+      ->required();
 
   auto* key = app.add_subcommand("key", "API keys")->require_subcommand(1);
   auto* kcreate = leaf(key, "create", "create an API key (shown once)", cmd_key_create);
@@ -283,7 +305,9 @@ void add_client_commands(CLI::App& app) {
   auto* klist = leaf(key, "list", "list your API keys (masked)", cmd_key_list);
   klist->add_flag("--all", opt.all, "every user's keys (administrators)");
   add_paging(klist);
-  leaf(key, "delete", "delete an API key", cmd_key_delete)->add_option("id", opt.id, "key id")->required();
+  leaf(key, "delete", "delete an API key", cmd_key_delete)
+      ->add_option("id", opt.id, "key id")
+      ->required();
 
   auto* audit = app.add_subcommand("audit", "audit log")->require_subcommand(1);
   auto* alist = leaf(audit, "list", "list audit events, newest first", cmd_audit_list);

@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
   std::string config_file;
   std::map<std::string, std::string> flags;
 
-  auto* serve = app.add_subcommand("serve", "run control plane, gateway and console in one process");
+  auto* serve =
+      app.add_subcommand("serve", "run control plane, gateway and console in one process");
   serve->add_option("--config", config_file, "YAML config file (also HYDRA_CONFIG)");
   for (const auto& key : hydra::config_keys()) {
     std::string flag = "--" + key.name;

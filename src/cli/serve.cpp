@@ -80,12 +80,14 @@ int run_serve(Config cfg) {
             << "  console:  " << url << "/\n"
             << "  API:      " << url << "/api/v1 (OpenAPI: " << url << "/api/v1/openapi.json)\n"
             << "  OpenAI:   " << url << "/v1 (API keys as Bearer tokens)\n"
-            << "  store:    " << (cfg.database.empty() ? cfg.database_url() : "external database") << "\n";
+            << "  store:    " << (cfg.database.empty() ? cfg.database_url() : "external database")
+            << "\n";
   if (boot.created && boot.generated) {
     std::cout << "  first administrator: " << boot.name << " / " << boot.password
               << "   (random; shown only this once)\n";
   } else if (boot.created) {
-    std::cout << "  first administrator: " << boot.name << " (password from HYDRA_ADMIN_PASSWORD)\n";
+    std::cout << "  first administrator: " << boot.name
+              << " (password from HYDRA_ADMIN_PASSWORD)\n";
   }
   std::cout << std::flush;
   int sig = wait_for_signal();

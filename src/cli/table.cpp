@@ -17,11 +17,13 @@ size_t width(const std::string& s) {
 }
 }  // namespace
 
-std::string render_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+std::string render_table(const std::vector<std::string>& header,
+                         const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> widths(header.size());
   for (size_t i = 0; i < header.size(); ++i) widths[i] = width(header[i]);
   for (const auto& r : rows) {
-    for (size_t i = 0; i < r.size() && i < widths.size(); ++i) widths[i] = std::max(widths[i], width(r[i]));
+    for (size_t i = 0; i < r.size() && i < widths.size(); ++i)
+      widths[i] = std::max(widths[i], width(r[i]));
   }
   auto line = [&](const std::vector<std::string>& cells) {
     std::string out;

@@ -5,6 +5,7 @@
 
 namespace hydra::cli {
 
-std::string render_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+std::string render_table(const std::vector<std::string>& header,
+                         const std::vector<std::vector<std::string>>& rows);
 
 }  // namespace hydra::cli

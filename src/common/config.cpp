@@ -1,9 +1,9 @@
 #include "common/config.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <stdexcept>
-
-#include <yaml-cpp/yaml.h>
 
 namespace hydra {
 namespace {
@@ -15,7 +15,8 @@ int64_t parse_int(const std::string& key, const std::string& v) {
     if (used != v.size() || n < 0) throw std::invalid_argument(v);
     return n;
   } catch (const std::exception&) {
-    throw std::invalid_argument("setting '" + key + "' needs a non-negative integer, got '" + v + "'");
+    throw std::invalid_argument("setting '" + key + "' needs a non-negative integer, got '" + v +
+                                "'");
   }
 }
 
@@ -56,12 +57,14 @@ const std::vector<ConfigKey>& config_keys() {
       int_key("max_body_bytes", "largest request body accepted", &Config::max_body_bytes),
       int_key("max_header_bytes", "largest request header block accepted",
               &Config::max_header_bytes),
-      int_key("read_timeout_ms", "time allowed to receive a whole request", &Config::read_timeout_ms),
+      int_key("read_timeout_ms", "time allowed to receive a whole request",
+              &Config::read_timeout_ms),
       int_key("idle_timeout_ms", "keep-alive idle time before close", &Config::idle_timeout_ms),
       int_key("max_connections", "open connections accepted at once", &Config::max_connections),
       int_key("io_threads", "network threads (0: cores)", &Config::io_threads),
       int_key("worker_threads", "handler threads (0: 2 x cores)", &Config::worker_threads),
-      int_key("shutdown_grace_ms", "time to drain requests on shutdown", &Config::shutdown_grace_ms),
+      int_key("shutdown_grace_ms", "time to drain requests on shutdown",
+              &Config::shutdown_grace_ms),
       int_key("max_keys_per_user", "API keys one user may hold", &Config::max_keys_per_user),
       int_key("session_ttl_s", "console/CLI session lifetime", &Config::session_ttl_s),
       str_key("admin_user", "name of the first administrator", &Config::admin_user),
@@ -97,7 +100,8 @@ void config_load_yaml(Config& cfg, const std::string& path) {
   for (const auto& kv : root) {
     std::string key = kv.first.as<std::string>();
     std::replace(key.begin(), key.end(), '-', '_');
-    if (!kv.second.IsScalar()) throw std::invalid_argument("setting '" + key + "' must be a scalar");
+    if (!kv.second.IsScalar())
+      throw std::invalid_argument("setting '" + key + "' must be a scalar");
     config_set(cfg, key, kv.second.as<std::string>());
   }
 }

@@ -21,19 +21,19 @@ struct Config {
 
   int64_t max_body_bytes = 8 << 20;
   int64_t max_header_bytes = 16 << 10;
-  int64_t read_timeout_ms = 30000;   // whole request must arrive within this
-  int64_t idle_timeout_ms = 60000;   // keep-alive connection with no request
+  int64_t read_timeout_ms = 30000;  // whole request must arrive within this
+  int64_t idle_timeout_ms = 60000;  // keep-alive connection with no request
   int64_t max_connections = 10000;
-  int64_t io_threads = 0;            // 0: number of cores
-  int64_t worker_threads = 0;        // 0: 2 x cores; runs blocking handlers
+  int64_t io_threads = 0;      // 0: number of cores
+  int64_t worker_threads = 0;  // 0: 2 x cores; runs blocking handlers
   int64_t shutdown_grace_ms = 15000;
 
   int64_t max_keys_per_user = 50;
   int64_t session_ttl_s = 7 * 24 * 3600;
   std::string admin_user = "admin";
-  std::string admin_password;        // HYDRA_ADMIN_PASSWORD; random when empty
-  std::string secret_key;            // HYDRA_SECRET_KEY; encrypts upstream secrets
-  std::string public_url;            // base URL shown to users; default http://<listen>
+  std::string admin_password;  // HYDRA_ADMIN_PASSWORD; random when empty
+  std::string secret_key;      // HYDRA_SECRET_KEY; encrypts upstream secrets
+  std::string public_url;      // base URL shown to users; default http://<listen>
   std::string tls_cert;
   std::string tls_key;
 

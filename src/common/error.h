@@ -2,10 +2,9 @@
 // Platform error codes and the OpenAI-shaped error body (DESIGN.md §4).
 // Every failure that reaches a client is an ApiError; its code decides the
 // HTTP status and the `type` string, so the same code always looks the same.
+#include <boost/json/value.hpp>
 #include <stdexcept>
 #include <string>
-
-#include <boost/json/value.hpp>
 
 namespace hydra {
 
@@ -61,7 +60,8 @@ class ApiError : public std::runtime_error {
 };
 
 // {"error":{"message":..,"type":..,"param":..,"code":..}}
-boost::json::value error_body(ErrorCode code, std::string_view message, std::string_view param = {});
+boost::json::value error_body(ErrorCode code, std::string_view message,
+                              std::string_view param = {});
 std::string error_body_text(ErrorCode code, std::string_view message, std::string_view param = {});
 
 // Shorthands for the most common failures.

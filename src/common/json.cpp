@@ -15,9 +15,12 @@ bj::value parse(std::string_view text) {
   return v;
 }
 
-std::string dump(const bj::value& v) { return bj::serialize(v); }
+std::string dump(const bj::value& v) {
+  return bj::serialize(v);
+}
 
-Fields::Fields(const bj::value& v, std::string where) : obj_(v.if_object()), where_(std::move(where)) {
+Fields::Fields(const bj::value& v, std::string where)
+    : obj_(v.if_object()), where_(std::move(where)) {
   if (!obj_) throw_param(where_ + " must be a JSON object", where_ == "body" ? "" : where_);
 }
 
@@ -61,7 +64,8 @@ std::optional<int64_t> Fields::opt_i64(std::string_view key) {
   if (v->is_uint64() && v->get_uint64() <= INT64_MAX) return static_cast<int64_t>(v->get_uint64());
   if (v->is_double()) {
     double d = v->get_double();
-    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15) return static_cast<int64_t>(d);
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15)
+      return static_cast<int64_t>(d);
   }
   wrong_type(key, "an integer");
 }
@@ -126,7 +130,9 @@ const bj::array* Fields::opt_array(std::string_view key) {
   return &v->get_array();
 }
 
-const bj::value* Fields::opt_value(std::string_view key) { return find(key); }
+const bj::value* Fields::opt_value(std::string_view key) {
+  return find(key);
+}
 
 void Fields::done() const {
   for (const auto& kv : *obj_) {

@@ -2,14 +2,13 @@
 // JSON helpers over Boost.JSON. `Fields` decodes a request object strictly:
 // wrong types and unknown fields become PARAM_ERROR with the field named, so
 // a typo in a client never passes silently.
+#include <boost/json.hpp>
 #include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json.hpp>
 
 namespace hydra::json {
 

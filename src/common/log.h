@@ -1,10 +1,10 @@
 #pragma once
 // Logging through spdlog. Human lines go to stderr; the access log is one
 // JSON object per line so that it can be shipped and queried as is.
+#include <spdlog/spdlog.h>
+
 #include <string>
 #include <string_view>
-
-#include <spdlog/spdlog.h>
 
 namespace hydra {
 

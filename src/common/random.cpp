@@ -32,7 +32,9 @@ std::string hex_encode(std::string_view bytes) {
   return out;
 }
 
-std::string random_hex(size_t bytes) { return hex_encode(random_bytes(bytes)); }
+std::string random_hex(size_t bytes) {
+  return hex_encode(random_bytes(bytes));
+}
 
 std::string random_token(size_t bytes) {
   ensure_sodium();

@@ -80,17 +80,20 @@ struct Client::Impl {
   net::awaitable<std::unique_ptr<PooledConn>> connect(const Url& url) {
     auto conn = std::make_unique<PooledConn>();
     tcp::resolver resolver(ioc);
-    auto results = co_await resolver.async_resolve(url.host, std::to_string(url.port), net::use_awaitable);
+    auto results =
+        co_await resolver.async_resolve(url.host, std::to_string(url.port), net::use_awaitable);
     conn->plain = std::make_unique<beast::tcp_stream>(ioc);
     conn->plain->expires_after(std::chrono::milliseconds(opts.connect_timeout_ms));
     co_await conn->plain->async_connect(results, net::use_awaitable);
     if (url.scheme == "https") {
-      conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*conn->plain), ssl);
+      conn->tls =
+          std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*conn->plain), ssl);
       conn->plain.reset();
       if (!SSL_set_tlsext_host_name(conn->tls->native_handle(), url.host.c_str())) {
         throw std::runtime_error("TLS: cannot set server name " + url.host);
       }
-      if (opts.verify_tls) conn->tls->set_verify_callback(net::ssl::host_name_verification(url.host));
+      if (opts.verify_tls)
+        conn->tls->set_verify_callback(net::ssl::host_name_verification(url.host));
       co_await conn->tls->async_handshake(net::ssl::stream_base::client, net::use_awaitable);
     }
     co_return conn;
@@ -105,12 +108,14 @@ struct Client::Impl {
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(static_cast<uint64_t>(opts.max_response_bytes));
     parser.header_limit(64 << 10);
-    auto [rec, rn] = co_await bhttp::async_read(stream, conn.buffer, parser, net::as_tuple(net::use_awaitable));
+    auto [rec, rn] =
+        co_await bhttp::async_read(stream, conn.buffer, parser, net::as_tuple(net::use_awaitable));
     if (rec) throw boost::system::system_error(rec, "read");
     auto& msg = parser.get();
     ClientResponse out;
     out.status = static_cast<int>(msg.result_int());
-    for (const auto& f : msg) out.headers.emplace_back(to_lower(f.name_string()), std::string(f.value()));
+    for (const auto& f : msg)
+      out.headers.emplace_back(to_lower(f.name_string()), std::string(f.value()));
     out.body = std::move(msg.body());
     *keep = msg.keep_alive();
     co_return out;
@@ -120,13 +125,16 @@ struct Client::Impl {
     Url url = parse_url(r.url);
     std::string key = url.scheme + "://" + url.host + ":" + std::to_string(url.port);
     bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(r.method), url.target, 11};
-    if (req.method() == bhttp::verb::unknown) throw std::invalid_argument("unknown HTTP method " + r.method);
+    if (req.method() == bhttp::verb::unknown)
+      throw std::invalid_argument("unknown HTTP method " + r.method);
     bool default_port = url.port == (url.scheme == "https" ? 443 : 80);
-    req.set(bhttp::field::host, default_port ? url.host : url.host + ":" + std::to_string(url.port));
+    req.set(bhttp::field::host,
+            default_port ? url.host : url.host + ":" + std::to_string(url.port));
     req.set(bhttp::field::user_agent, "hydra");
     for (const auto& [k, v] : r.headers) req.set(k, v);
     req.body() = r.body;
-    if (!r.body.empty() || r.method == "POST" || r.method == "PUT" || r.method == "PATCH") req.prepare_payload();
+    if (!r.body.empty() || r.method == "POST" || r.method == "PUT" || r.method == "PATCH")
+      req.prepare_payload();
     req.keep_alive(true);
 
     // A pooled connection may have been closed by the server while idle; such

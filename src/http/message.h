@@ -2,6 +2,7 @@
 // Plain request/response values handed to handlers. Handlers never see Beast
 // types, so modules that serve routes compile without Beast's headers.
 #include <any>
+#include <boost/json/value.hpp>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -10,16 +11,14 @@
 #include <utility>
 #include <vector>
 
-#include <boost/json/value.hpp>
-
 namespace hydra::http {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;  // names lower-case
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // path + query as received
-  std::string path;    // percent-decoded path
+  std::string method;                              // "GET", "POST", ...
+  std::string target;                              // path + query as received
+  std::string path;                                // percent-decoded path
   std::map<std::string, std::string> query;        // decoded query parameters
   std::map<std::string, std::string> path_params;  // from the route pattern, e.g. {id}
   Headers headers;
@@ -43,7 +42,8 @@ struct Response {
   const std::string* header(std::string_view name) const;
 
   static Response json(int status, const boost::json::value& body);
-  static Response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+  static Response text(int status, std::string body,
+                       std::string content_type = "text/plain; charset=utf-8");
   static Response no_content();
 };
 

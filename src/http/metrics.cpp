@@ -1,7 +1,7 @@
 #include "http/metrics.h"
 
-#include <cmath>
 #include <charconv>
+#include <cmath>
 
 namespace hydra::http {
 namespace {
@@ -28,7 +28,8 @@ std::string format_value(double v) {
 }
 
 // Inserts an extra label into an already rendered label set.
-std::string with_label(const std::string& rendered, const std::string& name, const std::string& value) {
+std::string with_label(const std::string& rendered, const std::string& name,
+                       const std::string& value) {
   std::string extra = name + "=\"" + value + "\"";
   if (rendered.empty()) return "{" + extra + "}";
   return rendered.substr(0, rendered.size() - 1) + "," + extra + "}";

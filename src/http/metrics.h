@@ -20,7 +20,8 @@ class Metrics {
   void gauge_set(const std::string& name, const Labels& labels, double v);
   void gauge_add(const std::string& name, const Labels& labels, double v);
   // Buckets must have been given to describe_histogram first.
-  void describe_histogram(const std::string& name, const std::string& help, std::vector<double> buckets);
+  void describe_histogram(const std::string& name, const std::string& help,
+                          std::vector<double> buckets);
   void observe(const std::string& name, const Labels& labels, double v);
   std::string render() const;
 
@@ -34,7 +35,7 @@ class Metrics {
     std::string type;
     std::string help;
     std::vector<double> buckets;
-    std::map<std::string, double> values;        // rendered label set -> value
+    std::map<std::string, double> values;  // rendered label set -> value
     std::map<std::string, Histogram> histograms;
   };
   static std::string render_labels(const Labels& labels);

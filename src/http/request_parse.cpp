@@ -28,7 +28,8 @@ Request request_from_beast(bhttp::request<bhttp::string_body>&& msg, const std::
   size_t q = req.target.find('?');
   req.path = percent_decode(std::string_view(req.target).substr(0, q));
   if (q != std::string::npos) req.query = parse_query(std::string_view(req.target).substr(q + 1));
-  for (const auto& f : msg) req.headers.emplace_back(to_lower(f.name_string()), std::string(f.value()));
+  for (const auto& f : msg)
+    req.headers.emplace_back(to_lower(f.name_string()), std::string(f.value()));
   req.body = std::move(msg.body());
   req.remote_addr = remote;
   const std::string* rid = req.header("x-request-id");
@@ -57,7 +58,9 @@ ParseResult parse_request(std::string_view bytes, int64_t max_header_bytes, int6
   }
   if (ec && ec != bhttp::error::need_more) {
     out.error = ec.message();
-    out.error_status = ec == bhttp::error::header_limit ? 431 : ec == bhttp::error::body_limit ? 413 : 400;
+    out.error_status = ec == bhttp::error::header_limit ? 431
+                       : ec == bhttp::error::body_limit ? 413
+                                                        : 400;
     return out;
   }
   if (!parser.is_done()) return out;

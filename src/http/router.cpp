@@ -15,7 +15,9 @@ std::vector<std::string> path_segments(std::string_view path) {
   return out;
 }
 
-bool is_capture(const std::string& seg) { return seg.size() > 2 && seg.front() == '{' && seg.back() == '}'; }
+bool is_capture(const std::string& seg) {
+  return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
+}
 
 bool is_rest_capture(const std::string& seg) {
   return is_capture(seg) && seg.size() > 5 && seg.compare(seg.size() - 4, 4, "...}") == 0;
@@ -46,7 +48,8 @@ bool match_segments(const Route& route, const std::vector<std::string>& segs,
 }  // namespace
 
 void Router::add(std::string method, std::string pattern, Handler handler, std::string summary) {
-  Route r{std::move(method), std::move(pattern), std::move(summary), std::move(handler), nullptr, {}};
+  Route r{
+      std::move(method), std::move(pattern), std::move(summary), std::move(handler), nullptr, {}};
   r.segments = path_segments(r.pattern);
   for (const auto& existing : routes_) {
     if (existing.method == r.method && existing.pattern == r.pattern) {
@@ -56,7 +59,8 @@ void Router::add(std::string method, std::string pattern, Handler handler, std::
   routes_.push_back(std::move(r));
 }
 
-void Router::add_async(std::string method, std::string pattern, AsyncHandler handler, std::string summary) {
+void Router::add_async(std::string method, std::string pattern, AsyncHandler handler,
+                       std::string summary) {
   add(std::move(method), std::move(pattern), nullptr, std::move(summary));
   routes_.back().async_handler = std::move(handler);
 }

@@ -16,7 +16,7 @@ using Handler = std::function<Response(Request&)>;
 struct Route {
   std::string method;
   std::string pattern;
-  std::string summary;  // one line, for the route listing and docs
+  std::string summary;         // one line, for the route listing and docs
   Handler handler;             // runs on the worker pool
   AsyncHandler async_handler;  // or: a coroutine on the connection's strand
   std::vector<std::string> segments;
@@ -25,7 +25,8 @@ struct Route {
 class Router {
  public:
   void add(std::string method, std::string pattern, Handler handler, std::string summary = {});
-  void add_async(std::string method, std::string pattern, AsyncHandler handler, std::string summary = {});
+  void add_async(std::string method, std::string pattern, AsyncHandler handler,
+                 std::string summary = {});
   // Finds the route; fills path_params. Sets *path_matched when the path
   // exists under another method (so the server can answer 405).
   const Route* match(Request& req, bool* path_matched = nullptr) const;

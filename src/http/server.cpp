@@ -99,7 +99,8 @@ class StreamWriter : public ResponseWriter {
     res.chunked(true);
     bhttp::response_serializer<bhttp::empty_body> sr{res};
     arm();
-    auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, net::as_tuple(net::use_awaitable));
+    auto [ec, n] =
+        co_await bhttp::async_write_header(stream_, sr, net::as_tuple(net::use_awaitable));
     co_return note(ec);
   }
 
@@ -107,8 +108,9 @@ class StreamWriter : public ResponseWriter {
     if (!chunked_ || gone_ || data.empty()) co_return !gone_;
     bytes_ += data.size();
     arm();
-    auto [ec, n] = co_await net::async_write(stream_, bhttp::make_chunk(net::const_buffer(data.data(), data.size())),
-                                             net::as_tuple(net::use_awaitable));
+    auto [ec, n] = co_await net::async_write(
+        stream_, bhttp::make_chunk(net::const_buffer(data.data(), data.size())),
+        net::as_tuple(net::use_awaitable));
     co_return note(ec);
   }
 
@@ -116,7 +118,8 @@ class StreamWriter : public ResponseWriter {
     if (!chunked_ || gone_ || ended_) co_return !gone_;
     ended_ = true;
     arm();
-    auto [ec, n] = co_await net::async_write(stream_, bhttp::make_chunk_last(), net::as_tuple(net::use_awaitable));
+    auto [ec, n] = co_await net::async_write(stream_, bhttp::make_chunk_last(),
+                                             net::as_tuple(net::use_awaitable));
     co_return note(ec);
   }
 
@@ -129,7 +132,9 @@ class StreamWriter : public ResponseWriter {
   bool reusable() const { return keep_alive_ && !gone_ && started_ && (!chunked_ || ended_); }
 
  private:
-  void arm() { beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(timeout_ms_)); }
+  void arm() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(timeout_ms_));
+  }
   bool note(const beast::error_code& ec) {
     if (ec) gone_ = true;
     return !ec;
@@ -178,8 +183,9 @@ struct Server::Impl {
     metrics->describe("hydra_http_inflight_requests", "gauge", "Requests being handled");
     metrics->describe("hydra_http_rejected_connections_total", "counter",
                       "Connections refused because of the connection limit");
-    metrics->describe_histogram("hydra_http_request_duration_seconds", "Time to answer a request",
-                                {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+    metrics->describe_histogram(
+        "hydra_http_request_duration_seconds", "Time to answer a request",
+        {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
   }
 
   void track(const std::shared_ptr<Conn>& c, bool add) {
@@ -216,8 +222,9 @@ struct Server::Impl {
     return dispatch(router, req, route_label);
   }
 
-  static bhttp::response<bhttp::string_body> to_beast(Response&& r, unsigned version, bool keep_alive,
-                                                       const std::string& request_id) {
+  static bhttp::response<bhttp::string_body> to_beast(Response&& r, unsigned version,
+                                                      bool keep_alive,
+                                                      const std::string& request_id) {
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
     for (auto& [k, v] : r.headers) res.set(k, v);
     res.set("X-Request-Id", request_id);
@@ -237,13 +244,15 @@ struct Server::Impl {
   void log_access(const Request& req, int status, size_t bytes_out, int64_t start_ns) {
     if (!opts.access_log) return;
     const std::string* ua = req.header("user-agent");
-    std::string line = "{\"time\":\"" + format_time_ms(now_ms()) + "\",\"request_id\":" +
-                       json_escape(req.request_id) + ",\"remote\":" + json_escape(req.remote_addr) +
-                       ",\"method\":" + json_escape(req.method) + ",\"path\":" + json_escape(req.path) +
-                       ",\"status\":" + std::to_string(status) + ",\"bytes_in\":" +
-                       std::to_string(req.body.size()) + ",\"bytes_out\":" + std::to_string(bytes_out) +
-                       ",\"duration_ms\":" + std::to_string((mono_ns() - start_ns) / 1000000.0) +
-                       ",\"user_agent\":" + json_escape(ua ? *ua : "") + "}";
+    std::string line =
+        "{\"time\":\"" + format_time_ms(now_ms()) +
+        "\",\"request_id\":" + json_escape(req.request_id) +
+        ",\"remote\":" + json_escape(req.remote_addr) + ",\"method\":" + json_escape(req.method) +
+        ",\"path\":" + json_escape(req.path) + ",\"status\":" + std::to_string(status) +
+        ",\"bytes_in\":" + std::to_string(req.body.size()) +
+        ",\"bytes_out\":" + std::to_string(bytes_out) +
+        ",\"duration_ms\":" + std::to_string((mono_ns() - start_ns) / 1000000.0) +
+        ",\"user_agent\":" + json_escape(ua ? *ua : "") + "}";
     access_log_write(line);
   }
 
@@ -270,12 +279,14 @@ struct Server::Impl {
       failure = Response::json(e.http_status(), error_body(e.code(), e.what(), e.param()));
     } catch (const std::exception& e) {
       spdlog::error("request {} {} failed: {}", req.request_id, req.path, e.what());
-      failure = Response::json(500, error_body(ErrorCode::kSystemError, "internal error; request id " + req.request_id));
+      failure = Response::json(
+          500, error_body(ErrorCode::kSystemError, "internal error; request id " + req.request_id));
     }
     if (failure && !writer.started()) {
       co_await writer.send(std::move(*failure));
     } else if (!writer.started()) {
-      co_await writer.send(Response::json(500, error_body(ErrorCode::kSystemError, "handler gave no answer")));
+      co_await writer.send(
+          Response::json(500, error_body(ErrorCode::kSystemError, "handler gave no answer")));
     } else if (failure) {
       co_await writer.end();
     }
@@ -304,7 +315,8 @@ struct Server::Impl {
       if (buffer.size() == 0) {
         // Waiting for the first byte of the next request is "idle".
         lowest.expires_after(std::chrono::milliseconds(opts.idle_timeout_ms));
-        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), net::as_tuple(net::use_awaitable));
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192),
+                                                       net::as_tuple(net::use_awaitable));
         if (ec) co_return;
         buffer.commit(n);
       }
@@ -314,7 +326,8 @@ struct Server::Impl {
       parser.header_limit(static_cast<uint32_t>(opts.max_header_bytes));
       parser.body_limit(static_cast<uint64_t>(opts.max_body_bytes));
       lowest.expires_after(std::chrono::milliseconds(opts.read_timeout_ms));
-      auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, net::as_tuple(net::use_awaitable));
+      auto [ec, n] =
+          co_await bhttp::async_read(stream, buffer, parser, net::as_tuple(net::use_awaitable));
       if (ec) {
         co_await reject(stream, ec);
         co_return;
@@ -330,8 +343,8 @@ struct Server::Impl {
       size_t bytes_out = 0;
       bool write_failed = false;
       if (async_route) {
-        StreamWriter<Stream> writer(stream, version, keep_alive, ex->req.request_id, workers.get_executor(),
-                                    opts.read_timeout_ms);
+        StreamWriter<Stream> writer(stream, version, keep_alive, ex->req.request_id,
+                                    workers.get_executor(), opts.read_timeout_ms);
         ex->route = async_route->pattern;
         co_await run_async(*async_route, ex->req, writer);
         status = writer.status();
@@ -348,12 +361,13 @@ struct Server::Impl {
         auto res = to_beast(std::move(ex->resp), version, keep_alive, ex->req.request_id);
         bytes_out = res.body().size();
         lowest.expires_after(std::chrono::milliseconds(opts.read_timeout_ms));
-        auto [wec, wn] = co_await bhttp::async_write(stream, res, net::as_tuple(net::use_awaitable));
+        auto [wec, wn] =
+            co_await bhttp::async_write(stream, res, net::as_tuple(net::use_awaitable));
         write_failed = static_cast<bool>(wec);
       }
-      metrics->counter_add("hydra_http_requests_total", {{"method", ex->req.method},
-                                                         {"route", ex->route},
-                                                         {"status", std::to_string(status)}});
+      metrics->counter_add(
+          "hydra_http_requests_total",
+          {{"method", ex->req.method}, {"route", ex->route}, {"status", std::to_string(status)}});
       metrics->observe("hydra_http_request_duration_seconds", {{"route", ex->route}},
                        (mono_ns() - start) / 1e9);
       log_access(ex->req, status, bytes_out, start);
@@ -371,11 +385,34 @@ struct Server::Impl {
     if (ec == bhttp::error::header_limit) {
       co_await write_error(stream, ErrorCode::kHeaderTooLarge, "request header block is too large");
     } else if (ec == bhttp::error::body_limit) {
-      co_await write_error(stream, ErrorCode::kPayloadTooLarge,
-                           "request body is larger than " + std::to_string(opts.max_body_bytes) + " bytes");
-    } else if (ec.category() == beast::error_code(bhttp::error::bad_target).category() && ec != bhttp::error::end_of_stream &&
-               ec != bhttp::error::partial_message) {
-      co_await write_error(stream, ErrorCode::kParamError, "malformed HTTP request: " + ec.message());
+      co_await write_error(
+          stream, ErrorCode::kPayloadTooLarge,
+          "request body is larger than " + std::to_string(opts.max_body_bytes) + " bytes");
+    } else if (ec.category() == beast::error_code(bhttp::error::bad_target).category() &&
+               ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+      co_await write_error(stream, ErrorCode::kParamError,
+                           "malformed HTTP request: " + ec.message());
+    } else {
+      co_return;
+    }
+    co_await linger(stream);
+  }
+
+  // After an early error answer the client may still be sending its request.
+  // Closing with unread input would reset the connection and destroy the
+  // answer before the client reads it, so half-close and discard the rest
+  // first, within limits.
+  template <class Stream>
+  static net::awaitable<void> linger(Stream& stream) {
+    beast::error_code ec;
+    beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ec);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+    std::vector<char> scratch(16 * 1024);
+    for (size_t discarded = 0; discarded < (1u << 20);) {
+      auto [rec, n] =
+          co_await stream.async_read_some(net::buffer(scratch), net::as_tuple(net::use_awaitable));
+      if (rec) break;
+      discarded += n;
     }
   }
 
@@ -405,8 +442,10 @@ struct Server::Impl {
       beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *ssl);
       conn->close = [&stream] { beast::get_lowest_layer(stream).cancel(); };
       track(conn, true);
-      beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(opts.read_timeout_ms));
-      auto [hec] = co_await stream.async_handshake(net::ssl::stream_base::server, net::as_tuple(net::use_awaitable));
+      beast::get_lowest_layer(stream).expires_after(
+          std::chrono::milliseconds(opts.read_timeout_ms));
+      auto [hec] = co_await stream.async_handshake(net::ssl::stream_base::server,
+                                                   net::as_tuple(net::use_awaitable));
       if (!hec) co_await serve(stream, conn, remote);
       close_stream(stream);
       conn->alive = false;
@@ -424,7 +463,8 @@ struct Server::Impl {
 
   net::awaitable<void> accept_loop() {
     for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(net::make_strand(ioc), net::as_tuple(net::use_awaitable));
+      auto [ec, socket] =
+          co_await acceptor.async_accept(net::make_strand(ioc), net::as_tuple(net::use_awaitable));
       if (ec) {
         if (stopping || ec == net::error::operation_aborted) co_return;
         spdlog::warn("accept failed: {}", ec.message());
@@ -463,15 +503,20 @@ void Server::start() {
   acc.bind(ep);
   acc.listen(net::socket_base::max_listen_connections);
   net::co_spawn(impl_->ioc, impl_->accept_loop(), net::detached);
-  int n = o.io_threads > 0 ? o.io_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int n = o.io_threads > 0 ? o.io_threads
+                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 0; i < n; ++i) {
     impl_->threads.emplace_back([this] { impl_->ioc.run(); });
   }
 }
 
-uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+uint16_t Server::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
-Metrics& Server::metrics() { return *impl_->metrics; }
+Metrics& Server::metrics() {
+  return *impl_->metrics;
+}
 
 void Server::shutdown(int64_t grace_ms) {
   auto* im = impl_.get();

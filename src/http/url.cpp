@@ -56,7 +56,8 @@ std::map<std::string, std::string> parse_query(std::string_view q) {
     if (!part.empty()) {
       size_t eq = part.find('=');
       std::string key = percent_decode(part.substr(0, eq), true);
-      std::string val = eq == std::string_view::npos ? "" : percent_decode(part.substr(eq + 1), true);
+      std::string val =
+          eq == std::string_view::npos ? "" : percent_decode(part.substr(eq + 1), true);
       out[key] = val;
     }
     if (amp == std::string_view::npos) break;

@@ -182,7 +182,8 @@ CREATE INDEX usage_records_workspace ON usage_records(workspace_id, time);
 void apply_migrations(Store& store) {
   store.transact([](Session& s) {
     s.exec(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, "
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT "
+        "NULL, "
         "applied_at BIGINT NOT NULL)");
   });
   for (const auto& m : migrations()) {

@@ -25,8 +25,9 @@ namespace {
 class Connection : public Session {
  public:
   Connection(const std::string& path, const StoreOptions& opts) {
-    int rc = sqlite3_open_v2(path.c_str(), &db_,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
       std::string msg = "open " + path + ": " + sqlite3_errstr(rc);
       sqlite3_close(db_);
@@ -110,9 +111,15 @@ class Connection : public Session {
     row.reserve(ncol);
     for (int i = 0; i < ncol; ++i) {
       switch (sqlite3_column_type(stmt, i)) {
-        case SQLITE_INTEGER: row.emplace_back(static_cast<int64_t>(sqlite3_column_int64(stmt, i))); break;
-        case SQLITE_FLOAT: row.emplace_back(sqlite3_column_double(stmt, i)); break;
-        case SQLITE_NULL: row.emplace_back(Null{}); break;
+        case SQLITE_INTEGER:
+          row.emplace_back(static_cast<int64_t>(sqlite3_column_int64(stmt, i)));
+          break;
+        case SQLITE_FLOAT:
+          row.emplace_back(sqlite3_column_double(stmt, i));
+          break;
+        case SQLITE_NULL:
+          row.emplace_back(Null{});
+          break;
         default: {
           auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
           row.emplace_back(std::string(p, sqlite3_column_bytes(stmt, i)));
@@ -128,7 +135,8 @@ class Connection : public Session {
 
 class SqliteStore : public Store {
  public:
-  SqliteStore(std::string path, StoreOptions opts) : path_(std::move(path)), opts_(std::move(opts)) {
+  SqliteStore(std::string path, StoreOptions opts)
+      : path_(std::move(path)), opts_(std::move(opts)) {
     auto parent = std::filesystem::path(path_).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
     writer_ = std::make_unique<Connection>(path_, opts_);

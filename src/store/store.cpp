@@ -19,7 +19,9 @@ const Value& Rows::Row::at(std::string_view col) const {
   return rows->data[index][rows->column_index(col)];
 }
 
-bool Rows::Row::is_null(std::string_view col) const { return std::holds_alternative<Null>(at(col)); }
+bool Rows::Row::is_null(std::string_view col) const {
+  return std::holds_alternative<Null>(at(col));
+}
 
 std::string Rows::Row::str(std::string_view col) const {
   const Value& v = at(col);
@@ -60,7 +62,9 @@ std::unique_ptr<Store> open_store(const std::string& url, const StoreOptions& op
   return open_sqlite(path, opts);
 }
 
-Value nullable(const std::string& s) { return s.empty() ? Value{Null{}} : Value{s}; }
+Value nullable(const std::string& s) {
+  return s.empty() ? Value{Null{}} : Value{s};
+}
 
 std::string like_pattern(std::string_view needle) {
   std::string out = "%";

@@ -47,7 +47,10 @@ class Rows {
     const Rows* rows;
     size_t i;
     Row operator*() const { return Row{rows, i}; }
-    Iterator& operator++() { ++i; return *this; }
+    Iterator& operator++() {
+      ++i;
+      return *this;
+    }
     bool operator!=(const Iterator& o) const { return i != o.i; }
   };
   Iterator begin() const { return {this, 0}; }
@@ -60,7 +63,9 @@ class Session {
   virtual ~Session() = default;
   virtual Rows query(std::string_view sql, const Params& params = {}) = 0;
   // Returns the number of rows changed.
-  int64_t exec(std::string_view sql, const Params& params = {}) { return query(sql, params).affected; }
+  int64_t exec(std::string_view sql, const Params& params = {}) {
+    return query(sql, params).affected;
+  }
 };
 
 enum class Dialect { kSqlite, kPostgres };
@@ -98,7 +103,7 @@ struct StoreOptions {
 std::unique_ptr<Store> open_store(const std::string& url, const StoreOptions& opts = {});
 
 // Helpers for building SQL.
-Value nullable(const std::string& s);  // "" becomes NULL
+Value nullable(const std::string& s);               // "" becomes NULL
 std::string like_pattern(std::string_view needle);  // %needle% with wildcards escaped
 
 }  // namespace hydra::store

@@ -42,9 +42,12 @@ Harness* make_harness() {
   h->store->migrate();
   hydra::catalog::seed_runtime_templates(*h->store);
   hydra::auth::ensure_admin(*h->store, h->cfg);
-  h->token = hydra::auth::login(*h->store, h->cfg, {"admin", "fuzz-admin-password", "127.0.0.1", "fuzz"}).token;
+  h->token =
+      hydra::auth::login(*h->store, h->cfg, {"admin", "fuzz-admin-password", "127.0.0.1", "fuzz"})
+          .token;
   h->metrics = std::make_unique<hydra::http::Metrics>();
-  h->ctx = std::make_unique<hydra::api::ApiContext>(hydra::api::ApiContext{*h->store, h->cfg, *h->metrics});
+  h->ctx = std::make_unique<hydra::api::ApiContext>(
+      hydra::api::ApiContext{*h->store, h->cfg, *h->metrics});
   hydra::api::register_routes(h->router, *h->ctx);
   spdlog::set_level(spdlog::level::off);
   return h;

@@ -86,7 +86,8 @@ TEST(Json, ErrorsNameTheField) {
   EXPECT_THROW(json::parse("{not json"), ApiError);
   auto arr = json::parse("[1]");
   EXPECT_THROW(json::Fields{arr}, ApiError);
-  EXPECT_THROW(json::parse(std::string(100, '[') + std::string(100, ']')), ApiError) << "depth limit";
+  EXPECT_THROW(json::parse(std::string(100, '[') + std::string(100, ']')), ApiError)
+      << "depth limit";
   auto big = json::parse(R"({"n":1e300,"m":2.5})");
   json::Fields g(big);
   EXPECT_THROW(g.i64("n"), ApiError);
@@ -124,7 +125,10 @@ TEST(Strings, ResourceNamesAndCsv) {
 
 TEST(Strings, Utf8SanitizeKeepsValidTextAndReplacesTheRest) {
   EXPECT_EQ(utf8_sanitize("héllo 模型 🙂"), "héllo 模型 🙂");
-  EXPECT_EQ(utf8_sanitize("a\xb0" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(utf8_sanitize("a\xb0"
+                          "b"),
+            "a\xEF\xBF\xBD"
+            "b");
   EXPECT_EQ(utf8_sanitize("\xC0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD") << "overlong NUL";
   EXPECT_EQ(utf8_sanitize("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD") << "surrogate";
   EXPECT_EQ(utf8_sanitize("\xE6\xA8"), "\xEF\xBF\xBD\xEF\xBF\xBD") << "truncated";
@@ -149,7 +153,8 @@ TEST(Random, TokensAreUniqueAndWellFormed) {
   auto a = random_token(32), b = random_token(32);
   EXPECT_NE(a, b);
   EXPECT_EQ(a.size(), 43u);
-  EXPECT_EQ(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), std::string::npos);
+  EXPECT_EQ(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+            std::string::npos);
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_TRUE(constant_time_equal("abc", "abc"));
   EXPECT_FALSE(constant_time_equal("abc", "abd"));

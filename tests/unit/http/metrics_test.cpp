@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "http/metrics.h"
+
+#include <gtest/gtest.h>
 
 namespace hydra::http {
 namespace {
@@ -21,8 +21,10 @@ TEST(Metrics, RendersCountersGaugesAndHistograms) {
   EXPECT_NE(text.find("hydra_open 5\n"), std::string::npos);
   EXPECT_NE(text.find("hydra_latency_seconds_bucket{route=\"/a\",le=\"0.1\"} 1\n"),
             std::string::npos);
-  EXPECT_NE(text.find("hydra_latency_seconds_bucket{route=\"/a\",le=\"1\"} 2\n"), std::string::npos);
-  EXPECT_NE(text.find("hydra_latency_seconds_bucket{route=\"/a\",le=\"+Inf\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("hydra_latency_seconds_bucket{route=\"/a\",le=\"1\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("hydra_latency_seconds_bucket{route=\"/a\",le=\"+Inf\"} 3\n"),
+            std::string::npos);
   EXPECT_NE(text.find("hydra_latency_seconds_count{route=\"/a\"} 3\n"), std::string::npos);
 }
 

@@ -1,6 +1,7 @@
+#include "http/router.h"
+
 #include <gtest/gtest.h>
 
-#include "http/router.h"
 #include "http/url.h"
 
 namespace hydra::http {

@@ -1,3 +1,5 @@
+#include "http/server.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio.hpp>
@@ -7,7 +9,6 @@
 
 #include "common/error.h"
 #include "http/client.h"
-#include "http/server.h"
 
 namespace hydra::http {
 namespace {
@@ -20,7 +21,8 @@ Router test_router() {
   Router r;
   r.add("POST", "/echo", [](Request& req) { return Response::text(200, req.body); });
   r.add("GET", "/hello/{name}", [](Request& req) {
-    return Response::json(200, boost::json::object{{"hello", req.param("name")}, {"q", req.query["q"]}});
+    return Response::json(200,
+                          boost::json::object{{"hello", req.param("name")}, {"q", req.query["q"]}});
   });
   r.add("GET", "/slow", [](Request&) {
     std::this_thread::sleep_for(400ms);
@@ -39,11 +41,13 @@ Router test_router() {
     }
     co_await w.end();
   });
-  r.add_async("GET", "/async-blocking", [](Request& req, ResponseWriter& w) -> net::awaitable<void> {
-    std::string who = req.param("x");
-    int v = co_await run_blocking<int>(w.worker_executor(), std::function<int()>([] { return 42; }));
-    co_await w.send(Response::text(200, "value " + std::to_string(v)));
-  });
+  r.add_async("GET", "/async-blocking",
+              [](Request& req, ResponseWriter& w) -> net::awaitable<void> {
+                std::string who = req.param("x");
+                int v = co_await run_blocking<int>(w.worker_executor(),
+                                                   std::function<int()>([] { return 42; }));
+                co_await w.send(Response::text(200, "value " + std::to_string(v)));
+              });
   r.add_async("GET", "/async-error", [](Request&, ResponseWriter&) -> net::awaitable<void> {
     throw_param("async bad input", "q");
     co_return;
@@ -98,7 +102,9 @@ class ServerTest : public ::testing::Test {
   Client client_;
 };
 
-boost::json::value body_json(const ClientResponse& r) { return boost::json::parse(r.body); }
+boost::json::value body_json(const ClientResponse& r) {
+  return boost::json::parse(r.body);
+}
 
 TEST_F(ServerTest, RoutesParamsQueryAndRequestIds) {
   start();
@@ -139,7 +145,9 @@ TEST_F(ServerTest, ErrorsHaveTheOpenAiShape) {
 
 TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   start();
-  std::string req = "GET /hello/a HTTP/1.1\r\nHost: x\r\n\r\nGET /hello/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  std::string req =
+      "GET /hello/a HTTP/1.1\r\nHost: x\r\n\r\nGET /hello/b HTTP/1.1\r\nHost: x\r\nConnection: "
+      "close\r\n\r\n";
   std::string out = raw(req);
   EXPECT_NE(out.find("\"hello\":\"a\""), std::string::npos);
   EXPECT_NE(out.find("\"hello\":\"b\""), std::string::npos);
@@ -154,7 +162,8 @@ TEST_F(ServerTest, AsyncHandlersStreamChunksAsTheyAreWritten) {
   auto t0 = std::chrono::steady_clock::now();
   std::string first = read_all(s, 100ms);
   EXPECT_NE(first.find("Transfer-Encoding: chunked"), std::string::npos) << first;
-  EXPECT_NE(first.find("data: 0"), std::string::npos) << "first event must arrive before the handler finishes";
+  EXPECT_NE(first.find("data: 0"), std::string::npos)
+      << "first event must arrive before the handler finishes";
   EXPECT_EQ(first.find("data: 2"), std::string::npos);
   std::string rest = read_all(s, 800ms);
   EXPECT_NE(rest.find("data: 2"), std::string::npos);
@@ -189,7 +198,8 @@ TEST_F(ServerTest, RejectsOversizedBodiesAndHeaders) {
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(body_json(r).at("error").at("type").as_string(), "PAYLOAD_TOO_LARGE");
   EXPECT_EQ(client_.post_json(base_ + "/echo", std::string(1000, 'a')).status, 200);
-  std::string out = raw("GET /hello/a HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4096, 'b') + "\r\n\r\n");
+  std::string out =
+      raw("GET /hello/a HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4096, 'b') + "\r\n\r\n");
   EXPECT_NE(out.find("431"), std::string::npos) << out;
 }
 
@@ -245,7 +255,8 @@ TEST_F(ServerTest, ShutdownDrainsInFlightRequests) {
     status = c.get(base_ + "/slow").status;
   });
   // Shut down only once the request is being handled (the machine may be slow).
-  for (int i = 0; i < 500 && server_->metrics().render().find("hydra_http_inflight_requests 1") == std::string::npos;
+  for (int i = 0; i < 500 && server_->metrics().render().find("hydra_http_inflight_requests 1") ==
+                                 std::string::npos;
        ++i) {
     std::this_thread::sleep_for(10ms);
   }
@@ -255,7 +266,8 @@ TEST_F(ServerTest, ShutdownDrainsInFlightRequests) {
   EXPECT_EQ(status.load(), 200) << "in-flight request must complete";
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 3000ms);
   Client c;
-  EXPECT_THROW(c.get(base_ + "/hello/x"), std::runtime_error) << "no new connections after shutdown";
+  EXPECT_THROW(c.get(base_ + "/hello/x"), std::runtime_error)
+      << "no new connections after shutdown";
   server_.reset();
 }
 
@@ -265,7 +277,8 @@ TEST_F(ServerTest, HealthAndMetrics) {
   client_.get(base_ + "/hello/x");
   auto m = client_.get(base_ + "/metrics");
   EXPECT_EQ(m.status, 200);
-  EXPECT_NE(m.body.find("hydra_http_requests_total{method=\"GET\",route=\"/hello/{name}\",status=\"200\"}"),
+  EXPECT_NE(m.body.find(
+                "hydra_http_requests_total{method=\"GET\",route=\"/hello/{name}\",status=\"200\"}"),
             std::string::npos)
       << m.body;
   EXPECT_NE(m.body.find("hydra_http_request_duration_seconds_bucket"), std::string::npos);

@@ -19,10 +19,12 @@ class TlsTest : public ::testing::Test {
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("hydra-tls-" + random_hex(6));
     fs::create_directories(dir_);
-    std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
-                      "-addext subjectAltName=IP:127.0.0.1 -keyout " + (dir_ / "key.pem").string() +
-                      " -out " + (dir_ / "cert.pem").string() + " >/dev/null 2>&1";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl must be installed (deps/debian-packages.txt)";
+    std::string cmd =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+        "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+        (dir_ / "key.pem").string() + " -out " + (dir_ / "cert.pem").string() + " >/dev/null 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0)
+        << "openssl must be installed (deps/debian-packages.txt)";
     ServerOptions o;
     o.port = 0;
     o.access_log = false;
@@ -37,7 +39,9 @@ class TlsTest : public ::testing::Test {
     server_->shutdown(1000);
     fs::remove_all(dir_);
   }
-  std::string url() const { return "https://127.0.0.1:" + std::to_string(server_->port()) + "/hello"; }
+  std::string url() const {
+    return "https://127.0.0.1:" + std::to_string(server_->port()) + "/hello";
+  }
 
   fs::path dir_;
   std::unique_ptr<Server> server_;
@@ -62,7 +66,8 @@ TEST_F(TlsTest, UntrustedCertificateIsRefused) {
 
 TEST_F(TlsTest, PlainHttpToTheTlsPortFails) {
   Client c;
-  ClientRequest req{"GET", "http://127.0.0.1:" + std::to_string(server_->port()) + "/hello", {}, {}};
+  ClientRequest req{
+      "GET", "http://127.0.0.1:" + std::to_string(server_->port()) + "/hello", {}, {}};
   bool failed = false;
   try {
     failed = c.send(req).status == 200 ? false : true;
