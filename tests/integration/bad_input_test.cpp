@@ -38,6 +38,8 @@ class BadInput : public ::testing::Test {
     ASSERT_TRUE(hydra_->alive()) << hydra_->stderr_text();
     EXPECT_EQ(api_->call("GET", "/health").status, 200);
     std::string log = hydra_->stdout_text();
+    // The access log is where the answers are seen; it must be there to be searched.
+    ASSERT_NE(log.find("\"status\":4"), std::string::npos) << "no access log lines:\n" << log;
     EXPECT_EQ(log.find("\"status\":5"), std::string::npos) << "a 5xx was answered:\n" << log;
   }
 
