@@ -272,3 +272,73 @@ TEST(EngineCompletions, PromptTextAndTokenIdsAgree) {
 
 }  // namespace
 }  // namespace hydra::engine::test
+
+namespace hydra::engine::test {
+namespace {
+
+namespace bj = boost::json;
+using namespace std::chrono_literals;
+
+// Opens a stream that generates for a long time and reads its first bytes.
+struct OpenStream {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket sock{io};
+
+  OpenStream(RunningServer& s, bool wait_for_data) {
+    namespace net = boost::asio;
+    sock.connect({net::ip::make_address("127.0.0.1"), s.server->port()});
+    bj::object body{{"messages", bj::array{bj::object{{"role", "user"}, {"content", "long"}}}},
+                    {"max_tokens", 900},
+                    {"ignore_eos", true},
+                    {"stream", true}};
+    const std::string text = bj::serialize(body);
+    const std::string req = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                            std::to_string(text.size()) + "\r\n\r\n" + text;
+    net::write(sock, net::buffer(req));
+    if (wait_for_data) {
+      char buf[512];
+      sock.read_some(net::buffer(buf));
+    }
+  }
+};
+
+double gauge(RunningServer& s, const char* name) {
+  http::Client c;
+  return metric_value(c.get(s.base + "/metrics").body, name);
+}
+
+TEST(EngineQueue, FullQueueIs503AndClosedClientsLeaveIt) {
+  RunningServer& s = one_slot_server();
+  auto running = std::make_unique<OpenStream>(s, true);
+  auto waiting = std::make_unique<OpenStream>(s, false);
+  double w = 0;
+  for (int i = 0; i < 300 && w != 1; ++i) {
+    std::this_thread::sleep_for(5ms);
+    w = gauge(s, "hydra_engine:num_requests_waiting");
+  }
+  EXPECT_EQ(w, 1);
+  EXPECT_EQ(gauge(s, "hydra_engine:num_requests_running"), 1);
+  int status = 0;
+  bj::object body{{"messages", bj::array{bj::object{{"role", "user"}, {"content", "x"}}}},
+                  {"max_tokens", 2},
+                  {"ignore_eos", true}};
+  bj::object err = post(s, "/v1/chat/completions", body, &status);
+  EXPECT_EQ(status, 503);
+  EXPECT_EQ(err.at("error").at("type").as_string(), "SERVER_BUSY");
+  running.reset();
+  waiting.reset();
+  double r = 1;
+  for (int i = 0; i < 500 && (r != 0 || w != 0); ++i) {
+    std::this_thread::sleep_for(10ms);
+    r = gauge(s, "hydra_engine:num_requests_running");
+    w = gauge(s, "hydra_engine:num_requests_waiting");
+  }
+  EXPECT_EQ(r, 0);
+  EXPECT_EQ(w, 0);
+  // The slot serves again.
+  bj::object again = post_ok(s, "/v1/chat/completions", body);
+  EXPECT_EQ(again.at("usage").at("completion_tokens").as_int64(), 2);
+}
+
+}  // namespace
+}  // namespace hydra::engine::test

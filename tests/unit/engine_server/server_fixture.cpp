@@ -15,20 +15,28 @@ using net::ip::tcp;
 
 namespace {
 
+// A directory for this process's model files, removed at exit (the loaded
+// models keep their mappings).
 std::string scratch() {
-  auto dir =
-      std::filesystem::temp_directory_path() / ("hydra-eserve-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return dir.string();
+  struct Dir {
+    std::string path;
+    ~Dir() { std::filesystem::remove_all(path); }
+  };
+  static const Dir dir{
+      (std::filesystem::temp_directory_path() / ("hydra-eserve-" + std::to_string(::getpid())))
+          .string()};
+  std::filesystem::create_directories(dir.path);
+  return dir.path;
 }
 
-std::unique_ptr<RunningServer> start(const std::string& model_path, const std::string& name) {
+std::unique_ptr<RunningServer> start(const std::string& model_path, const std::string& name,
+                                     int max_running = 4, int max_waiting = 16) {
   auto rs = std::make_unique<RunningServer>();
   rs->metrics = std::make_shared<http::Metrics>();
   EngineServiceOptions eo;
   eo.served_model_name = name;
-  eo.runtime.max_running = 4;
-  eo.runtime.max_waiting = 16;
+  eo.runtime.max_running = max_running;
+  eo.runtime.max_waiting = max_waiting;
   rs->service =
       std::make_unique<EngineService>(load_for_serving(model_path, 1024), eo, rs->metrics);
   http::Router router;
@@ -51,8 +59,8 @@ RunningServer::~RunningServer() {
   service.reset();
 }
 
-RunningServer& decoder_server() {
-  static std::unique_ptr<RunningServer> s = [] {
+std::string tiny_decoder_path() {
+  static const std::string path = [] {
     TestModelOptions o;
     o.arch = "qwen2";
     o.vocab_path = std::string(HYDRA_TESTDATA_DIR) + "/vocab/ggml-vocab-gpt-2.gguf";
@@ -62,12 +70,20 @@ RunningServer& decoder_server() {
     o.heads = 2;
     o.layers = 1;
     o.seed = 11;
-    const std::string path = scratch() + "/tiny-qwen2.gguf";
-    make_test_model(path, o, TestModelFormat::kGguf);
-    auto rs = start(path, "tiny-qwen2");
-    std::filesystem::remove(path);  // the mapping stays valid
-    return rs;
+    const std::string p = scratch() + "/tiny-qwen2.gguf";
+    make_test_model(p, o, TestModelFormat::kGguf);
+    return p;
   }();
+  return path;
+}
+
+RunningServer& decoder_server() {
+  static std::unique_ptr<RunningServer> s = start(tiny_decoder_path(), "tiny-qwen2");
+  return *s;
+}
+
+RunningServer& one_slot_server() {
+  static std::unique_ptr<RunningServer> s = start(tiny_decoder_path(), "tiny-qwen2", 1, 1);
   return *s;
 }
 

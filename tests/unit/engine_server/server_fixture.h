@@ -27,6 +27,8 @@ struct RunningServer {
 // "bert" over the BGE vocabulary. Built once per process.
 RunningServer& decoder_server();
 RunningServer& bert_server();
+// The same decoder with one sequence slot and one waiting place.
+RunningServer& one_slot_server();
 
 boost::json::object post(RunningServer& s, const std::string& path, const boost::json::value& body,
                          int* status = nullptr);
