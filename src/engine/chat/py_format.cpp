@@ -91,7 +91,7 @@ namespace {
 void json_string(std::string& out, std::string_view s, bool ensure_ascii) {
   out += '"';
   auto escape_cp = [&](unsigned cp) {
-    char buf[8];
+    char buf[16];  // "\\u" + up to 8 hex digits for any unsigned
     std::snprintf(buf, sizeof(buf), "\\u%04x", cp);
     out += buf;
   };

@@ -82,11 +82,16 @@ std::vector<uint8_t> SafetensorsWriter::to_bytes() const {
   }
   std::string text = bj::serialize(header);
   while ((8 + text.size()) % 8 != 0) text.push_back(' ');  // keeps the data 8-byte aligned
-  std::vector<uint8_t> out(8);
+  // Sized once and filled by offset (GCC 12 misreports growing inserts here).
+  std::vector<uint8_t> out(8 + text.size() + offset);
   const uint64_t len = text.size();
   std::memcpy(out.data(), &len, 8);
-  out.insert(out.end(), text.begin(), text.end());
-  for (const auto& t : tensors_) out.insert(out.end(), t.bytes.begin(), t.bytes.end());
+  std::memcpy(out.data() + 8, text.data(), text.size());
+  size_t at = 8 + text.size();
+  for (const auto& t : tensors_) {
+    if (!t.bytes.empty()) std::memcpy(out.data() + at, t.bytes.data(), t.bytes.size());
+    at += t.bytes.size();
+  }
   return out;
 }
 
