@@ -14,14 +14,15 @@ inline std::string vocab_file(const std::string& name) {
 }
 
 inline const std::string& scratch_dir() {
-  static const std::string dir = [] {
+  // Never destroyed: the atexit handler below runs after static destructors.
+  static const std::string* dir = [] {
     std::string pattern =
         (std::filesystem::temp_directory_path() / "hydra-model-test-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     std::atexit([] { std::filesystem::remove_all(scratch_dir()); });
-    return pattern;
+    return new std::string(pattern);
   }();
-  return dir;
+  return *dir;
 }
 
 // Writes the model (once per name and format) and returns its path.
