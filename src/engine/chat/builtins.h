@@ -23,6 +23,8 @@ Value apply_filter(Interpreter& in, const std::string& name, const Value& input,
 bool apply_test(Interpreter& in, const std::string& name, const Value& v, CallArgs& args);
 // range, namespace, dict, raise_exception, cycler, joiner.
 Value default_globals();
+// markupsafe's escape of & < > " ' (the `escape` filter and safe-string concatenation).
+std::string html_escape(std::string_view s);
 // Python's len(), or -1 when the value has none.
 int64_t py_len(const Value& v);
 

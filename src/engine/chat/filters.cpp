@@ -27,32 +27,6 @@ bool arg_bool(const CallArgs& a, size_t i, std::string_view name, bool def) {
   return v ? truthy(*v) : def;
 }
 
-std::string html_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&#34;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 void require_iterable(const Value& v, const char* filter) {
   if (v.is_none() || v.is_number() || v.is_callable() || v.is_object())
     fail(std::string(filter) + ": '" + type_name(v) + "' object is not iterable");
@@ -650,6 +624,32 @@ Value apply_filter(Interpreter& in, const std::string& name, const Value& input,
     fail("No filter named '" + name + "'.");
   }
   return it->second(in, input, args);
+}
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&#34;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
 }
 
 }  // namespace hydra::engine::jinja
