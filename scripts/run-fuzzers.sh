@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target in DIR for a bounded time. The parsers that
-# face the network get the longest run. Exits non-zero on any finding.
+# Runs every libFuzzer target in DIR for a bounded time: 60 s for every
+# parser of outside bytes (requests, templates, catalog files, model files,
+# tokenizer files), less for the rest. Exits non-zero on any finding.
 set -euo pipefail
 dir=${1:?usage: run-fuzzers.sh DIR}
 long=${HYDRA_FUZZ_LONG_SECONDS:-60}
@@ -12,7 +13,7 @@ for f in "$dir"/fuzz_*; do
   [ -x "$f" ] || continue
   name=$(basename "$f")
   case $name in
-    fuzz_http_request | fuzz_jinja | fuzz_modelhub_import) secs=$long ;;
+    fuzz_http_request | fuzz_jinja | fuzz_modelhub_import | fuzz_gguf | fuzz_safetensors | fuzz_tokenizer) secs=$long ;;
     *) secs=$short ;;
   esac
   mkdir -p "$work/$name"
