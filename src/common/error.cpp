@@ -64,6 +64,14 @@ ErrorInfo error_info(ErrorCode code) {
       return {429, "AK_IPM_RATELIMITING"};
     case ErrorCode::kModelIpm:
       return {429, "MODEL_IPM_RATELIMITING"};
+    case ErrorCode::kAkConcurrency:
+      return {429, "AK_CONCURRENCY_RATELIMITING"};
+    case ErrorCode::kModelConcurrency:
+      return {429, "MODEL_CONCURRENCY_RATELIMITING"};
+    case ErrorCode::kWorkspaceRateLimit:
+      return {429, "WORKSPACE_RATELIMITING"};
+    case ErrorCode::kGlobalRateLimit:
+      return {429, "GLOBAL_RATELIMITING"};
   }
   return {500, "SYSTEM_ERROR"};
 }

@@ -37,6 +37,10 @@ enum class ErrorCode : int {
   kModelTpm = 700005,
   kAkIpm = 700006,
   kModelIpm = 700007,
+  kAkConcurrency = 700008,
+  kModelConcurrency = 700009,
+  kWorkspaceRateLimit = 700010,
+  kGlobalRateLimit = 700011,
 };
 
 struct ErrorInfo {

@@ -175,6 +175,43 @@ CREATE INDEX usage_records_key ON usage_records(key_id, time);
 CREATE INDEX usage_records_model ON usage_records(model, time);
 CREATE INDEX usage_records_workspace ON usage_records(workspace_id, time);
 )SQL"},
+      {3, "limits_and_quotas", R"SQL(
+CREATE TABLE limit_rules (
+  id TEXT PRIMARY KEY,
+  scope TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  workspace_id TEXT NOT NULL DEFAULT '',
+  key_id TEXT NOT NULL DEFAULT '',
+  model TEXT NOT NULL DEFAULT '',
+  limit_value BIGINT NOT NULL,
+  window_seconds BIGINT NOT NULL DEFAULT 0,
+  description TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE quotas (
+  id TEXT PRIMARY KEY,
+  scope TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  period TEXT NOT NULL,
+  workspace_id TEXT NOT NULL DEFAULT '',
+  key_id TEXT NOT NULL DEFAULT '',
+  user_id TEXT NOT NULL DEFAULT '',
+  model TEXT NOT NULL DEFAULT '',
+  budget DOUBLE PRECISION NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE quota_usage (
+  quota_id TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  period_start BIGINT NOT NULL,
+  tokens BIGINT NOT NULL DEFAULT 0,
+  cost DOUBLE PRECISION NOT NULL DEFAULT 0,
+  PRIMARY KEY (quota_id, subject, period_start)
+);
+)SQL"},
   };
   return all;
 }

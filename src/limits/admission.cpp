@@ -1,0 +1,66 @@
+#include "limits/admission.h"
+
+#include <cstdio>
+
+#include "limits/admitter.h"
+
+namespace hydra::limits {
+
+Admission::~Admission() {
+  if (!settled_ && owner_) owner_->abandon(*this);
+}
+
+int Admission::tightest(Metric m) const {
+  int best = -1;
+  int64_t best_left = 0;
+  for (size_t i = 0; i < n_takes_; ++i) {
+    const Take& t = takes_[i];
+    if (t.metric != m || !(t.granted || static_cast<int>(i) == refused_)) continue;
+    int64_t left = t.limit - t.used;
+    if (best < 0 || left < best_left) {
+      best = static_cast<int>(i);
+      best_left = left;
+    }
+  }
+  return best;
+}
+
+void Admission::add_headers(http::Headers& h) const {
+  static const struct {
+    Metric metric;
+    const char* suffix;
+  } kKinds[] = {{Metric::kRequests, "requests"}, {Metric::kTokens, "tokens"}};
+  for (const auto& k : kKinds) {
+    int i = tightest(k.metric);
+    if (i < 0) continue;
+    const Take& t = takes_[static_cast<size_t>(i)];
+    std::string suffix = k.suffix;
+    h.emplace_back("x-ratelimit-limit-" + suffix, std::to_string(t.limit));
+    h.emplace_back("x-ratelimit-remaining-" + suffix,
+                   std::to_string(std::max<int64_t>(0, t.limit - t.used)));
+    h.emplace_back("x-ratelimit-reset-" + suffix, format_reset(t.reset_ms));
+  }
+}
+
+std::string format_reset(int64_t ms) {
+  if (ms < 0) ms = 0;
+  if (ms < 1000) return std::to_string(ms) + "ms";
+  int64_t h = ms / 3600000;
+  int64_t m = ms / 60000 % 60;
+  int64_t s = ms / 1000 % 60;
+  int64_t frac = ms % 1000;
+  std::string out;
+  if (h) out += std::to_string(h) + "h";
+  if (h || m) out += std::to_string(m) + "m";
+  out += std::to_string(s);
+  if (frac) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, ".%03d", static_cast<int>(frac));
+    std::string f = buf;
+    while (f.back() == '0') f.pop_back();
+    out += f;
+  }
+  return out + "s";
+}
+
+}  // namespace hydra::limits
