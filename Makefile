@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 HYDRA_LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run test deps build asan fuzz bench clean format
+.PHONY: run test deps build web asan fuzz bench clean format
 
 run: build
 	$(BUILD)/bin/hydra serve --listen $(HYDRA_LISTEN) --data-dir .hydra
@@ -19,6 +19,10 @@ deps:
 build: deps
 	cmake -G Ninja -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(BUILD) -j $(JOBS)
+	scripts/build-web.sh
+
+web:
+	scripts/build-web.sh
 
 bench: build
 	$(BUILD)/bench/api_bench

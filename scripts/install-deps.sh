@@ -6,6 +6,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 mapfile -t wanted < <(grep -v -E '^\s*(#|$)' "$here/deps/debian-packages.txt")
 missing=()
 for p in "${wanted[@]}"; do
+  # Node.js packages from other sources bundle npm and conflict with Debian's.
+  [ "$p" = npm ] && command -v npm >/dev/null && continue
   status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
   [[ "$status" == ii* ]] || missing+=("$p")
 done

@@ -1,6 +1,8 @@
 // /api/v1/models: the model catalog. Administrators see and manage every
 // model; everyone else sees only published ones (an unpublished model looks
 // missing to them).
+#include <algorithm>
+
 #include "api/routes.h"
 #include "catalog/import_source.h"
 #include "catalog/model_import.h"
@@ -92,6 +94,13 @@ http::Response import_models(ApiContext& ctx, http::Request& req) {
   const std::string* type = req.header("content-type");
   std::string text = catalog::import_text(type ? *type : "", req.body);
   auto items = catalog::parse_modelhub(text);
+  // ?ids=a,b imports only those models of the file (the console's preview selection).
+  if (auto ids = req.query_param("ids"); ids && !ids->empty()) {
+    auto wanted = split(*ids, ',');
+    std::erase_if(items, [&](const catalog::ImportItem& it) {
+      return std::find(wanted.begin(), wanted.end(), it.id) == wanted.end();
+    });
+  }
   auto results = catalog::import_models(ctx.store, items, opts, audit_event(c, "", "", ""));
   return ok(catalog::to_json(results, opts.dry_run));
 }

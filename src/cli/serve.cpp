@@ -68,7 +68,7 @@ int run_serve(Config cfg) {
   api::ApiContext ctx{*st, cfg, *metrics};
   http::Router router;
   api::register_routes(router, ctx);
-  api::register_console_routes(router, cfg.base_url());
+  api::register_console_routes(router, cfg);
   gateway::Gateway gw(*st, cfg, *metrics);
   gw.start();
   gw.register_routes(router);

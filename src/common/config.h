@@ -36,6 +36,7 @@ struct Config {
   std::string public_url;      // base URL shown to users; default http://<listen>
   std::string tls_cert;
   std::string tls_key;
+  std::string web_dir;  // built web console (index.html + assets/); empty: the build's default
 
   std::string database_url() const;
   std::string base_url() const;

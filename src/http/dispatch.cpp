@@ -17,6 +17,10 @@ Response dispatch(const Router& router, Request& req, std::string* route_label) 
         throw std::logic_error("asynchronous route called synchronously: " + route->pattern);
       return route->handler(req);
     }
+    if (!path_matched && router.fallback() && req.method == "GET") {
+      *route_label = "fallback";
+      return router.fallback()(req);
+    }
     *route_label = "unmatched";
     if (path_matched) {
       throw ApiError(ErrorCode::kMethodNotAllowed,

@@ -31,9 +31,14 @@ class Router {
   // exists under another method (so the server can answer 405).
   const Route* match(Request& req, bool* path_matched = nullptr) const;
   const std::vector<Route>& routes() const { return routes_; }
+  // Answers GET requests whose path no route knows (e.g. the web
+  // console's client-side pages); unset: such requests get 404.
+  void set_fallback(Handler handler) { fallback_ = std::move(handler); }
+  const Handler& fallback() const { return fallback_; }
 
  private:
   std::vector<Route> routes_;
+  Handler fallback_;
 };
 
 }  // namespace hydra::http

@@ -1,0 +1,73 @@
+// The shell: Ant Design's locale and theme, the login gate, the side menu
+// and the pages, each loaded on first visit.
+import { lazy, Suspense } from 'react';
+import { App as AntApp, ConfigProvider, Spin } from 'antd';
+import antdEn from 'antd/locale/en_US';
+import antdZh from 'antd/locale/zh_CN';
+import { Navigate, Route, Routes } from 'react-router-dom';
+import { useI18n } from './i18n';
+import { useSession } from './session/session';
+import { LoginPage } from './pages/Login';
+import { Shell } from './components/Shell';
+
+const SquarePage = lazy(() => import('./pages/Square'));
+const PlaygroundPage = lazy(() => import('./pages/Playground'));
+const ApiKeysPage = lazy(() => import('./pages/ApiKeys'));
+const UsagePage = lazy(() => import('./pages/Usage'));
+const AdminModelsPage = lazy(() => import('./pages/admin/Models'));
+const AdminMaasPage = lazy(() => import('./pages/admin/Maas'));
+const AdminTemplatesPage = lazy(() => import('./pages/admin/Templates'));
+const AdminUsersPage = lazy(() => import('./pages/admin/Users'));
+const AdminWorkspacesPage = lazy(() => import('./pages/admin/Workspaces'));
+const AdminAuditPage = lazy(() => import('./pages/admin/Audit'));
+
+function Loading() {
+  return (
+    <div style={{ display: 'flex', justifyContent: 'center', padding: 64 }}>
+      <Spin />
+    </div>
+  );
+}
+
+function Pages() {
+  const { me, loading, isAdmin } = useSession();
+  if (loading) return <Loading />;
+  if (!me) return <LoginPage />;
+  return (
+    <Shell>
+      <Suspense fallback={<Loading />}>
+        <Routes>
+          <Route path="/" element={<Navigate to="/square" replace />} />
+          <Route path="/login" element={<Navigate to="/square" replace />} />
+          <Route path="/square" element={<SquarePage />} />
+          <Route path="/square/:id" element={<SquarePage />} />
+          <Route path="/playground" element={<PlaygroundPage />} />
+          <Route path="/keys" element={<ApiKeysPage />} />
+          <Route path="/usage" element={<UsagePage />} />
+          {isAdmin && (
+            <>
+              <Route path="/admin/models" element={<AdminModelsPage />} />
+              <Route path="/admin/maas" element={<AdminMaasPage />} />
+              <Route path="/admin/templates" element={<AdminTemplatesPage />} />
+              <Route path="/admin/users" element={<AdminUsersPage />} />
+              <Route path="/admin/workspaces" element={<AdminWorkspacesPage />} />
+              <Route path="/admin/audit" element={<AdminAuditPage />} />
+            </>
+          )}
+          <Route path="*" element={<Navigate to="/square" replace />} />
+        </Routes>
+      </Suspense>
+    </Shell>
+  );
+}
+
+export function App() {
+  const { lang } = useI18n();
+  return (
+    <ConfigProvider locale={lang === 'zh-CN' ? antdZh : antdEn} theme={{ token: { colorPrimary: '#1668dc' } }}>
+      <AntApp>
+        <Pages />
+      </AntApp>
+    </ConfigProvider>
+  );
+}
