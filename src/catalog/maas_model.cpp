@@ -31,6 +31,7 @@ std::vector<MaasEndpoint> decode_endpoints(const bj::value& v) {
     e.base_url = f.str("base_url");
     e.model = f.str("model");
     e.weight = f.opt_i64("weight").value_or(0);
+    e.continuous_usage = f.opt_bool("continuous_usage").value_or(false);
     e.api_key = f.opt_str("api_key");
     f.done();
     out.push_back(std::move(e));
@@ -94,6 +95,7 @@ bj::object to_json(const MaasModel& m) {
     endpoints.push_back(bj::object{{"base_url", e.base_url},
                                    {"model", e.model},
                                    {"weight", e.weight},
+                                   {"continuous_usage", e.continuous_usage},
                                    {"has_api_key", !e.sealed_key.empty()},
                                    {"api_key_masked", e.masked_key}});
   }

@@ -19,6 +19,10 @@ struct MaasEndpoint {
   std::string base_url;  // http(s)://host[:port][/path]
   std::string model;     // the upstream's model id
   int64_t weight = 0;    // 0..100; used by the weighted policy
+  // The upstream reports cumulative usage on every stream event when asked
+  // (vLLM, SGLang, hydra engine: stream_options.continuous_usage_stats), so
+  // a stream the client aborts is billed exactly.
+  bool continuous_usage = false;
   // Request input only: the plaintext key ("" clears it). Absent on update:
   // keep the key of the stored endpoint with the same base_url and model.
   std::optional<std::string> api_key;

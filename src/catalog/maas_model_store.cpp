@@ -35,6 +35,8 @@ MaasModel from_row(const store::Rows::Row& r) {
     e.base_url = str_of(o, "base_url");
     e.model = str_of(o, "model");
     e.weight = int_of(o, "weight");
+    const bj::value* cu = o.if_contains("continuous_usage");
+    e.continuous_usage = cu && cu->is_bool() && cu->get_bool();
     e.sealed_key = str_of(o, "api_key");
     e.masked_key = str_of(o, "api_key_masked");
     m.endpoints.push_back(std::move(e));
@@ -79,6 +81,7 @@ std::string endpoints_text(const MaasModel& m) {
     a.push_back(bj::object{{"base_url", e.base_url},
                            {"model", e.model},
                            {"weight", e.weight},
+                           {"continuous_usage", e.continuous_usage},
                            {"api_key", e.sealed_key},
                            {"api_key_masked", e.masked_key}});
   }

@@ -9,6 +9,8 @@
 #include "common/random.h"
 #include "common/strings.h"
 #include "gateway/sse.h"
+#include "gateway/stream_drain.h"
+#include "gateway/stream_meter.h"
 #include "http/stream.h"
 
 namespace hydra::gateway {
@@ -24,6 +26,8 @@ struct Gateway::Call {
   bool stream = false;
   bool inject_usage = false;  // the gateway asked for usage; the client did not
   int64_t first_event_ns = 0;
+  StreamAsk client_ask;  // the usage the client itself asked for on a stream
+  StreamMeter meter;     // usage counted from the stream's events
 };
 
 namespace {
@@ -79,14 +83,12 @@ bj::object parse_body(const std::string& text) {
   return std::move(o);
 }
 
-// Asks the upstream for usage on streams; true when the client did not.
-bool ensure_stream_usage(bj::object& body) {
-  bj::value& so = body["stream_options"];
-  if (!so.is_object()) so = bj::object();
-  bj::value* inc = so.as_object().if_contains("include_usage");
-  if (inc && inc->is_bool() && inc->get_bool()) return false;
-  so.as_object()["include_usage"] = true;
-  return true;
+// A stream's record holds what its events reported (stream_meter.h).
+void take_stream_usage(const StreamMeter& m, UsageRecord& rec) {
+  if (!m.saw_usage() && m.text_events() == 0) return;
+  rec.prompt_tokens = m.prompt_tokens();
+  rec.completion_tokens = m.completion_tokens();
+  rec.cached_tokens = m.cached_tokens();
 }
 
 }  // namespace
@@ -235,7 +237,11 @@ asio::awaitable<void> Gateway::proxy(http::Request& req, http::ResponseWriter& w
   const bj::value* stream_flag = body.if_contains("stream");
   call.stream = stream_flag && stream_flag->is_bool() && stream_flag->get_bool();
   call.rec.stream = call.stream;
-  if (call.stream) call.inject_usage = ensure_stream_usage(body);
+  if (call.stream) {
+    call.client_ask = client_stream_ask(body);
+    call.inject_usage = !call.client_ask.include_usage;
+    call.meter = StreamMeter(call.client_ask);
+  }
 
   std::vector<int> tried;
   std::optional<http::Response> last_answer;
@@ -248,6 +254,7 @@ asio::awaitable<void> Gateway::proxy(http::Request& req, http::ResponseWriter& w
     const Endpoint& ep = route.endpoints[static_cast<size_t>(idx)];
     OutstandingGuard guard(*ep.health);
     body["model"] = ep.model;
+    if (call.stream) ask_stream_usage(body, call.client_ask, ep.continuous_usage);
     UpstreamRequest ur;
     ur.url = upstream_url(ep.base_url, path);
     ur.headers.emplace_back("content-type", "application/json");
@@ -342,26 +349,6 @@ asio::awaitable<void> Gateway::relay_whole(UpstreamExchange& ex, http::ResponseW
   if (!sent) call.rec.status = 499;
 }
 
-// Captures usage from an event; false when the event must not reach the
-// client (the usage-only chunk the gateway asked for on its own).
-bool Gateway::pass_event(const std::string& event, Call& call) {
-  // Only events that may carry usage are parsed; chunks with "usage":null
-  // (sent on every chunk once usage is requested) are passed on untouched.
-  size_t at = event.find("\"usage\"");
-  if (at == std::string::npos || event.compare(at, 12, "\"usage\":null") == 0) return true;
-  std::string data = sse_data(event);
-  bj::error_code ec;
-  bj::value v = bj::parse(data, ec);
-  if (ec || !v.is_object()) return true;
-  const bj::object& o = v.get_object();
-  const bj::value* u = o.if_contains("usage");
-  if (!u || !u->is_object()) return true;
-  capture_usage(u->get_object(), call.rec);
-  if (!call.inject_usage) return true;
-  const bj::value* choices = o.if_contains("choices");
-  return choices && choices->is_array() && !choices->get_array().empty();
-}
-
 asio::awaitable<void> Gateway::relay_stream(UpstreamExchange& ex, http::ResponseWriter& w,
                                             Call& call, const Endpoint& ep) {
   http::Headers head;
@@ -383,17 +370,28 @@ asio::awaitable<void> Gateway::relay_stream(UpstreamExchange& ex, http::Response
     events.clear();
     splitter.feed(piece, events);
     for (const auto& ev : events) {
-      if (!pass_event(ev, call)) continue;
+      // Every event is metered, also those after the client left.
+      std::string out = call.meter.pass(ev);
+      if (out.empty() || !open) continue;
       if (call.first_event_ns == 0) call.first_event_ns = mono_ns();
-      open = co_await w.write(ev);
-      if (!open) break;
+      open = co_await w.write(out);
     }
   }
   if (!open) {
-    ex.abort();  // the client left: stop the upstream's generation
+    // The client left: stop the upstream's generation. An upstream with
+    // cumulative usage is drained so the bill is exactly what it generated
+    // until it saw that (stream_drain.h); any other is cut off at once and
+    // billed for the events read so far.
+    if (ep.continuous_usage) {
+      co_await drain_aborted_stream(&ex, &splitter, &call.meter, kAbortDrainMs);
+    } else {
+      ex.abort();
+    }
+    take_stream_usage(call.meter, call.rec);
     call.rec.status = 499;
     co_return;
   }
+  take_stream_usage(call.meter, call.rec);
   if (failed) {
     // Streaming began: the error travels as one last event.
     note_upstream_failure(ep);

@@ -14,12 +14,16 @@
 #include "gateway/balancer.h"
 #include "gateway/route_table.h"
 #include "gateway/upstream_client.h"
-#include "gateway/usage_recorder.h"
 #include "http/metrics.h"
 #include "http/router.h"
+#include "metering/usage_recorder.h"
 #include "store/store.h"
 
 namespace hydra::gateway {
+
+using metering::UsageRecord;
+using metering::UsageRecorder;
+using metering::UsageRecorderOptions;
 
 struct GatewayOptions {
   UpstreamOptions upstream;
@@ -62,7 +66,6 @@ class Gateway {
   asio::awaitable<void> relay_whole(UpstreamExchange& ex, http::ResponseWriter& w, Call& call);
   asio::awaitable<void> relay_stream(UpstreamExchange& ex, http::ResponseWriter& w, Call& call,
                                      const Endpoint& ep);
-  bool pass_event(const std::string& event, Call& call);
   void note_upstream_failure(const Endpoint& ep);
   void finish(Call& call);
 

@@ -68,6 +68,7 @@ bool RouteTable::refresh() {
       ep.base_url = e.base_url;
       ep.model = e.model;
       ep.weight = e.weight;
+      ep.continuous_usage = e.continuous_usage;
       if (!e.sealed_key.empty()) {
         try {
           ep.api_key = catalog::endpoint_api_key(m, i, box_.get());

@@ -34,6 +34,7 @@ struct Endpoint {
   std::string model;     // the upstream's model id
   std::string api_key;   // plaintext, "" when none
   int64_t weight = 0;
+  bool continuous_usage = false;  // may be asked for cumulative usage on every stream event
   std::shared_ptr<EndpointHealth> health;
 };
 

@@ -246,14 +246,14 @@ static asio::awaitable<bool> send_and_read_head(Stream& s, UpstreamExchange::Sta
 // The next decoded body bytes ("" when the message is complete).
 template <class Stream>
 static asio::awaitable<std::string> read_piece(Stream& s, UpstreamExchange::State& st,
-                                               const UpstreamOptions& opts) {
+                                               int64_t timeout_ms) {
   std::string out;
   auto& parser = *st.parser;
   while (out.empty() && !parser.is_done()) {
     auto& body = parser.get().body();
     body.data = st.piece;
     body.size = sizeof st.piece;
-    st.arm(opts.chunk_timeout_ms);
+    st.arm(timeout_ms);
     auto [ec, n] =
         co_await bhttp::async_read_some(s, st.conn->buffer, parser, asio::as_tuple(use_awaitable));
     st.disarm();
@@ -287,6 +287,13 @@ void UpstreamExchange::abort() {
   if (st_ && st_->conn) {
     done_ = false;
     st_->conn->close();
+  }
+}
+
+void UpstreamExchange::half_close() {
+  if (st_ && st_->conn) {
+    boost::system::error_code ec;
+    st_->conn->lowest().shutdown(tcp::socket::shutdown_send, ec);
   }
 }
 
@@ -374,12 +381,17 @@ asio::awaitable<void> UpstreamExchange::start(UpstreamRequest r) {
 }
 
 asio::awaitable<std::string> UpstreamExchange::read_some() {
+  std::string piece = co_await read_some_within(pool_->opts.chunk_timeout_ms);
+  co_return piece;
+}
+
+asio::awaitable<std::string> UpstreamExchange::read_some_within(int64_t timeout_ms) {
   if (done_) co_return std::string();
   std::string piece;
   if (st_->conn->tls) {
-    piece = co_await read_piece(*st_->conn->tls, *st_, pool_->opts);
+    piece = co_await read_piece(*st_->conn->tls, *st_, timeout_ms);
   } else {
-    piece = co_await read_piece(*st_->conn->plain, *st_, pool_->opts);
+    piece = co_await read_piece(*st_->conn->plain, *st_, timeout_ms);
   }
   if (st_->parser->is_done()) {
     done_ = true;

@@ -75,6 +75,8 @@ class UpstreamExchange {
 
   // The next piece of the body as it arrives; "" once the body is complete.
   asio::awaitable<std::string> read_some();
+  // The same, waiting at most timeout_ms instead of the between-chunk time-out.
+  asio::awaitable<std::string> read_some_within(int64_t timeout_ms);
   // The rest of the body.
   asio::awaitable<std::string> read_all();
   bool done() const { return done_; }
@@ -84,6 +86,9 @@ class UpstreamExchange {
   // Closes the connection at once (client gone): the upstream sees the
   // request aborted.
   void abort();
+  // Shuts down the sending side only: the upstream sees the client gone,
+  // while what it already sent can still be read (for exact billing).
+  void half_close();
 
   struct State;  // connection, parser and watchdog (upstream_client.cpp)
 

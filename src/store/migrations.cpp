@@ -212,6 +212,46 @@ CREATE TABLE quota_usage (
   PRIMARY KEY (quota_id, subject, period_start)
 );
 )SQL"},
+      {4, "usage_rollups", R"SQL(
+CREATE TABLE usage_rollups (
+  granularity TEXT NOT NULL,
+  bucket BIGINT NOT NULL,
+  workspace_id TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  model TEXT NOT NULL,
+  calls BIGINT NOT NULL DEFAULT 0,
+  failures BIGINT NOT NULL DEFAULT 0,
+  aborted BIGINT NOT NULL DEFAULT 0,
+  prompt_tokens BIGINT NOT NULL DEFAULT 0,
+  completion_tokens BIGINT NOT NULL DEFAULT 0,
+  cached_tokens BIGINT NOT NULL DEFAULT 0,
+  cost DOUBLE PRECISION NOT NULL DEFAULT 0,
+  PRIMARY KEY (granularity, bucket, workspace_id, key_id, model)
+);
+CREATE INDEX usage_rollups_workspace ON usage_rollups(workspace_id, granularity, bucket);
+CREATE INDEX usage_records_status ON usage_records(status, time);
+INSERT INTO usage_rollups (granularity, bucket, workspace_id, key_id, model, calls, failures,
+  aborted, prompt_tokens, completion_tokens, cached_tokens, cost)
+SELECT 'minute', (time / 60000) * 60000, workspace_id, key_id, model, COUNT(*),
+  SUM(CASE WHEN status >= 400 AND status <> 499 THEN 1 ELSE 0 END),
+  SUM(CASE WHEN status = 499 THEN 1 ELSE 0 END), SUM(prompt_tokens), SUM(completion_tokens),
+  SUM(cached_tokens), SUM(cost)
+FROM usage_records GROUP BY (time / 60000) * 60000, workspace_id, key_id, model;
+INSERT INTO usage_rollups (granularity, bucket, workspace_id, key_id, model, calls, failures,
+  aborted, prompt_tokens, completion_tokens, cached_tokens, cost)
+SELECT 'hour', (time / 3600000) * 3600000, workspace_id, key_id, model, COUNT(*),
+  SUM(CASE WHEN status >= 400 AND status <> 499 THEN 1 ELSE 0 END),
+  SUM(CASE WHEN status = 499 THEN 1 ELSE 0 END), SUM(prompt_tokens), SUM(completion_tokens),
+  SUM(cached_tokens), SUM(cost)
+FROM usage_records GROUP BY (time / 3600000) * 3600000, workspace_id, key_id, model;
+INSERT INTO usage_rollups (granularity, bucket, workspace_id, key_id, model, calls, failures,
+  aborted, prompt_tokens, completion_tokens, cached_tokens, cost)
+SELECT 'day', (time / 86400000) * 86400000, workspace_id, key_id, model, COUNT(*),
+  SUM(CASE WHEN status >= 400 AND status <> 499 THEN 1 ELSE 0 END),
+  SUM(CASE WHEN status = 499 THEN 1 ELSE 0 END), SUM(prompt_tokens), SUM(completion_tokens),
+  SUM(cached_tokens), SUM(cost)
+FROM usage_records GROUP BY (time / 86400000) * 86400000, workspace_id, key_id, model;
+)SQL"},
   };
   return all;
 }

@@ -1,4 +1,4 @@
-#include "gateway/usage_recorder.h"
+#include "metering/usage_recorder.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include "common/random.h"
 
-namespace hydra::gateway {
+namespace hydra::metering {
 namespace {
 
 class UsageRecorderTest : public ::testing::Test {
@@ -73,4 +73,4 @@ TEST_F(UsageRecorderTest, BackgroundWriterAndStopFlush) {
 }
 
 }  // namespace
-}  // namespace hydra::gateway
+}  // namespace hydra::metering

@@ -4,6 +4,8 @@
 // to `usage_records` in batches (every interval or as soon as a batch is
 // full). A full queue drops the record and counts it in
 // hydra_gateway_usage_dropped_total rather than slowing requests down.
+// Each batch is one transaction: the records, priced from the model's
+// prices (pricing.h), and their additions to the rollups (rollup.h).
 // flush() writes what is queued; the server calls it after draining.
 #include <condition_variable>
 #include <cstdint>
@@ -14,29 +16,11 @@
 #include <vector>
 
 #include "http/metrics.h"
+#include "metering/pricing.h"
+#include "metering/usage_record.h"
 #include "store/store.h"
 
-namespace hydra::gateway {
-
-struct UsageRecord {
-  std::string id;
-  int64_t time = 0;  // ms since the epoch, when the request arrived
-  std::string request_id;
-  std::string workspace_id;
-  std::string user_id;
-  std::string key_id;
-  std::string model;     // as the client named it
-  std::string upstream;  // endpoint base URL that answered ("" if none)
-  int64_t prompt_tokens = 0;
-  int64_t completion_tokens = 0;
-  int64_t cached_tokens = 0;
-  double cost = 0;
-  int status = 0;          // HTTP status the client got (499: client went away)
-  int64_t error_code = 0;  // platform error code, 0 for none
-  int64_t latency_ms = 0;
-  int64_t ttft_ms = 0;  // streams: time to the first event sent; else the latency
-  bool stream = false;
-};
+namespace hydra::metering {
 
 struct UsageRecorderOptions {
   size_t capacity = 65536;
@@ -69,8 +53,9 @@ class UsageRecorder {
   std::condition_variable cv_;
   std::deque<UsageRecord> queue_;
   bool stopping_ = false;
+  PriceBook prices_;
   std::mutex write_mu_;  // one writer at a time, so flush() sees earlier batches stored
   std::thread thread_;
 };
 
-}  // namespace hydra::gateway
+}  // namespace hydra::metering

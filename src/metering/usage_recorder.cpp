@@ -1,11 +1,12 @@
-#include "gateway/usage_recorder.h"
+#include "metering/usage_recorder.h"
 
 #include "common/log.h"
+#include "metering/rollup.h"
 
-namespace hydra::gateway {
+namespace hydra::metering {
 
 UsageRecorder::UsageRecorder(store::Store& st, http::Metrics& metrics, UsageRecorderOptions opts)
-    : store_(st), metrics_(metrics), opts_(opts) {
+    : store_(st), metrics_(metrics), opts_(opts), prices_(st) {
   metrics_.describe("hydra_gateway_usage_dropped_total", "counter",
                     "Usage records dropped because the metering queue was full");
   metrics_.describe("hydra_gateway_usage_write_failures_total", "counter",
@@ -75,6 +76,10 @@ void UsageRecorder::stop() {
 }
 
 void UsageRecorder::write_batch(std::vector<UsageRecord>& batch) {
+  for (auto& r : batch) {
+    if (r.cost == 0)
+      r.cost = cost_of(prices_.price_of(r.model), r.prompt_tokens, r.completion_tokens);
+  }
   try {
     store_.transact([&](store::Session& s) {
       for (const auto& r : batch) {
@@ -88,6 +93,7 @@ void UsageRecorder::write_batch(std::vector<UsageRecord>& batch) {
              r.prompt_tokens, r.completion_tokens, r.cached_tokens, r.cost, int64_t{r.status},
              r.error_code, r.latency_ms, r.ttft_ms, int64_t{r.stream ? 1 : 0}});
       }
+      add_to_rollups(s, batch);
     });
   } catch (const std::exception& e) {
     spdlog::error("usage: {} records not stored: {}", batch.size(), e.what());
@@ -96,4 +102,4 @@ void UsageRecorder::write_batch(std::vector<UsageRecord>& batch) {
   }
 }
 
-}  // namespace hydra::gateway
+}  // namespace hydra::metering
