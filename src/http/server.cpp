@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <poll.h>
+
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -125,6 +127,14 @@ class StreamWriter : public ResponseWriter {
 
   bool started() const override { return started_; }
   bool client_gone() const override { return gone_; }
+  bool peer_closed() const override {
+    if (gone_) return true;
+    // POLLRDHUP: the peer sent FIN (or reset), even with unread bytes queued.
+    pollfd p{};
+    p.fd = beast::get_lowest_layer(stream_).socket().native_handle();
+    p.events = POLLRDHUP;
+    return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+  }
   int status() const override { return status_; }
   size_t bytes_written() const override { return bytes_; }
   net::any_io_executor worker_executor() const override { return workers_; }

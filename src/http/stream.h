@@ -30,6 +30,10 @@ class ResponseWriter {
 
   virtual bool started() const = 0;  // head sent
   virtual bool client_gone() const = 0;
+  // Whether the client has closed its side of the connection, checked on
+  // the socket without reading (for handlers that wait long before their
+  // first write, so they can stop work nobody will receive).
+  virtual bool peer_closed() const { return client_gone(); }
   virtual int status() const = 0;
   virtual size_t bytes_written() const = 0;
   // The pool that runs blocking work for this server.

@@ -25,10 +25,9 @@ Sampler::Sampler(const SamplingParams& params, uint64_t seed, uint64_t stream,
       rng_(seed, stream),
       token_bytes_(token_bytes),
       end_tokens_(end_tokens.begin(), end_tokens.end()) {
-  if (params.json_mode) {
-    if (token_bytes == nullptr) throw_param("JSON mode needs the tokenizer's token bytes");
-    grammar_ = std::make_unique<JsonGrammar>(params.json_max_depth);
-  }
+  constraint_ = make_output_constraint(params);
+  if (constraint_ && token_bytes == nullptr)
+    throw_param("JSON mode needs the tokenizer's token bytes");
 }
 
 void Sampler::add_prompt(std::span<const int32_t> tokens) {
@@ -38,9 +37,9 @@ void Sampler::add_prompt(std::span<const int32_t> tokens) {
 void Sampler::accept(int32_t token) {
   ++output_counts_[token];
   seen_.insert(token);
-  if (grammar_ && !grammar_->complete() && token_bytes_ != nullptr && token >= 0 &&
+  if (constraint_ && token_bytes_ != nullptr && token >= 0 &&
       static_cast<size_t>(token) < token_bytes_->bytes.size()) {
-    grammar_->advance(token_bytes_->bytes[token]);
+    constraint_->accept(token_bytes_->bytes[token]);
   }
 }
 
@@ -62,17 +61,15 @@ void Sampler::apply_penalties(std::span<float> logits) const {
 }
 
 bool Sampler::allowed(int32_t token, int32_t remaining) const {
-  if (!grammar_) return true;
-  if (end_tokens_.count(token) != 0) return false;
+  if (!constraint_) return true;
+  if (end_tokens_.count(token) != 0) return constraint_->may_end();
   // Model vocabularies may be padded beyond the tokenizer's; those rows
   // have no text.
   if (static_cast<size_t>(token) >= token_bytes_->bytes.size()) return false;
   const std::string& bytes = token_bytes_->bytes[token];
   if (bytes.empty()) return false;
-  JsonGrammar next = *grammar_;
-  if (!next.advance(bytes)) return false;
   // Every byte of the completion may need a token of its own.
-  return static_cast<int64_t>(next.completion_size()) <= remaining - 1;
+  return constraint_->allows(bytes, remaining - 1);
 }
 
 int32_t Sampler::pick_greedy(std::span<const float> logits, int32_t remaining) const {
@@ -134,7 +131,7 @@ int32_t Sampler::draw(std::vector<Candidate>& c, std::span<const float> logits, 
   };
   // Rejection keeps the draw exact: accepted tokens follow the candidate
   // distribution restricted to the allowed ones.
-  const int tries = grammar_ ? kRejectionTries : 1;
+  const int tries = constraint_ ? kRejectionTries : 1;
   for (int t = 0; t < tries; ++t) {
     const int32_t token = c[one(cum, total)].token;
     if (allowed(token, remaining)) return token;

@@ -11,11 +11,12 @@
 //   3. temperature 0: the highest logit (lowest id on ties); otherwise
 //      temperature -> top_k -> softmax -> top_p -> min_p -> one draw from
 //      the request's own random stream;
-//   4. JSON mode: a drawn token whose bytes would break the JSON object, or
-//      leave it unable to close within the remaining token budget, is set
-//      aside and the draw repeated among the rest; when every candidate is
-//      refused, the most likely allowed token of the whole vocabulary wins
-//      (a single-byte token always is: the next byte of the completion).
+//   4. JSON mode / JSON schema: a drawn token whose bytes would break the
+//      value, or leave it unable to close within the remaining token
+//      budget, is set aside and the draw repeated among the rest; when every
+//      candidate is refused, the most likely allowed token of the whole
+//      vocabulary wins (a single-byte token always is: the next byte of the
+//      completion). End tokens are allowed only where the value may end.
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -23,7 +24,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "engine/sampling/json_grammar.h"
+#include "engine/sampling/output_constraint.h"
 #include "engine/sampling/rng.h"
 #include "engine/sampling/sampling_params.h"
 #include "engine/sampling/token_bytes.h"
@@ -57,8 +58,7 @@ class Sampler {
   // Records the token chosen (penalties, grammar).
   void accept(int32_t token);
 
-  bool json_complete() const { return grammar_ && grammar_->complete(); }
-  const JsonGrammar* grammar() const { return grammar_.get(); }
+  bool json_complete() const { return constraint_ && constraint_->complete(); }
 
  private:
   struct Candidate {
@@ -76,7 +76,7 @@ class Sampler {
   Rng rng_;
   const TokenBytes* token_bytes_;
   std::unordered_set<int32_t> end_tokens_;
-  std::unique_ptr<JsonGrammar> grammar_;
+  std::unique_ptr<OutputConstraint> constraint_;
   std::unordered_map<int32_t, int32_t> output_counts_;
   std::unordered_set<int32_t> seen_;  // prompt and output
 };

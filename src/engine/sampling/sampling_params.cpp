@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "engine/sampling/json_schema.h"
 
 namespace hydra::engine {
 
@@ -23,6 +24,12 @@ void validate(const SamplingParams& p) {
         "must be in (0, 10]");
   check(p.max_tokens >= 1, "max_tokens", "must be at least 1");
   check(!p.json_mode || p.max_tokens >= 2, "max_tokens", "must be at least 2 in JSON mode");
+  if (p.json_schema) {
+    const size_t shortest = p.json_schema->nodes[p.json_schema->root].shortest.size();
+    check(p.max_tokens >= static_cast<int64_t>(shortest), "max_tokens",
+          "must be at least " + std::to_string(shortest) +
+              " for this JSON schema (its shortest value)");
+  }
   check(p.n >= 1 && p.n <= 128, "n", "must be between 1 and 128");
   check(p.top_logprobs >= 0 && p.top_logprobs <= 20, "top_logprobs", "must be between 0 and 20");
   check(p.stop.size() <= 16, "stop", "takes at most 16 strings");

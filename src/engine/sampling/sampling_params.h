@@ -1,11 +1,14 @@
 #pragma once
 // What a request asks of the sampler, in OpenAI / vLLM terms.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace hydra::engine {
+
+struct JsonSchema;
 
 struct SamplingParams {
   float temperature = 1.0f;  // 0: greedy (top_* are then ignored)
@@ -28,6 +31,8 @@ struct SamplingParams {
   bool ignore_eos = false;
   bool json_mode = false;  // response_format {"type": "json_object"}
   int32_t json_max_depth = 32;
+  // response_format {"type": "json_schema"}: output valid against it.
+  std::shared_ptr<const JsonSchema> json_schema;
 };
 
 // Throws ApiError (PARAM_ERROR, naming the parameter) for values out of range.

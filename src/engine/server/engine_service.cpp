@@ -25,6 +25,11 @@ constexpr const char* kPromptTokens = "hydra_engine:prompt_tokens_total";
 constexpr const char* kGenerationTokens = "hydra_engine:generation_tokens_total";
 constexpr const char* kSuccess = "hydra_engine:request_success_total";
 constexpr const char* kTtft = "hydra_engine:time_to_first_token_seconds";
+constexpr const char* kCancelled = "hydra_engine:request_cancelled_total";
+
+// How long a request waits for tokens before looking whether its client is
+// still there (a queued request or a long prefill sends nothing meanwhile).
+constexpr std::chrono::milliseconds kClientCheck{100};
 
 std::string sse(const bj::object& chunk) {
   return "data: " + bj::serialize(chunk) + "\n\n";
@@ -44,6 +49,7 @@ EngineService::EngineService(std::unique_ptr<LoadedModel> model, EngineServiceOp
   metrics_->describe(kPromptTokens, "counter", "Prompt tokens of finished requests");
   metrics_->describe(kGenerationTokens, "counter", "Generated tokens of finished requests");
   metrics_->describe(kSuccess, "counter", "Finished requests by finish reason");
+  metrics_->describe(kCancelled, "counter", "Requests stopped because their client went away");
   metrics_->describe_histogram(
       kTtft, "Time from request arrival to the first generated token",
       {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0});
@@ -51,6 +57,7 @@ EngineService::EngineService(std::unique_ptr<LoadedModel> model, EngineServiceOp
   metrics_->gauge_set(kWaiting, labels, 0);
   metrics_->counter_add(kPromptTokens, labels, 0);
   metrics_->counter_add(kGenerationTokens, labels, 0);
+  metrics_->counter_add(kCancelled, labels, 0);
   if (!model_->model->is_encoder()) {
     RuntimeOptions ro = options_.runtime;
     std::shared_ptr<http::Metrics> m = metrics_;
@@ -124,17 +131,31 @@ void EngineService::record_finished(const Job& job) {
   }
 }
 
+void EngineService::abandon(Job& job) {
+  job.handle.reset();  // the sequences leave the batch at the next step
+  metrics_->counter_add(kCancelled, {{"model_name", name()}}, 1);
+}
+
 asio::awaitable<void> EngineService::generate(std::shared_ptr<Job> job, http::ResponseWriter& w) {
   asio::any_io_executor executor = co_await asio::this_coro::executor;
   auto channel = std::make_shared<EventChannel>(executor);
   job->handle = runtime_->submit(job->request, channel);
   if (job->stream.stream) {
-    co_await stream_events(job, channel, w);
-    co_return;  // leaving drops the handle: a client that went away cancels
+    const bool ok = co_await stream_events(job, channel, w);
+    if (!ok) abandon(*job);
+    co_return;
   }
   int finished = 0;
   while (finished < job->request.params.n) {
-    std::vector<TokenEvent> events = co_await channel->next();
+    std::vector<TokenEvent> events = co_await channel->next_within(kClientCheck);
+    if (w.peer_closed()) {
+      abandon(*job);
+      // Nobody reads it; the status marks the request in the access log.
+      http::Response gone = http::Response::json(
+          499, error_body(ErrorCode::kParamError, "the client closed the connection"));
+      co_await w.send(std::move(gone));
+      co_return;
+    }
     for (const TokenEvent& ev : events) {
       note_event(*job, ev);
       job->shape->on_event(ev);
@@ -143,9 +164,23 @@ asio::awaitable<void> EngineService::generate(std::shared_ptr<Job> job, http::Re
   }
   record_finished(*job);
   if (!job->error.empty()) throw ApiError(ErrorCode::kInvokeModelError, job->error);
-  Usage usage{static_cast<int64_t>(job->request.prompt.size()), job->shape->completion_tokens()};
-  http::Response resp = http::Response::json(200, job->shape->final_body(usage));
+  http::Response resp = http::Response::json(200, job->shape->final_body(usage_of(*job)));
   co_await w.send(std::move(resp));
+}
+
+Usage EngineService::usage_of(const Job& job) const {
+  return Usage{static_cast<int64_t>(job.request.prompt.size()), job.shape->completion_tokens()};
+}
+
+// The usage field of each chunk: absent without include_usage, null until
+// the last chunk, or with continuous_usage_stats the usage so far.
+void EngineService::set_chunk_usage(const Job& job, bj::object& chunk) const {
+  if (!job.stream.include_usage) return;
+  if (job.stream.continuous_usage) {
+    chunk["usage"] = usage_of(job).to_json();
+  } else {
+    chunk["usage"] = nullptr;
+  }
 }
 
 asio::awaitable<bool> EngineService::stream_events(std::shared_ptr<Job> job,
@@ -156,23 +191,23 @@ asio::awaitable<bool> EngineService::stream_events(std::shared_ptr<Job> job,
   headers.emplace_back("cache-control", "no-cache");
   bool ok = co_await w.begin(200, std::move(headers));
   if (!ok) co_return false;
-  const bool usage_field = job->stream.include_usage;
   std::vector<bj::object> start = job->shape->stream_start();
   for (bj::object& chunk : start) {
-    if (usage_field) chunk["usage"] = nullptr;
+    set_chunk_usage(*job, chunk);
     const std::string data = sse(chunk);
     ok = co_await w.write(data);
     if (!ok) co_return false;
   }
   int finished = 0;
   while (finished < job->request.params.n) {
-    std::vector<TokenEvent> events = co_await channel->next();
+    std::vector<TokenEvent> events = co_await channel->next_within(kClientCheck);
+    if (w.peer_closed()) co_return false;
     for (const TokenEvent& ev : events) {
       note_event(*job, ev);
       finished += ev.finished ? 1 : 0;
       std::vector<bj::object> chunks = job->shape->on_event(ev);
       for (bj::object& chunk : chunks) {
-        if (usage_field) chunk["usage"] = nullptr;
+        set_chunk_usage(*job, chunk);
         const std::string data = sse(chunk);
         ok = co_await w.write(data);
         if (!ok) co_return false;
@@ -180,9 +215,8 @@ asio::awaitable<bool> EngineService::stream_events(std::shared_ptr<Job> job,
     }
   }
   record_finished(*job);
-  if (usage_field) {
-    Usage usage{static_cast<int64_t>(job->request.prompt.size()), job->shape->completion_tokens()};
-    const std::string data = sse(job->shape->usage_chunk(usage));
+  if (job->stream.include_usage) {
+    const std::string data = sse(job->shape->usage_chunk(usage_of(*job)));
     ok = co_await w.write(data);
     if (!ok) co_return false;
   }

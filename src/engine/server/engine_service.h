@@ -10,6 +10,7 @@
 
 #include "engine/runtime/loaded_model.h"
 #include "engine/runtime/runtime.h"
+#include "engine/server/response_shape.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/stream.h"
@@ -50,6 +51,10 @@ class EngineService {
   std::shared_ptr<Job> prepare_completion(const std::string& body);
   void note_event(Job& job, const TokenEvent& ev);
   void record_finished(const Job& job);
+  // The client went away: stop the request's work and count it.
+  void abandon(Job& job);
+  Usage usage_of(const Job& job) const;
+  void set_chunk_usage(const Job& job, boost::json::object& chunk) const;
 
   http::Response models();
   http::Response tokenize(const http::Request& req);

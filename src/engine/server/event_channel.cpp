@@ -21,7 +21,17 @@ void EventChannel::wake() {
 }
 
 asio::awaitable<std::vector<TokenEvent>> EventChannel::next() {
-  asio::steady_timer timer(executor_, asio::steady_timer::time_point::max());
+  return next_until(asio::steady_timer::time_point::max());
+}
+
+asio::awaitable<std::vector<TokenEvent>> EventChannel::next_within(
+    std::chrono::milliseconds limit) {
+  return next_until(asio::steady_timer::clock_type::now() + limit);
+}
+
+asio::awaitable<std::vector<TokenEvent>> EventChannel::next_until(
+    asio::steady_timer::time_point deadline) {
+  asio::steady_timer timer(executor_, deadline);
   for (;;) {
     std::vector<TokenEvent> out;
     {
@@ -31,7 +41,7 @@ asio::awaitable<std::vector<TokenEvent>> EventChannel::next() {
         queue_.pop_front();
       }
     }
-    if (!out.empty()) {
+    if (!out.empty() || asio::steady_timer::clock_type::now() >= deadline) {
       sleeper_ = nullptr;
       co_return out;
     }

@@ -8,6 +8,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -25,9 +26,14 @@ class EventChannel : public EventSink, public std::enable_shared_from_this<Event
   // Waits until at least one event is queued and takes all queued events.
   // Must be awaited from a coroutine running on `executor`.
   boost::asio::awaitable<std::vector<TokenEvent>> next();
+  // The same, but gives up after `limit` with no events (an empty list), so
+  // the caller can look at its client in between.
+  boost::asio::awaitable<std::vector<TokenEvent>> next_within(std::chrono::milliseconds limit);
 
  private:
   void wake();
+  boost::asio::awaitable<std::vector<TokenEvent>> next_until(
+      boost::asio::steady_timer::time_point deadline);
 
   boost::asio::any_io_executor executor_;
   std::mutex mu_;

@@ -1,6 +1,7 @@
 #include "engine/server/openai_params.h"
 
 #include "common/error.h"
+#include "engine/sampling/json_schema.h"
 
 namespace hydra::engine {
 
@@ -55,18 +56,33 @@ std::vector<int32_t> read_stop_ids(hydra::json::Fields& f) {
   return out;
 }
 
-bool read_json_mode(hydra::json::Fields& f) {
+// response_format: text, json_object, or json_schema {name, schema, strict}.
+void read_response_format(hydra::json::Fields& f, SamplingParams& p) {
   const boost::json::object* rf = f.opt_object("response_format");
-  if (!rf) return false;
+  if (!rf) return;
   auto it = rf->find("type");
   if (it == rf->end() || !it->value().is_string())
     throw_param("'response_format.type' must be a string", "response_format.type");
   const auto& type = it->value().get_string();
-  if (type == "text") return false;
-  if (type == "json_object") return true;
-  throw_param("response_format type '" + std::string(type) +
-                  "' is not supported (use 'text' or 'json_object')",
-              "response_format.type");
+  if (type == "text") return;
+  if (type == "json_object") {
+    p.json_mode = true;
+    return;
+  }
+  if (type != "json_schema") {
+    throw_param("response_format type '" + std::string(type) +
+                    "' is not supported (use 'text', 'json_object' or 'json_schema')",
+                "response_format.type");
+  }
+  const boost::json::value* js = rf->if_contains("json_schema");
+  if (!js || !js->is_object())
+    throw_param("'response_format.json_schema' must be an object", "response_format.json_schema");
+  const boost::json::value* schema = js->as_object().if_contains("schema");
+  if (!schema) {
+    throw_param("'response_format.json_schema.schema' is required",
+                "response_format.json_schema.schema");
+  }
+  p.json_schema = compile_json_schema(*schema, "response_format.json_schema.schema");
 }
 
 void read_logprobs(hydra::json::Fields& f, Endpoint endpoint, SamplingParams& p) {
@@ -83,6 +99,17 @@ void read_logprobs(hydra::json::Fields& f, Endpoint endpoint, SamplingParams& p)
   if (*k < 0 || *k > 20) throw_param("'logprobs' must be between 0 and 20", "logprobs");
   p.logprobs = true;
   p.top_logprobs = static_cast<int32_t>(*k);
+}
+
+// A boolean of stream_options; absent or null is false.
+bool option_flag(const boost::json::object& options, const char* key) {
+  auto it = options.find(key);
+  if (it == options.end() || it->value().is_null()) return false;
+  if (!it->value().is_bool()) {
+    const std::string name = std::string("stream_options.") + key;
+    throw_param("'" + name + "' must be a boolean", name);
+  }
+  return it->value().get_bool();
 }
 
 }  // namespace
@@ -106,7 +133,7 @@ SamplingParams read_sampling_params(hydra::json::Fields& f, Endpoint endpoint) {
   p.stop = read_stop(f);
   p.stop_token_ids = read_stop_ids(f);
   p.ignore_eos = f.opt_bool("ignore_eos").value_or(false);
-  p.json_mode = read_json_mode(f);
+  read_response_format(f, p);
   read_logprobs(f, endpoint, p);
   return p;
 }
@@ -115,13 +142,8 @@ StreamSettings read_stream_settings(hydra::json::Fields& f) {
   StreamSettings s;
   s.stream = f.opt_bool("stream").value_or(false);
   if (const boost::json::object* so = f.opt_object("stream_options")) {
-    auto it = so->find("include_usage");
-    if (it != so->end() && !it->value().is_null()) {
-      if (!it->value().is_bool())
-        throw_param("'stream_options.include_usage' must be a boolean",
-                    "stream_options.include_usage");
-      s.include_usage = it->value().get_bool();
-    }
+    s.include_usage = option_flag(*so, "include_usage");
+    s.continuous_usage = s.include_usage && option_flag(*so, "continuous_usage_stats");
   }
   return s;
 }

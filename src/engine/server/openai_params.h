@@ -18,10 +18,12 @@ enum class Endpoint { kChat, kCompletion };
 // max_tokens stays 0 when the request did not set it.
 SamplingParams read_sampling_params(hydra::json::Fields& f, Endpoint endpoint);
 
-// `stream` and `stream_options.include_usage`.
+// `stream` and `stream_options` {include_usage, continuous_usage_stats}.
 struct StreamSettings {
   bool stream = false;
   bool include_usage = false;
+  // vLLM's option: every chunk carries the usage so far (with include_usage).
+  bool continuous_usage = false;
 };
 StreamSettings read_stream_settings(hydra::json::Fields& f);
 

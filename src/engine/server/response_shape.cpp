@@ -2,6 +2,7 @@
 
 #include "common/clock.h"
 #include "common/random.h"
+#include "engine/chat/tool_call_stream.h"
 
 namespace hydra::engine {
 
@@ -110,23 +111,7 @@ class ChatShape : public ResponseShape {
     std::vector<bj::object> out;
     const auto index = static_cast<size_t>(ev.choice);
     bj::value lp = ev.logprobs ? logprobs_json({*ev.logprobs}) : bj::value(nullptr);
-    if (format_ != chat::ToolCallFormat::kNone) {
-      if (!ev.finished) return out;
-      chat::ParsedReply reply = parse(c.text);
-      bj::object delta;
-      if (reply.content) delta["content"] = *reply.content;
-      std::string reason = openai_reason(c.finish_reason);
-      if (!reply.tool_calls.empty()) {
-        bj::array calls = chat::to_openai(reply.tool_calls);
-        for (size_t k = 0; k < calls.size(); ++k)
-          calls[k].as_object()["index"] = static_cast<int64_t>(k);
-        delta["tool_calls"] = std::move(calls);
-        reason = "tool_calls";
-      }
-      bj::value r(reason);
-      out.push_back(chunk(index, std::move(delta), &r, nullptr));
-      return out;
-    }
+    if (format_ != chat::ToolCallFormat::kNone) return tool_chunks(ev, c, std::move(lp));
     if (ev.text.empty() && !ev.logprobs && !ev.finished) return out;
     bj::object delta;
     if (!ev.text.empty()) delta["content"] = ev.text;
@@ -139,6 +124,52 @@ class ChatShape : public ResponseShape {
   const char* chunk_object() const override { return "chat.completion.chunk"; }
 
  private:
+  // With tools: content and tool calls as the stream recognises them, one
+  // chunk per content run or call piece; the finish reason on the last.
+  std::vector<bj::object> tool_chunks(const TokenEvent& ev, const ChoiceState& c, bj::value lp) {
+    const auto index = static_cast<size_t>(ev.choice);
+    if (streams_.empty()) {
+      for (size_t i = 0; i < choices_.size(); ++i) streams_.emplace_back(format_);
+    }
+    chat::ToolCallStream& stream = streams_.at(index);
+    std::vector<chat::ToolCallPiece> pieces = stream.push(ev.text);
+    if (ev.finished) {
+      std::vector<chat::ToolCallPiece> rest = stream.finish();
+      pieces.insert(pieces.end(), std::make_move_iterator(rest.begin()),
+                    std::make_move_iterator(rest.end()));
+    }
+    std::vector<bj::object> out;
+    for (chat::ToolCallPiece& p : pieces) {
+      out.push_back(chunk(index, piece_delta(std::move(p)), nullptr, nullptr));
+    }
+    if (!lp.is_null()) {
+      if (out.empty()) out.push_back(chunk(index, bj::object(), nullptr, nullptr));
+      out.front().at("choices").at(0).as_object()["logprobs"] = std::move(lp);
+    }
+    if (ev.finished) {
+      if (out.empty()) out.push_back(chunk(index, bj::object(), nullptr, nullptr));
+      const std::string reason =
+          stream.calls() > 0 ? std::string("tool_calls") : openai_reason(c.finish_reason);
+      out.back().at("choices").at(0).as_object()["finish_reason"] = reason;
+    }
+    return out;
+  }
+
+  static bj::object piece_delta(chat::ToolCallPiece p) {
+    using Kind = chat::ToolCallPiece::Kind;
+    if (p.kind == Kind::kContent) return bj::object{{"content", std::move(p.text)}};
+    bj::object call{{"index", p.index}};
+    bj::object function;
+    if (p.kind == Kind::kCallStart) {
+      call["id"] = std::move(p.id);
+      call["type"] = "function";
+      function["name"] = std::move(p.name);
+    }
+    function["arguments"] = std::move(p.text);
+    call["function"] = std::move(function);
+    return bj::object{{"tool_calls", bj::array{std::move(call)}}};
+  }
+
   chat::ParsedReply parse(const std::string& text) const {
     if (format_ == chat::ToolCallFormat::kNone) return {text, {}};
     return chat::parse_tool_calls(text, format_);
@@ -173,6 +204,7 @@ class ChatShape : public ResponseShape {
   }
 
   chat::ToolCallFormat format_;
+  std::vector<chat::ToolCallStream> streams_;  // per choice, when streaming with tools
 };
 
 class CompletionShape : public ResponseShape {

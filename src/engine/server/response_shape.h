@@ -59,8 +59,9 @@ class ResponseShape {
 };
 
 // Chat completions. With `tool_format` other than kNone (the request passed
-// tools), the text of each choice is held until it ends and then parsed for
-// tool calls; the stream then sends it as one delta.
+// tools), tool calls in a choice's text become OpenAI `tool_calls`: parsed
+// from the whole text for the final body, recognised as they are generated
+// in a stream (chat::ToolCallStream).
 std::unique_ptr<ResponseShape> make_chat_shape(std::string model, const Tokenizer& tokenizer, int n,
                                                chat::ToolCallFormat tool_format);
 std::unique_ptr<ResponseShape> make_completion_shape(std::string model, const Tokenizer& tokenizer,

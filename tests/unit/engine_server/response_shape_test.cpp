@@ -26,26 +26,48 @@ const Tokenizer& tokenizer() {
   return *decoder_server().service->model().tokenizer;
 }
 
+const bj::object& only_choice(const bj::object& chunk) {
+  return chunk.at("choices").at(0).as_object();
+}
+
 TEST(ResponseShape, HermesToolCallsBecomeOpenAiToolCalls) {
   auto shape = make_chat_shape("m", tokenizer(), 1, chat::ToolCallFormat::kHermes);
-  // The call arrives split over several tokens; nothing is streamed before the end.
-  EXPECT_TRUE(shape->on_event(text_event(0, "<tool_call>\n{\"name\": \"get_weather\", ")).empty());
-  EXPECT_TRUE(shape->on_event(text_event(0, "\"arguments\": {\"city\": \"Paris\"}}\n")).empty());
+  // Content streams first; the markup never shows as content.
+  std::vector<bj::object> a = shape->on_event(text_event(0, "Checking.\n<tool_call>\n{\"name\""));
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(only_choice(a[0]).at("delta").at("content").as_string(), "Checking.");
+  // Once the header is read: index, id, type and name, then argument fragments.
+  std::vector<bj::object> b =
+      shape->on_event(text_event(0, ": \"get_weather\", \"arguments\": {\"city\": "));
+  ASSERT_EQ(b.size(), 2u);
+  const auto& start = only_choice(b[0]).at("delta").at("tool_calls").at(0).as_object();
+  EXPECT_EQ(start.at("index").as_int64(), 0);
+  EXPECT_EQ(start.at("type").as_string(), "function");
+  EXPECT_EQ(start.at("function").at("name").as_string(), "get_weather");
+  EXPECT_TRUE(std::string(start.at("id").as_string()).starts_with("call_"));
+  std::string args(only_choice(b[1])
+                       .at("delta")
+                       .at("tool_calls")
+                       .at(0)
+                       .at("function")
+                       .at("arguments")
+                       .as_string());
+  EXPECT_EQ(args, "{\"city\": ");
+  EXPECT_TRUE(only_choice(b[1]).at("finish_reason").is_null());
+  std::vector<bj::object> c = shape->on_event(text_event(0, "\"Paris\"}}\n"));
+  ASSERT_EQ(c.size(), 1u);
+  const auto& more = only_choice(c[0]).at("delta").at("tool_calls").at(0).as_object();
+  EXPECT_FALSE(more.contains("id")) << "only the first piece of a call names it";
+  args += more.at("function").at("arguments").as_string();
+  EXPECT_EQ(bj::parse(args), bj::parse(R"({"city":"Paris"})"));
   std::vector<bj::object> last = shape->on_event(text_event(0, "</tool_call>", true));
   ASSERT_EQ(last.size(), 1u);
-  const auto& choice = last[0].at("choices").at(0).as_object();
-  EXPECT_EQ(choice.at("finish_reason").as_string(), "tool_calls");
-  const auto& call = choice.at("delta").at("tool_calls").at(0).as_object();
-  EXPECT_EQ(call.at("index").as_int64(), 0);
-  EXPECT_EQ(call.at("type").as_string(), "function");
-  EXPECT_EQ(call.at("function").at("name").as_string(), "get_weather");
-  EXPECT_EQ(bj::parse(call.at("function").at("arguments").as_string()),
-            bj::parse(R"({"city":"Paris"})"));
-  EXPECT_TRUE(std::string(call.at("id").as_string()).starts_with("call_"));
+  EXPECT_EQ(only_choice(last[0]).at("finish_reason").as_string(), "tool_calls");
+  EXPECT_TRUE(only_choice(last[0]).at("delta").as_object().empty());
 
   bj::object body = shape->final_body({10, 3});
   const auto& msg = body.at("choices").at(0).at("message").as_object();
-  EXPECT_TRUE(msg.at("content").is_null());
+  EXPECT_EQ(msg.at("content").as_string(), "Checking.");
   EXPECT_EQ(msg.at("tool_calls").at(0).at("function").at("name").as_string(), "get_weather");
   EXPECT_EQ(body.at("choices").at(0).at("finish_reason").as_string(), "tool_calls");
   EXPECT_EQ(body.at("usage").at("total_tokens").as_int64(), 13);
