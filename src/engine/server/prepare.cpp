@@ -8,6 +8,7 @@
 #include "common/random.h"
 #include "engine/server/chat_inputs.h"
 #include "engine/server/job.h"
+#include "engine/server/tool_choice.h"
 
 namespace hydra::engine {
 
@@ -76,10 +77,18 @@ std::shared_ptr<EngineService::Job> EngineService::prepare_chat(const std::strin
       model_->tokenizer->encode(prompt, {.add_special = false, .parse_special = true});
   job->request.params = read_sampling_params(f, Endpoint::kChat);
   job->stream = read_stream_settings(f);
+  chat::ToolCallFormat format =
+      in.tools.is_array() ? model_->tool_format : chat::ToolCallFormat::kNone;
+  if (auto forced = forced_tool_call_schema(f.opt_value("tool_choice"), in.tools)) {
+    SamplingParams& p = job->request.params;
+    if (p.json_mode || p.json_schema)
+      throw_param("a forced tool_choice cannot be combined with a JSON response_format",
+                  "response_format");
+    p.json_schema = std::move(forced);
+    format = chat::ToolCallFormat::kLlama3Json;  // the constrained reply's shape
+  }
   settle_defaults(job->request, model_->n_ctx);
-  const bool tools = in.tools.is_array();
-  job->shape = make_chat_shape(name(), *model_->tokenizer, job->request.params.n,
-                               tools ? model_->tool_format : chat::ToolCallFormat::kNone);
+  job->shape = make_chat_shape(name(), *model_->tokenizer, job->request.params.n, format);
   return job;
 }
 
