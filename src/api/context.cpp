@@ -52,14 +52,27 @@ auth::Caller require_user(ApiContext& ctx, http::Request& req) {
         ErrorCode::kUnauthenticated,
         "login required: send the hydra_session cookie or Authorization: Bearer <token>");
   }
-  auto c = auth::resolve(ctx.store, token);
-  if (!c)
-    throw ApiError(ErrorCode::kUnauthenticated, "session is invalid or expired; log in again");
+  uint64_t epoch = auth::session_epoch();  // read before the query, see session_cache.h
+  auto c = ctx.sessions->find(token, epoch);
+  if (!c) {
+    c = auth::resolve(ctx.store, token);
+    if (!c)
+      throw ApiError(ErrorCode::kUnauthenticated, "session is invalid or expired; log in again");
+    ctx.sessions->put(token, epoch, *c);
+  }
   c->source_ip = req.remote_addr;
   c->request_id = req.request_id;
   choose_workspace(ctx, req, *c);
   req.auth = *c;
   return *c;
+}
+
+std::optional<auth::Caller> cached_user(ApiContext& ctx, const http::Request& req) {
+  const std::string* ws = req.header("x-hydra-workspace");
+  if (ws && !trim(*ws).empty()) return std::nullopt;
+  std::string token = presented_session_token(req);
+  if (token.empty() || starts_with(token, "sk-")) return std::nullopt;
+  return ctx.sessions->find(token, auth::session_epoch());
 }
 
 auth::Caller require_admin(ApiContext& ctx, http::Request& req) {

@@ -3,8 +3,12 @@
 // resolving the caller, role checks, pagination, JSON answers, audit events.
 #include <boost/json.hpp>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 
+#include "api/answer_cache.h"
+#include "api/session_cache.h"
 #include "audit/audit.h"
 #include "auth/caller.h"
 #include "common/config.h"
@@ -19,11 +23,17 @@ struct ApiContext {
   store::Store& store;
   const Config& config;
   http::Metrics& metrics;
+  // Shared by copies of the context; see answer_cache.h.
+  std::shared_ptr<AnswerCache> answers = std::make_shared<AnswerCache>();
+  std::shared_ptr<SessionCache> sessions = std::make_shared<SessionCache>();
 };
 
 // Resolves the session from the `hydra_session` cookie or an
 // `Authorization: Bearer <session token>` header; throws 401 otherwise.
 auth::Caller require_user(ApiContext& ctx, http::Request& req);
+// The caller when it is known without a query (a session resolved moments
+// ago, no X-Hydra-Workspace): for answers served on the network thread.
+std::optional<auth::Caller> cached_user(ApiContext& ctx, const http::Request& req);
 // As require_user, and 403 unless the caller is an administrator.
 auth::Caller require_admin(ApiContext& ctx, http::Request& req);
 

@@ -3,7 +3,9 @@
 // missing to them).
 #include <algorithm>
 
+#include "api/cached_read.h"
 #include "api/routes.h"
+#include "catalog/change_log.h"
 #include "catalog/import_source.h"
 #include "catalog/model_import.h"
 #include "catalog/model_store.h"
@@ -34,6 +36,19 @@ std::vector<std::string> list_query(const http::Request& req, const char* name) 
   return out;
 }
 
+// Everything a model list answer depends on: the visibility rule and the query.
+std::string model_list_key(const auth::Caller& c, const http::Request& req) {
+  return (c.admin() ? "admin " : "user ") + req.target;
+}
+
+std::optional<http::Response> cached_model_list(ApiContext& ctx, const http::Request& req) {
+  auto c = cached_user(ctx, req);
+  if (!c) return std::nullopt;
+  auto body = ctx.answers->find(model_list_key(*c, req), catalog::catalog_version());
+  if (!body) return std::nullopt;
+  return http::Response::text(200, std::move(*body), "application/json");
+}
+
 http::Response list_models(ApiContext& ctx, http::Request& req) {
   auth::Caller c = require_user(ctx, req);
   PageParams p = page_params(req);
@@ -44,10 +59,17 @@ http::Response list_models(ApiContext& ctx, http::Request& req) {
   f.published = c.admin() ? bool_query(req, "published") : std::optional<bool>(true);
   f.offset = p.offset();
   f.limit = p.page_size;
+  std::string key = model_list_key(c, req);
+  uint64_t version = catalog::catalog_version();  // read before the queries
+  if (auto body = ctx.answers->find(key, version)) {
+    return http::Response::text(200, std::move(*body), "application/json");
+  }
   auto page = catalog::list_models(ctx.store, f);
   boost::json::array items;
   for (const auto& m : page.items) items.push_back(catalog::to_json(m));
-  return ok(page_body(std::move(items), page.total, p));
+  http::Response resp = ok(page_body(std::move(items), page.total, p));
+  ctx.answers->put(key, version, resp.body);
+  return resp;
 }
 
 http::Response create_model(ApiContext& ctx, http::Request& req) {
@@ -111,8 +133,9 @@ void register_model_routes(http::Router& r, ApiContext& ctx) {
   auto bind = [&ctx](http::Response (*fn)(ApiContext&, http::Request&)) {
     return [&ctx, fn](http::Request& req) { return fn(ctx, req); };
   };
-  r.add("GET", "/api/v1/models", bind(list_models),
-        "List models (?provider=a,b&tag=X,Y&keyword=&published=); non-admins see published ones");
+  add_cached_read(
+      r, ctx, "/api/v1/models", cached_model_list, list_models,
+      "List models (?provider=a,b&tag=X,Y&keyword=&published=); non-admins see published ones");
   r.add("POST", "/api/v1/models", bind(create_model), "Create a model (admin)");
   r.add("POST", "/api/v1/models/import", bind(import_models),
         "Import ModelHub YAML: body, multipart file, or JSON {url}|{yaml}; ?dry_run=&publish= "

@@ -65,6 +65,12 @@ void Router::add_async(std::string method, std::string pattern, AsyncHandler han
   routes_.back().async_handler = std::move(handler);
 }
 
+void Router::add_async(std::string method, std::string pattern, AsyncHandler handler,
+                       Handler blocking, std::string summary) {
+  add(std::move(method), std::move(pattern), std::move(blocking), std::move(summary));
+  routes_.back().async_handler = std::move(handler);
+}
+
 const Route* Router::match(Request& req, bool* path_matched) const {
   auto segs = path_segments(req.path);
   const Route* best = nullptr;

@@ -27,6 +27,10 @@ class Router {
   void add(std::string method, std::string pattern, Handler handler, std::string summary = {});
   void add_async(std::string method, std::string pattern, AsyncHandler handler,
                  std::string summary = {});
+  // As above, plus the same answer as a plain handler for callers that
+  // dispatch synchronously (tests, the fuzzer); the server runs the coroutine.
+  void add_async(std::string method, std::string pattern, AsyncHandler handler, Handler blocking,
+                 std::string summary);
   // Finds the route; fills path_params. Sets *path_matched when the path
   // exists under another method (so the server can answer 405).
   const Route* match(Request& req, bool* path_matched = nullptr) const;

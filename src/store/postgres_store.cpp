@@ -313,6 +313,7 @@ class PostgresStore : public Store {
   // error goes to the caller as a plain failure.
   void run_once(const std::function<void(Session&)>& fn) {
     auto conn = pool_.acquire();
+    conn->discard_after_commit();
     conn->command("BEGIN");
     try {
       fn(*conn);
@@ -335,6 +336,7 @@ class PostgresStore : public Store {
           "transaction rolled back: a statement in it failed (on PostgreSQL a failed statement "
           "aborts the whole transaction)");
     }
+    conn->run_after_commit();
   }
 
   static void unlock_quietly(Connection& conn) {

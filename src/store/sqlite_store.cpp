@@ -147,17 +147,20 @@ class SqliteStore : public Store {
 
   void transact(const std::function<void(Session&)>& fn) override {
     std::lock_guard<std::mutex> lock(write_mu_);
+    writer_->discard_after_commit();
     writer_->run("BEGIN IMMEDIATE");
     try {
       fn(*writer_);
       writer_->run("COMMIT");
     } catch (...) {
+      writer_->discard_after_commit();
       try {
         writer_->run("ROLLBACK");
       } catch (...) {
       }
       throw;
     }
+    writer_->run_after_commit();
   }
 
   Rows query(std::string_view sql, const Params& params) override {

@@ -66,6 +66,22 @@ class Session {
   int64_t exec(std::string_view sql, const Params& params = {}) {
     return query(sql, params).affected;
   }
+
+  // Runs `fn` once the enclosing transaction has committed (never when it
+  // rolls back): the place to invalidate in-memory caches of what it changed,
+  // so no reader can cache the old rows under the new version.
+  void after_commit(std::function<void()> fn) { after_commit_.push_back(std::move(fn)); }
+
+  // For store implementations: at the start of a transaction, and after it ended.
+  void discard_after_commit() { after_commit_.clear(); }
+  void run_after_commit() {
+    auto fns = std::move(after_commit_);
+    after_commit_.clear();
+    for (auto& fn : fns) fn();
+  }
+
+ private:
+  std::vector<std::function<void()>> after_commit_;
 };
 
 enum class Dialect { kSqlite, kPostgres };

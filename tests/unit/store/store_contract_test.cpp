@@ -164,6 +164,35 @@ TEST_P(StoreContract, TransactionRollsBackWhenFunctionThrows) {
   EXPECT_EQ(count(), 2);
 }
 
+TEST_P(StoreContract, AfterCommitRunsOnlyOnceTheTransactionCommitted) {
+  int ran = 0;
+  int64_t rows_seen = -1;
+  store_->transact([&](Session& s) {
+    s.exec("INSERT INTO kv (k, i) VALUES (?, ?)", {"a", int64_t{1}});
+    s.after_commit([&] {
+      ++ran;
+      // Runs after COMMIT: a reader outside the transaction already sees the row.
+      rows_seen = count();
+    });
+    EXPECT_EQ(ran, 0);
+  });
+  EXPECT_EQ(ran, 1);
+  EXPECT_EQ(rows_seen, 1);
+
+  // A rolled-back transaction drops its callbacks, and they do not leak
+  // into the next transaction on the same connection.
+  for (int round = 0; round < 12; ++round) {
+    EXPECT_THROW(store_->transact([&](Session& s) {
+      s.exec("INSERT INTO kv (k, i) VALUES (?, ?)", {"gone", int64_t{2}});
+      s.after_commit([&] { ++ran; });
+      throw std::runtime_error("boom");
+    }),
+                 std::runtime_error);
+    store_->transact([](Session& s) { s.exec("UPDATE kv SET i = i + 1 WHERE k = ?", {"a"}); });
+  }
+  EXPECT_EQ(ran, 1);
+}
+
 TEST_P(StoreContract, DuplicateKeysThrowUniqueViolation) {
   store_->exec("CREATE TABLE named (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE)");
   store_->exec("INSERT INTO named (id, name) VALUES (?, ?)", {"1", "a"});
