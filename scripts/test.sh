@@ -31,19 +31,21 @@ build_main() {
 }
 
 unit_tests() {
-  # The store, auth and catalog suites also run against PostgreSQL.
-  scripts/with-postgres.sh ctest --test-dir build --output-on-failure -L unit -j "$jobs"
+  # The store, auth and catalog suites also run against PostgreSQL; the
+  # limits suite against Redis.
+  scripts/with-postgres.sh scripts/with-redis.sh ctest --test-dir build --output-on-failure -L unit -j "$jobs"
 }
 
 integration_tests() {
-  ctest --test-dir build --output-on-failure -L integration
+  # Two gateways share rate limits through Redis in the limits tests.
+  scripts/with-redis.sh ctest --test-dir build --output-on-failure -L integration
 }
 
 asan_unit_tests() {
   cmake -G Ninja -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DHYDRA_SANITIZE=ON >/dev/null &&
     cmake --build build-asan -j "$jobs" &&
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-      scripts/with-postgres.sh ctest --test-dir build-asan --output-on-failure -L unit -j "$jobs"
+      scripts/with-postgres.sh scripts/with-redis.sh ctest --test-dir build-asan --output-on-failure -L unit -j "$jobs"
 }
 
 fuzz() {

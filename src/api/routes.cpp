@@ -13,6 +13,8 @@ void register_routes(http::Router& router, ApiContext& ctx) {
   register_maas_routes(router, ctx);
   register_template_routes(router, ctx);
   register_audit_routes(router, ctx);
+  register_limit_routes(router, ctx);
+  register_quota_routes(router, ctx);
 }
 
 }  // namespace hydra::api

@@ -26,8 +26,9 @@ struct Gateway::Call {
   bool stream = false;
   bool inject_usage = false;  // the gateway asked for usage; the client did not
   int64_t first_event_ns = 0;
-  StreamAsk client_ask;  // the usage the client itself asked for on a stream
-  StreamMeter meter;     // usage counted from the stream's events
+  StreamAsk client_ask;      // the usage the client itself asked for on a stream
+  StreamMeter meter;         // usage counted from the stream's events
+  limits::Admission limits;  // counters and quotas this request drew from
 };
 
 namespace {
@@ -99,7 +100,8 @@ Gateway::Gateway(store::Store& st, const Config& cfg, http::Metrics& metrics, Ga
       opts_(opts),
       routes_(st, cfg),
       upstream_(opts.upstream),
-      usage_(st, metrics, opts.usage) {
+      usage_(st, metrics, opts.usage),
+      limits_(st, metrics, limits::AdmitterOptions{cfg.limits_redis_url, cfg.limits_poll_ms}) {
   metrics_.describe("hydra_gateway_requests_total", "counter",
                     "Gateway requests by model and status");
   metrics_.describe("hydra_gateway_tokens_total", "counter", "Tokens metered, by model and kind");
@@ -118,10 +120,12 @@ Gateway::~Gateway() {
 void Gateway::start() {
   routes_.refresh();
   routes_.start_polling(opts_.route_poll_ms);
+  limits_.start();
 }
 
 void Gateway::stop() {
   routes_.stop();
+  limits_.stop();
   usage_.stop();
   upstream_.close_idle();
 }
@@ -243,6 +247,17 @@ asio::awaitable<void> Gateway::proxy(http::Request& req, http::ResponseWriter& w
     call.meter = StreamMeter(call.client_ask);
   }
 
+  // Limits and quotas, before any upstream work (DESIGN.md §4 "admit").
+  limits::Subject who{call.rec.workspace_id, call.rec.key_id, call.rec.user_id, call.rec.model};
+  limits::Estimate need = limits::estimate_request(body, path);
+  std::optional<http::Response> refusal = co_await limits_.admit(call.limits, who, need);
+  if (refusal) {
+    call.rec.status = refusal->status;
+    call.rec.error_code = call.limits.refusal_code();
+    co_await w.send(std::move(*refusal));
+    co_return;
+  }
+
   std::vector<int> tried;
   std::optional<http::Response> last_answer;
   std::string last_error;
@@ -343,6 +358,7 @@ asio::awaitable<void> Gateway::relay_whole(UpstreamExchange& ex, http::ResponseW
   resp.status = status;
   const std::string* ct = ex.header("content-type");
   resp.set_header("Content-Type", ct ? *ct : "application/json");
+  call.limits.add_headers(resp.headers);
   resp.body = std::move(body);
   call.rec.status = status;
   bool sent = co_await w.send(std::move(resp));
@@ -354,6 +370,7 @@ asio::awaitable<void> Gateway::relay_stream(UpstreamExchange& ex, http::Response
   http::Headers head;
   head.emplace_back("content-type", "text/event-stream");
   head.emplace_back("cache-control", "no-cache");
+  call.limits.add_headers(head);
   call.rec.status = 200;
   bool open = co_await w.begin(200, std::move(head));
   SseSplitter splitter;
@@ -443,6 +460,7 @@ void Gateway::finish(Call& call) {
                          static_cast<double>(call.rec.cached_tokens));
   }
   // Only authenticated requests are metered: there is no one to bill otherwise.
+  limits_.settle(call.limits, call.rec.prompt_tokens + call.rec.completion_tokens, call.rec.cost);
   if (call.authenticated) usage_.submit(std::move(call.rec));
 }
 

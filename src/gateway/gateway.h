@@ -16,6 +16,7 @@
 #include "gateway/upstream_client.h"
 #include "http/metrics.h"
 #include "http/router.h"
+#include "limits/admitter.h"
 #include "metering/usage_recorder.h"
 #include "store/store.h"
 
@@ -53,6 +54,7 @@ class Gateway {
 
   RouteTable& routes() { return routes_; }
   UsageRecorder& usage() { return usage_; }
+  limits::Admitter& limits() { return limits_; }
   UpstreamClient& upstream() { return upstream_; }
 
  private:
@@ -75,6 +77,7 @@ class Gateway {
   RouteTable routes_;
   UpstreamClient upstream_;
   UsageRecorder usage_;
+  limits::Admitter limits_;
 };
 
 }  // namespace hydra::gateway

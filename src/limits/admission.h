@@ -31,6 +31,8 @@ class Admission {
   void add_headers(http::Headers& h) const;
   size_t takes() const { return n_takes_; }
   const Take& take(size_t i) const { return takes_[i]; }
+  // The platform error code of the refusal admit() answered, 0 if none.
+  int refusal_code() const { return refusal_code_; }
 
  private:
   friend class Admitter;
@@ -44,6 +46,7 @@ class Admission {
   std::array<const CompiledRule*, kMaxTakes> take_rules_{};
   size_t n_takes_ = 0;
   int refused_ = -1;
+  int refusal_code_ = 0;
   std::array<const CompiledQuota*, kMaxQuotas> quotas_{};
   size_t n_quotas_ = 0;
   bool settled_ = true;

@@ -184,6 +184,7 @@ void Admitter::collect(Admission& a, const Estimate& e) {
 
 http::Response Admitter::refusal(Admission& a, int code, std::string message, int64_t retry_s) {
   auto ec = static_cast<ErrorCode>(code);
+  a.refusal_code_ = code;
   http::Response resp = http::Response::json(error_info(ec).http_status, error_body(ec, message));
   a.add_headers(resp.headers);
   resp.set_header("retry-after", std::to_string(std::max<int64_t>(1, retry_s)));
@@ -197,6 +198,7 @@ boost::asio::awaitable<std::optional<http::Response>> Admitter::admit(Admission&
   a.subject_ = s;
   a.n_takes_ = a.n_quotas_ = 0;
   a.refused_ = -1;
+  a.refusal_code_ = 0;
   a.settled_ = true;
   const RuleSet& rs = *a.rules_;
   if (rs.empty()) co_return std::nullopt;
