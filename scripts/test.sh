@@ -27,7 +27,8 @@ stage() {
 
 build_main() {
   cmake -G Ninja -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
-    cmake --build build -j "$jobs"
+    cmake --build build -j "$jobs" &&
+    scripts/build-web.sh
 }
 
 unit_tests() {
@@ -39,6 +40,11 @@ unit_tests() {
 integration_tests() {
   # Two gateways share rate limits through Redis in the limits tests.
   scripts/with-redis.sh ctest --test-dir build --output-on-failure -L integration
+}
+
+# The web console in headless Chromium against a real `hydra serve`.
+e2e_tests() {
+  HYDRA_BINARY=build/bin/hydra node --test tests/e2e/*.test.mjs
 }
 
 asan_unit_tests() {
@@ -58,6 +64,7 @@ stage build build_main
 if [ "$failed" -eq 0 ]; then
   stage unit unit_tests
   stage integration integration_tests
+  stage e2e e2e_tests
 fi
 stage asan-unit asan_unit_tests
 stage fuzz fuzz

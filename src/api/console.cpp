@@ -1,5 +1,6 @@
 #include "api/console.h"
 
+#include <filesystem>
 #include <memory>
 
 #include "api/static_site.h"
@@ -67,9 +68,10 @@ bool api_path(const std::string& path) {
   return false;
 }
 
+// A missing path that names a static file type is a 404; anything else
+// (including ids with dots, e.g. /square/qwen2-0.5b-instruct) is an app page.
 bool looks_like_file(const std::string& path) {
-  auto slash = path.rfind('/');
-  return path.find('.', slash == std::string::npos ? 0 : slash) != std::string::npos;
+  return content_type_for(std::filesystem::path(path)) != "application/octet-stream";
 }
 
 [[noreturn]] void not_found(const http::Request& req) {

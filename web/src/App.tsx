@@ -10,7 +10,9 @@ import { useSession } from './session/session';
 import { LoginPage } from './pages/Login';
 import { Shell } from './components/Shell';
 
-const SquarePage = lazy(() => import('./pages/Square'));
+// The square is the first page most people see: fetch it while the session loads.
+const loadSquare = import('./pages/Square');
+const SquarePage = lazy(() => loadSquare);
 const PlaygroundPage = lazy(() => import('./pages/Playground'));
 const ApiKeysPage = lazy(() => import('./pages/ApiKeys'));
 const UsagePage = lazy(() => import('./pages/Usage'));
@@ -20,6 +22,7 @@ const AdminTemplatesPage = lazy(() => import('./pages/admin/Templates'));
 const AdminUsersPage = lazy(() => import('./pages/admin/Users'));
 const AdminWorkspacesPage = lazy(() => import('./pages/admin/Workspaces'));
 const AdminAuditPage = lazy(() => import('./pages/admin/Audit'));
+const AdminLimitsPage = lazy(() => import('./pages/admin/Limits'));
 
 function Loading() {
   return (
@@ -52,6 +55,7 @@ function Pages() {
               <Route path="/admin/users" element={<AdminUsersPage />} />
               <Route path="/admin/workspaces" element={<AdminWorkspacesPage />} />
               <Route path="/admin/audit" element={<AdminAuditPage />} />
+              <Route path="/admin/limits" element={<AdminLimitsPage />} />
             </>
           )}
           <Route path="*" element={<Navigate to="/square" replace />} />

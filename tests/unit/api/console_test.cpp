@@ -93,8 +93,8 @@ TEST_F(ConsoleServing, EtagAnswers304) {
 }
 
 TEST_F(ConsoleServing, AppPagesFallBackToIndex) {
-  for (const char* path :
-       {"/square", "/playground?model=public%2Fqwen", "/admin/models/x/y", "/keys/"}) {
+  for (const char* path : {"/square", "/playground?model=public%2Fqwen", "/admin/models/x/y",
+                           "/square/qwen2-0.5b-instruct", "/keys/"}) {
     auto r = get(path);
     EXPECT_EQ(r.status, 200) << path;
     EXPECT_EQ(header(r, "cache-control"), "no-cache") << path;

@@ -11,6 +11,7 @@ export const enUS = {
   'nav.adminUsers': 'Users',
   'nav.adminWorkspaces': 'Workspaces',
   'nav.adminAudit': 'Audit log',
+  'nav.adminLimits': 'Limits and quotas',
 
   'common.actions': 'Actions',
   'common.cancel': 'Cancel',
@@ -192,6 +193,13 @@ export const enUS = {
   'templates.resources': 'Resources',
   'templates.updated': 'Updated',
   'templates.deleteConfirm': 'Delete this template?',
+  'limits.title': 'Limits and quotas',
+  'limits.rules': 'Rate-limit rules',
+  'limits.quotas': 'Quotas',
+  'limits.scope': 'Scope',
+  'limits.target': 'Applies to',
+  'limits.budget': 'Budget',
+  'limits.period': 'Period',
   'json.invalid': 'Not valid JSON: {error}',
 
   'users.title': 'Users',

@@ -13,6 +13,7 @@ export const zhCN: Record<MessageKey, string> = {
   'nav.adminUsers': '用户',
   'nav.adminWorkspaces': '工作空间',
   'nav.adminAudit': '审计日志',
+  'nav.adminLimits': '限流与配额',
 
   'common.actions': '操作',
   'common.cancel': '取消',
@@ -194,6 +195,13 @@ export const zhCN: Record<MessageKey, string> = {
   'templates.resources': '资源',
   'templates.updated': '更新时间',
   'templates.deleteConfirm': '删除此模板？',
+  'limits.title': '限流与配额',
+  'limits.rules': '限流规则',
+  'limits.quotas': '配额',
+  'limits.scope': '范围',
+  'limits.target': '适用对象',
+  'limits.budget': '额度',
+  'limits.period': '周期',
   'json.invalid': 'JSON 格式错误：{error}',
 
   'users.title': '用户',

@@ -41,6 +41,7 @@ export default function PlaygroundPage() {
   const [historyOpen, setHistoryOpen] = useState(false);
   const [history, setHistory] = useState<Conversation[]>(loadHistory);
   const conversationId = useRef(newId());
+  const title = useRef(''); // the conversation's first question
   const abort = useRef<AbortController | null>(null);
   const creating = useRef('');
   const key = keys.find((k) => k.id === keyId);
@@ -81,9 +82,8 @@ export default function PlaygroundPage() {
   const updatePanel = (i: number, p: PanelState) => setPanels((ps) => ps.map((x, j) => (j === i ? p : x)));
 
   const persist = useCallback((ps: PanelState[]) => {
-    const firstQuestion = ps.flatMap((p) => p.turns).find((x) => x.role === 'user');
-    if (!firstQuestion) return;
-    setHistory(saveConversation({ id: conversationId.current, time: Date.now(), title: firstQuestion.content.slice(0, 80), panels: ps }));
+    if (!title.current) return;
+    setHistory(saveConversation({ id: conversationId.current, time: Date.now(), title: title.current, panels: ps }));
   }, []);
 
   // Streams an answer for panel i from its turns (which end with a question).
@@ -119,6 +119,7 @@ export default function PlaygroundPage() {
       return;
     }
     setInput('');
+    if (!title.current) title.current = text.slice(0, 80);
     void run(panels.map((p, i) => ({ i, base: { ...p, turns: [...p.turns, { role: 'user', content: text }] } })));
   };
 
@@ -129,6 +130,7 @@ export default function PlaygroundPage() {
 
   const newChat = () => {
     conversationId.current = newId();
+    title.current = '';
     setPanels((ps) => ps.map((p) => ({ ...p, turns: [] })));
   };
 
@@ -241,6 +243,7 @@ export default function PlaygroundPage() {
                   <a
                     onClick={() => {
                       conversationId.current = c.id;
+                      title.current = c.title;
                       setPanels(c.panels);
                       setHistoryOpen(false);
                     }}

@@ -17,11 +17,20 @@ interface Session {
 
 const Ctx = createContext<Session | null>(null);
 
+// Set while this browser holds a session, so a visitor who never logged in
+// gets the login page without a failing /auth/me call.
+const SIGNED_IN = 'hydra.signedIn';
+
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [me, setMe] = useState<Me | null>(null);
   const [loading, setLoading] = useState(true);
 
   const refresh = useCallback(async () => {
+    if (!localStorage.getItem(SIGNED_IN)) {
+      setMe(null);
+      setLoading(false);
+      return;
+    }
     try {
       const m = await api<Me>('/auth/me');
       if (!currentWorkspace() || !m.workspaces.some((w) => w.id === currentWorkspace())) {
@@ -29,6 +38,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       }
       setMe(m);
     } catch {
+      localStorage.removeItem(SIGNED_IN);
       setMe(null);
     } finally {
       setLoading(false);
@@ -36,7 +46,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   useEffect(() => {
-    setUnauthenticatedHandler(() => setMe(null));
+    setUnauthenticatedHandler(() => {
+      localStorage.removeItem(SIGNED_IN);
+      setMe(null);
+    });
     void refresh();
   }, [refresh]);
 
@@ -44,6 +57,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     async (name: string, password: string) => {
       localStorage.removeItem('hydra.workspace');
       await api('/auth/login', { method: 'POST', body: { name, password } });
+      localStorage.setItem(SIGNED_IN, '1');
       await refresh();
     },
     [refresh],
@@ -53,6 +67,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     try {
       await api('/auth/logout', { method: 'POST' });
     } finally {
+      localStorage.removeItem(SIGNED_IN);
       setMe(null);
     }
   }, []);
