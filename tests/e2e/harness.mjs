@@ -173,10 +173,12 @@ export async function launchBrowser() {
 
 const iconSvg = '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="#888"/></svg>';
 
-export async function newContext(browser, viewport = { width: 1280, height: 800 }) {
+// With stubIcons false, outside images fail and the console's own fallback
+// (the provider's initial) shows, as for a server without internet access.
+export async function newContext(browser, viewport = { width: 1280, height: 800 }, stubIcons = true) {
   const context = await browser.newContext({ viewport, locale: 'en-US' });
   await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) =>
-    route.request().resourceType() === 'image' ? route.fulfill({ status: 200, contentType: 'image/svg+xml', body: iconSvg }) : route.abort(),
+    stubIcons && route.request().resourceType() === 'image' ? route.fulfill({ status: 200, contentType: 'image/svg+xml', body: iconSvg }) : route.abort(),
   );
   return context;
 }
