@@ -211,6 +211,26 @@ async function walkthrough() {
   await user.getByTestId('open-history').click();
   await user.getByTestId('history-list').getByText('Hello there').waitFor();
 
+  // Usage (when the server meters): the four calls in totals, chart and CSV.
+  const doc = await (await fetch(`${hydra.url}/api/v1/openapi.json`)).json();
+  if (doc.paths['/api/v1/usage']) {
+    const calls = user.getByTestId('usage-totals').locator('.ant-statistic').first();
+    for (let i = 0; i < 40; i++) {
+      await user.goto(`${hydra.url}/usage`);
+      await calls.waitFor();
+      if ((await calls.locator('.ant-statistic-content').innerText()).trim() === '4') break;
+      await user.waitForTimeout(500);
+    }
+    assert.equal((await calls.locator('.ant-statistic-content').innerText()).trim(), '4', 'four calls metered');
+    await user.getByTestId('usage-chart').locator('canvas').waitFor();
+    const byModel = await user.getByTestId('usage-by-model').innerText();
+    assert.ok(byModel.includes('public/qwen2-0.5b') && byModel.includes('public/deepseek-1.5b'), byModel);
+    const usageDownload = user.waitForEvent('download');
+    await user.getByTestId('usage-export').click();
+    const usageCsv = fs.readFileSync(await (await usageDownload).path(), 'utf8');
+    assert.equal(usageCsv.trim().split('\n').length, 5, 'a header and four calls in the CSV');
+  }
+
   // --- the administrator sees it in the audit log, and exports it.
   await admin.goto(`${hydra.url}/admin/audit`);
   await admin.getByTestId('audit-actor').fill('alice');
