@@ -10,7 +10,6 @@
 #include "auth/bootstrap.h"
 #include "catalog/runtime_template.h"
 #include "common/log.h"
-#include "deploy/local_agent.h"
 #include "gateway/gateway.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -73,12 +72,6 @@ int run_serve(Config cfg) {
   gateway::Gateway gw(*st, cfg, *metrics);
   gw.start();
   gw.register_routes(router);
-  // The local cluster's agent; replicas outlive it and are adopted on the next start.
-  deploy::LocalAgentOptions agent_opts;
-  agent_opts.data_dir = cfg.data_dir;
-  deploy::LocalAgent agent(*st, agent_opts);
-  agent.on_routes_changed([&gw] { gw.routes().refresh(); });
-  agent.start();
   http::Server server(server_options(cfg), std::move(router), metrics);
   server.start();
 
@@ -99,7 +92,6 @@ int run_serve(Config cfg) {
   std::cout << std::flush;
   int sig = wait_for_signal();
   spdlog::info("signal {} received; draining requests", sig);
-  agent.stop();
   server.shutdown(cfg.shutdown_grace_ms);
   gw.stop();  // after the drain, so the last requests' usage is stored
   spdlog::info("stopped");

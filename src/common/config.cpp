@@ -74,8 +74,6 @@ const std::vector<ConfigKey>& config_keys() {
       str_key("public_url", "base URL shown to users", &Config::public_url),
       str_key("tls_cert", "PEM certificate chain; enables TLS with tls_key", &Config::tls_cert),
       str_key("tls_key", "PEM private key", &Config::tls_key),
-      str_key("web_dir", "directory of the built web console (default: the source tree's web/dist)",
-              &Config::web_dir),
       str_key("limits_redis_url",
               "redis://[:password@]host:port[/db] shared by gateways for rate limits (empty: "
               "in-process)",
