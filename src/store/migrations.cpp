@@ -252,6 +252,20 @@ SELECT 'day', (time / 86400000) * 86400000, workspace_id, key_id, model, COUNT(*
   SUM(cached_tokens), SUM(cost)
 FROM usage_records GROUP BY (time / 86400000) * 86400000, workspace_id, key_id, model;
 )SQL"},
+      {6, "moderation_rules", R"SQL(
+CREATE TABLE moderation_rules (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL DEFAULT '',
+  kind TEXT NOT NULL,
+  pattern TEXT NOT NULL,
+  direction TEXT NOT NULL DEFAULT 'both',
+  description TEXT NOT NULL DEFAULT '',
+  enabled BIGINT NOT NULL DEFAULT 1,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX moderation_rules_workspace ON moderation_rules(workspace_id);
+)SQL"},
   };
   return all;
 }

@@ -1,0 +1,82 @@
+#include "moderation/moderation_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "moderation/request_text.h"
+#include "moderation/rule_store.h"
+
+namespace hydra::moderation {
+
+ModerationService::ModerationService(store::Store& st, ModerationOptions opts)
+    : store_(st), opts_(opts), rules_(std::make_shared<const RuleSet>()) {}
+
+ModerationService::~ModerationService() {
+  stop();
+}
+
+void ModerationService::start() {
+  reload();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void ModerationService::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ModerationService::reload() {
+  try {
+    rules_.store(std::make_shared<const RuleSet>(list_rules(store_)));
+  } catch (const std::exception& e) {
+    spdlog::warn("moderation rules not reloaded: {}", e.what());
+  }
+}
+
+void ModerationService::run() {
+  uint64_t seen = rules_version();
+  int64_t last_load = mono_ns();
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!cv_.wait_for(lock, std::chrono::milliseconds(opts_.local_ms),
+                       [this] { return stopping_; })) {
+    uint64_t now_version = rules_version();
+    bool due = (mono_ns() - last_load) / 1000000 >= opts_.poll_ms;
+    if (now_version == seen && !due) continue;
+    lock.unlock();
+    reload();
+    lock.lock();
+    seen = now_version;
+    last_load = mono_ns();
+  }
+}
+
+void ModerationService::check_input(const boost::json::value& request,
+                                    const std::string& workspace) const {
+  auto set = rules();
+  if (!set->has_input_rules()) return;
+  if (auto hit = set->match_input(request_text(request), workspace)) {
+    throw ApiError(ErrorCode::kInputModeration, "the input was refused by moderation rule " + *hit);
+  }
+}
+
+void ModerationService::check_answer(const boost::json::value& answer,
+                                     const std::string& workspace) const {
+  auto set = rules();
+  if (!set->has_output_rules()) return;
+  if (auto hit = set->match_output(answer_text(answer), workspace)) throw_output_refused(*hit);
+}
+
+void throw_output_refused(const std::string& rule_id) {
+  throw ApiError(ErrorCode::kOutputModeration,
+                 "the answer was refused by moderation rule " + rule_id);
+}
+
+}  // namespace hydra::moderation
