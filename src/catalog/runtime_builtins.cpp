@@ -16,9 +16,9 @@ RuntimeTemplate hydra_engine() {
   t.name = "hydra-engine";
   t.display_name = {"Hydra Engine", "Hydra 内置推理引擎"};
   t.command = "hydra";
-  t.args =
-      with_custom({"engine", "--model", "{{.MODEL_PATH}}", "--served-model-name", "{{.MODEL_NAME}}",
-                   "--host", "{{.MODEL_HOST}}", "--port", "{{.MODEL_PORT}}"});
+  t.args = with_custom({"engine", "serve", "--model", "{{.MODEL_PATH}}", "--served-model-name",
+                        "{{.MODEL_NAME}}", "--listen", "{{.MODEL_HOST}}:{{.MODEL_PORT}}",
+                        "--no-access-log"});
   t.executable = "hydra";
   t.images = {{"cpu", "hydra:latest"}};
   return t;

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/deploy_commands.h"
 #include "cli/engine_commands.h"
 #include "cli/serve.h"
 #include "common/config.h"
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
 
   hydra::cli::add_client_commands(app);
   hydra::cli::add_engine_commands(app);
+  hydra::cli::add_deploy_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -51,5 +53,6 @@ int main(int argc, char** argv) {
     }
   }
   if (int rc = hydra::cli::run_engine_command(app); rc >= 0) return rc;
+  if (int rc = hydra::cli::run_deploy_command(app); rc >= 0) return rc;
   return hydra::cli::run_client_command(app);
 }

@@ -10,6 +10,8 @@
 #include "auth/bootstrap.h"
 #include "catalog/runtime_template.h"
 #include "common/log.h"
+#include "deploy/change_signal.h"
+#include "deploy/local_agent.h"
 #include "gateway/gateway.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -72,6 +74,13 @@ int run_serve(Config cfg) {
   gateway::Gateway gw(*st, cfg, *metrics);
   gw.start();
   gw.register_routes(router);
+  // The local cluster's agent; replicas outlive it and are adopted on the next start.
+  deploy::LocalAgentOptions agent_opts;
+  agent_opts.data_dir = cfg.data_dir;
+  deploy::LocalAgent agent(*st, agent_opts);
+  agent.on_routes_changed([&gw] { gw.routes().refresh(); });
+  int routes_listener = deploy::add_change_listener([&gw] { gw.routes().refresh(); });
+  agent.start();
   http::Server server(server_options(cfg), std::move(router), metrics);
   server.start();
 
@@ -92,6 +101,8 @@ int run_serve(Config cfg) {
   std::cout << std::flush;
   int sig = wait_for_signal();
   spdlog::info("signal {} received; draining requests", sig);
+  deploy::remove_change_listener(routes_listener);
+  agent.stop();
   server.shutdown(cfg.shutdown_grace_ms);
   gw.stop();  // after the drain, so the last requests' usage is stored
   spdlog::info("stopped");

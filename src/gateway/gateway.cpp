@@ -181,6 +181,7 @@ asio::awaitable<void> Gateway::serve_models(http::Request& req, http::ResponseWr
   bj::array data;
   for (const auto& [name, route] : *routes) {
     if (!key.key.allows(name)) continue;
+    if (!route.workspace_id.empty() && route.workspace_id != key.key.workspace_id) continue;
     data.push_back(bj::object{{"id", name},
                               {"object", "model"},
                               {"created", route.created_at / 1000},
@@ -227,6 +228,11 @@ asio::awaitable<void> Gateway::proxy(http::Request& req, http::ResponseWriter& w
   call.rec.model = model;
   auto routes = routes_.snapshot();  // held for the whole request
   auto it = routes->find(model);
+  // A deployment belongs to one workspace: other keys see no such model.
+  if (it != routes->end() && !it->second.workspace_id.empty() &&
+      it->second.workspace_id != key.key.workspace_id) {
+    it = routes->end();
+  }
   if (it == routes->end()) {
     throw ApiError(ErrorCode::kModelNotFound,
                    "The model '" + model + "' does not exist or you do not have access to it.",

@@ -2,6 +2,7 @@
 
 #include "catalog/maas_model.h"
 #include "common/log.h"
+#include "deploy/deployment.h"
 
 namespace hydra::gateway {
 namespace {
@@ -48,9 +49,22 @@ std::shared_ptr<std::atomic<uint64_t>> RouteTable::cursor_for(const std::string&
   return c;
 }
 
+// Deployments route to their ready replicas; a replica entering or leaving
+// the rotation changes the signature.
+std::string deployment_signature(const std::vector<deploy::DeploymentRoute>& routes) {
+  std::string sig;
+  for (const auto& d : routes) {
+    sig += d.access_name + '\x1f' + d.workspace_id + '\x1f' + d.served_model_name;
+    for (const auto& e : d.endpoints) sig += '\x1e' + e;
+    sig += '\x1d';
+  }
+  return sig;
+}
+
 bool RouteTable::refresh() {
   auto models = catalog::list_maas_models(store_);
-  std::string sig = signature_of(models);
+  auto deployments = deploy::list_deployment_routes(store_);
+  std::string sig = signature_of(models) + '\x1c' + deployment_signature(deployments);
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (sig == signature_) return false;
@@ -87,10 +101,30 @@ bool RouteTable::refresh() {
     }
     next->emplace(r.name, std::move(r));
   }
+  for (const auto& d : deployments) add_deployment_route(*next, d);
   std::lock_guard<std::mutex> lock(mu_);
   routes_ = std::move(next);
   signature_ = std::move(sig);
   return true;
+}
+
+void RouteTable::add_deployment_route(RouteMap& routes, const deploy::DeploymentRoute& d) {
+  Route r;
+  r.name = d.access_name;
+  r.workspace_id = d.workspace_id;
+  r.lb_policy = "round_robin";
+  r.created_at = d.created_at;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& url : d.endpoints) {
+    Endpoint ep;
+    ep.base_url = url;
+    ep.model = d.served_model_name;  // the engine's own model id
+    ep.weight = 1;
+    ep.health = health_for(r.name + '\x1f' + url + '\x1f' + ep.model);
+    r.endpoints.push_back(std::move(ep));
+  }
+  r.cursor = cursor_for(r.name);
+  routes.emplace(r.name, std::move(r));
 }
 
 void RouteTable::start_polling(int64_t interval_ms) {

@@ -18,6 +18,7 @@
 
 #include "catalog/secret_box.h"
 #include "common/config.h"
+#include "deploy/deployment.h"
 #include "store/store.h"
 
 namespace hydra::gateway {
@@ -40,6 +41,8 @@ struct Endpoint {
 
 struct Route {
   std::string name;  // what clients send as `model`
+  // A deployment's route serves only keys of its workspace; "" for any key.
+  std::string workspace_id;
   std::string lb_policy;
   std::vector<Endpoint> endpoints;
   std::shared_ptr<std::atomic<uint64_t>> cursor;  // round-robin position
@@ -64,6 +67,7 @@ class RouteTable {
 
  private:
   std::shared_ptr<EndpointHealth> health_for(const std::string& key);
+  void add_deployment_route(RouteMap& routes, const deploy::DeploymentRoute& d);
   std::shared_ptr<std::atomic<uint64_t>> cursor_for(const std::string& route);
 
   store::Store& store_;

@@ -252,6 +252,61 @@ SELECT 'day', (time / 86400000) * 86400000, workspace_id, key_id, model, COUNT(*
   SUM(cached_tokens), SUM(cost)
 FROM usage_records GROUP BY (time / 86400000) * 86400000, workspace_id, key_id, model;
 )SQL"},
+      {5, "deployments", R"SQL(
+CREATE TABLE deployments (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  access_name TEXT NOT NULL UNIQUE,
+  service_id TEXT NOT NULL,
+  model_id TEXT NOT NULL DEFAULT '',
+  template_id TEXT NOT NULL DEFAULT '',
+  runtime TEXT NOT NULL,
+  model_path TEXT NOT NULL DEFAULT '',
+  served_model_name TEXT NOT NULL,
+  replicas BIGINT NOT NULL,
+  cluster TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  desired TEXT NOT NULL,
+  state TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  generation BIGINT NOT NULL DEFAULT 1,
+  custom_args TEXT NOT NULL DEFAULT '[]',
+  env TEXT NOT NULL DEFAULT '{}',
+  cpu DOUBLE PRECISION NOT NULL DEFAULT 0,
+  memory DOUBLE PRECISION NOT NULL DEFAULT 0,
+  created_by TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (workspace_id, name)
+);
+CREATE TABLE deployment_replicas (
+  deployment_id TEXT NOT NULL,
+  idx BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  pid BIGINT NOT NULL DEFAULT 0,
+  port BIGINT NOT NULL DEFAULT 0,
+  endpoint TEXT NOT NULL DEFAULT '',
+  start_token TEXT NOT NULL DEFAULT '',
+  restarts BIGINT NOT NULL DEFAULT 0,
+  log_path TEXT NOT NULL DEFAULT '',
+  generation BIGINT NOT NULL DEFAULT 0,
+  ready BIGINT NOT NULL DEFAULT 0,
+  started_at BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (deployment_id, idx)
+);
+CREATE TABLE deployment_events (
+  id TEXT PRIMARY KEY,
+  deployment_id TEXT NOT NULL,
+  time BIGINT NOT NULL,
+  type TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  message TEXT NOT NULL
+);
+CREATE INDEX deployment_events_deployment ON deployment_events(deployment_id, time);
+)SQL"},
       {6, "moderation_rules", R"SQL(
 CREATE TABLE moderation_rules (
   id TEXT PRIMARY KEY,
