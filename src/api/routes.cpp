@@ -15,6 +15,7 @@ void register_routes(http::Router& router, ApiContext& ctx) {
   register_audit_routes(router, ctx);
   register_limit_routes(router, ctx);
   register_quota_routes(router, ctx);
+  register_moderation_routes(router, ctx);
   register_deployment_routes(router, ctx);
 }
 

@@ -16,6 +16,7 @@ void register_template_routes(http::Router& r, ApiContext& ctx);   // template_r
 void register_audit_routes(http::Router& r, ApiContext& ctx);      // audit_routes.cpp
 void register_limit_routes(http::Router& r, ApiContext& ctx);      // limit_routes.cpp
 void register_quota_routes(http::Router& r, ApiContext& ctx);      // quota_routes.cpp
+void register_moderation_routes(http::Router& r, ApiContext& ctx);  // moderation_routes.cpp
 void register_deployment_routes(http::Router& r, ApiContext& ctx);  // deployment_routes.cpp
 
 }  // namespace hydra::api
