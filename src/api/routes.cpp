@@ -13,6 +13,7 @@ void register_routes(http::Router& router, ApiContext& ctx) {
   register_maas_routes(router, ctx);
   register_template_routes(router, ctx);
   register_audit_routes(router, ctx);
+  register_usage_routes(router, ctx);
   register_limit_routes(router, ctx);
   register_quota_routes(router, ctx);
   register_moderation_routes(router, ctx);

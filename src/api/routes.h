@@ -14,6 +14,7 @@ void register_model_routes(http::Router& r, ApiContext& ctx);      // model_rout
 void register_maas_routes(http::Router& r, ApiContext& ctx);       // maas_routes.cpp
 void register_template_routes(http::Router& r, ApiContext& ctx);   // template_routes.cpp
 void register_audit_routes(http::Router& r, ApiContext& ctx);      // audit_routes.cpp
+void register_usage_routes(http::Router& r, ApiContext& ctx);      // usage_routes.cpp
 void register_limit_routes(http::Router& r, ApiContext& ctx);      // limit_routes.cpp
 void register_quota_routes(http::Router& r, ApiContext& ctx);      // quota_routes.cpp
 void register_moderation_routes(http::Router& r, ApiContext& ctx);  // moderation_routes.cpp
