@@ -10,17 +10,12 @@
 // p50/p90/p99 and requests/s.
 //
 //   api_bench [--connections N] [--seconds S] [--hydra PATH] [--testdata DIR]
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <boost/asio.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -28,12 +23,10 @@
 #include <thread>
 
 #include "http/client.h"
+#include "process.h"
+#include "wrk.h"
 
-namespace net = boost::asio;
 namespace fs = std::filesystem;
-using tcp = net::ip::tcp;
-
-extern char** environ;
 
 namespace {
 
@@ -44,42 +37,11 @@ struct Args {
   std::string testdata;
 };
 
-int free_port() {
-  net::io_context io;
-  tcp::acceptor a(io, {net::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
-
 pid_t start_hydra(const Args& args, const std::string& dir, int port) {
-  std::string listen = "127.0.0.1:" + std::to_string(port);
-  std::vector<std::string> argv_s = {args.hydra,    "serve", "--listen",     listen,
-                                     "--data-dir",  dir,     "--access-log", "false",
-                                     "--log-level", "warn"};
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
   setenv("HYDRA_ADMIN_PASSWORD", "bench-admin-password", 1);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, (dir + "/serve.log").c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  pid_t pid = 0;
-  if (posix_spawn(&pid, args.hydra.c_str(), &fa, nullptr, argv.data(), environ) != 0) {
-    throw std::runtime_error("cannot start " + args.hydra);
-  }
-  return pid;
-}
-
-void wait_healthy(hydra::http::Client& c, const std::string& base) {
-  for (int i = 0; i < 200; ++i) {
-    try {
-      if (c.get(base + "/health").status == 200) return;
-    } catch (const std::exception&) {
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  throw std::runtime_error("hydra did not become healthy");
+  return bench::spawn({args.hydra, "serve", "--listen", "127.0.0.1:" + std::to_string(port),
+                       "--data-dir", dir, "--access-log", "false", "--log-level", "warn"},
+                      dir + "/serve.log");
 }
 
 std::string login(hydra::http::Client& c, const std::string& base) {
@@ -107,65 +69,16 @@ int fill_catalog(hydra::http::Client& c, const std::string& base, const std::str
   return n;
 }
 
-// One load run by wrk (Debian's package): a load generator faster than the
-// server, so the figures are the server's, not the client's.
-struct Result {
-  double rps = 0;
-  double p50 = 0, p90 = 0, p99 = 0;  // ms
-  long requests = 0;
-  long errors = 0;  // non-2xx answers and socket errors
-};
-
-double to_ms(const std::string& v) {
-  double x = std::stod(v);
-  if (v.ends_with("us")) return x / 1000;
-  if (v.ends_with("ms")) return x;
-  if (v.ends_with("s")) return x * 1000;
-  return x;
-}
-
-Result parse_wrk(const std::string& out) {
-  Result r;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream ls(line);
-    std::string a, b;
-    ls >> a >> b;
-    if (a == "50%") r.p50 = to_ms(b);
-    if (a == "90%") r.p90 = to_ms(b);
-    if (a == "99%") r.p99 = to_ms(b);
-    if (a == "Requests/sec:") r.rps = std::stod(b);
-    if (b == "requests") r.requests = std::stol(a);
-    if (line.find("Non-2xx or 3xx responses:") != std::string::npos) {
-      r.errors += std::stol(line.substr(line.rfind(':') + 1));
-    }
-    if (a == "Socket" && b == "errors:") {
-      for (const char* k : {"connect ", "read ", "write ", "timeout "}) {
-        auto at = line.find(k);
-        if (at != std::string::npos) r.errors += std::stol(line.substr(at + strlen(k)));
-      }
-    }
-  }
-  if (r.requests == 0) throw std::runtime_error("wrk gave no figures:\n" + out);
-  return r;
-}
-
-Result load(int port, const std::string& target, const std::string& token, int conns,
-            double seconds, const std::string& script = {}) {
-  std::string cmd = "wrk --latency -t 2 -c " + std::to_string(conns) + " -d " +
-                    std::to_string(static_cast<int>(seconds)) + "s";
-  if (!token.empty()) cmd += " -H 'Authorization: Bearer " + token + "'";
-  if (!script.empty()) cmd += " -s '" + script + "'";
-  cmd += " 'http://127.0.0.1:" + std::to_string(port) + target + "' 2>&1";
-  FILE* f = popen(cmd.c_str(), "r");
-  if (!f) throw std::runtime_error("cannot run wrk");
-  std::string out;
-  char chunk[4096];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) out.append(chunk, n);
-  if (pclose(f) != 0) throw std::runtime_error("wrk failed (is it installed?):\n" + out);
-  return parse_wrk(out);
+bench::WrkResult load(int port, const std::string& target, const std::string& token, int conns,
+                      double seconds, const std::string& script = {}) {
+  bench::WrkRun run;
+  run.url = "http://127.0.0.1:" + std::to_string(port) + target;
+  run.connections = conns;
+  run.threads = 2;
+  run.seconds = static_cast<int>(seconds);
+  if (!token.empty()) run.headers.push_back("Authorization: Bearer " + token);
+  run.script = script;
+  return bench::run_wrk(run);
 }
 
 // Every request with a query never seen before: the answer is rendered from
@@ -179,12 +92,6 @@ std::string write_distinct_query_script(const std::string& dir) {
                          "math.random(1, 1000000000) .. '-' .. counter)\n"
                          "end\n";
   return path;
-}
-
-void report(const char* name, const Result& r) {
-  printf(
-      "%-34s requests %8ld  errors %4ld  %9.0f req/s  p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms\n",
-      name, r.requests, r.errors, r.rps, r.p50, r.p90, r.p99);
 }
 
 Args parse_args(int argc, char** argv) {
@@ -209,16 +116,17 @@ Args parse_args(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  setvbuf(stdout, nullptr, _IOLBF, 0);  // figures appear as they are measured
   Args args = parse_args(argc, argv);
   std::string dir = fs::temp_directory_path() / ("hydra-bench-" + std::to_string(getpid()));
   fs::create_directories(dir);
-  int port = free_port();
+  int port = bench::free_port();
   pid_t pid = start_hydra(args, dir, port);
   int rc = 0;
   try {
     hydra::http::Client c;
     std::string base = "http://127.0.0.1:" + std::to_string(port);
-    wait_healthy(c, base);
+    bench::wait_http_ok(base + "/health");
     std::string token = login(c, base);
     int catalog_size = fill_catalog(c, base, token, args.testdata);
     auto first =
@@ -227,14 +135,14 @@ int main(int argc, char** argv) {
            args.connections, args.seconds, catalog_size, std::thread::hardware_concurrency());
     printf("GET /api/v1/models answer: %d, %zu bytes\n", first.status, first.body.size());
     load(port, "/health", "", args.connections, 1);  // warm-up
-    Result health = load(port, "/health", "", args.connections, args.seconds);
-    Result models =
+    bench::WrkResult health = load(port, "/health", "", args.connections, args.seconds);
+    bench::WrkResult models =
         load(port, "/api/v1/models?page_size=20", token, args.connections, args.seconds);
-    Result distinct = load(port, "/api/v1/models?page_size=20", token, args.connections,
-                           args.seconds, write_distinct_query_script(dir));
-    report("GET /health (baseline)", health);
-    report("GET /api/v1/models", models);
-    report("GET /api/v1/models, distinct queries", distinct);
+    bench::WrkResult distinct = load(port, "/api/v1/models?page_size=20", token, args.connections,
+                                     args.seconds, write_distinct_query_script(dir));
+    bench::print_result("GET /health (baseline)", health);
+    bench::print_result("GET /api/v1/models", models);
+    bench::print_result("GET /api/v1/models, distinct queries", distinct);
     printf("ratio models/health: throughput %.2f, p99 %.2f\n", models.rps / health.rps,
            models.p99 / std::max(1e-9, health.p99));
     printf("ratio distinct/models: throughput %.2f\n", distinct.rps / models.rps);
@@ -244,8 +152,7 @@ int main(int argc, char** argv) {
     fprintf(stderr, "api_bench: %s (server log: %s/serve.log)\n", e.what(), dir.c_str());
     rc = 1;
   }
-  kill(pid, SIGTERM);
-  waitpid(pid, nullptr, 0);
+  bench::stop(pid);
   if (rc == 0) fs::remove_all(dir);
   return rc;
 }
