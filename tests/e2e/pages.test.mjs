@@ -12,7 +12,7 @@ import { ADMIN_PASSWORD, apiCall, apiLogin, axeSource, launchBrowser, newContext
 let hydra, upstream, browser, token;
 
 // Pages of every server; optional ones are added when the server has their API.
-const pages = ['/square', '/square/qwen2-0.5b-instruct', '/playground', '/keys', '/admin/models', '/admin/maas', '/admin/templates', '/admin/users', '/admin/workspaces', '/admin/audit'];
+const pages = ['/square', '/square/qwen2-0.5b-instruct', '/playground', '/images', '/keys', '/admin/models', '/admin/maas', '/admin/providers', '/admin/templates', '/admin/users', '/admin/workspaces', '/admin/audit'];
 
 function catalogKeys(file) {
   const text = fs.readFileSync(path.join(webDir, 'src/i18n', file), 'utf8');
@@ -26,9 +26,20 @@ before(async () => {
   const doc = await (await fetch(`${hydra.url}/api/v1/openapi.json`)).json();
   if (doc.paths['/api/v1/limits']) pages.push('/admin/limits');
   if (doc.paths['/api/v1/usage']) pages.push('/usage');
+  if (doc.paths['/api/v1/moderation-rules']) {
+    pages.push('/admin/moderation');
+    await apiCall(hydra.url, token, 'POST', '/moderation-rules', { kind: 'keyword', pattern: 'forbidden-word', direction: 'both', description: 'sample' });
+  }
+  if (doc.paths['/api/v1/clusters']) pages.push('/admin/clusters');
   const yaml = fs.readFileSync(path.resolve(webDir, '../../shared/testdata/modelhub/alibaba/qwen2-0.5b-instruct/metadata.yaml'), 'utf8');
   await apiCall(hydra.url, token, 'POST', '/models/import?publish=true', { yaml });
   await apiCall(hydra.url, token, 'POST', '/maas-models', { id: 'qwen2-0.5b', model_id: 'qwen2-0.5b-instruct', endpoints: [{ base_url: upstream.url, model: 'tiny-a' }], enabled: true });
+  if (doc.paths['/api/v1/deployments']) {
+    // A service whose files are missing: it stays Failed, which the pages show
+    // without any replica process to clean up.
+    const d = await apiCall(hydra.url, token, 'POST', '/deployments', { name: 'pages-demo', model: 'qwen2-0.5b-instruct', model_path: '/nonexistent/pages-demo.gguf' });
+    pages.push('/deployments', '/deployments/new?model=qwen2-0.5b-instruct', `/deployments/${d.id}`);
+  }
 });
 
 after(async () => {

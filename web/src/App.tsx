@@ -23,6 +23,13 @@ const AdminUsersPage = lazy(() => import('./pages/admin/Users'));
 const AdminWorkspacesPage = lazy(() => import('./pages/admin/Workspaces'));
 const AdminAuditPage = lazy(() => import('./pages/admin/Audit'));
 const AdminLimitsPage = lazy(() => import('./pages/admin/Limits'));
+const AdminModerationPage = lazy(() => import('./pages/admin/Moderation'));
+const AdminProvidersPage = lazy(() => import('./pages/admin/Providers'));
+const AdminClustersPage = lazy(() => import('./pages/admin/Clusters'));
+const ImagesPage = lazy(() => import('./pages/Images'));
+const DeploymentsPage = lazy(() => import('./pages/deployments/Deployments'));
+const CreateDeploymentPage = lazy(() => import('./pages/deployments/CreateDeployment'));
+const DeploymentDetailsPage = lazy(() => import('./pages/deployments/DeploymentDetails'));
 
 function Loading() {
   return (
@@ -47,6 +54,10 @@ function Pages() {
           <Route path="/playground" element={<PlaygroundPage />} />
           <Route path="/keys" element={<ApiKeysPage />} />
           <Route path="/usage" element={<UsagePage />} />
+          <Route path="/images" element={<ImagesPage />} />
+          <Route path="/deployments" element={<DeploymentsPage />} />
+          <Route path="/deployments/new" element={<CreateDeploymentPage />} />
+          <Route path="/deployments/:id" element={<DeploymentDetailsPage />} />
           {isAdmin && (
             <>
               <Route path="/admin/models" element={<AdminModelsPage />} />
@@ -56,6 +67,9 @@ function Pages() {
               <Route path="/admin/workspaces" element={<AdminWorkspacesPage />} />
               <Route path="/admin/audit" element={<AdminAuditPage />} />
               <Route path="/admin/limits" element={<AdminLimitsPage />} />
+              <Route path="/admin/moderation" element={<AdminModerationPage />} />
+              <Route path="/admin/providers" element={<AdminProvidersPage />} />
+              <Route path="/admin/clusters" element={<AdminClustersPage />} />
             </>
           )}
           <Route path="*" element={<Navigate to="/square" replace />} />

@@ -1,5 +1,5 @@
 // Which optional parts of the API this server has (usage, deployments,
-// limits arrive in later versions), read once from its OpenAPI document so
+// limits, moderation and clusters arrive in later versions), read once from its OpenAPI document so
 // the console shows only pages that work.
 import { useEffect, useState } from 'react';
 
@@ -7,6 +7,8 @@ export interface Features {
   usage: boolean;
   deployments: boolean;
   limits: boolean;
+  moderation: boolean;
+  clusters: boolean;
 }
 
 let cached: Promise<Features> | null = null;
@@ -20,9 +22,11 @@ function load(): Promise<Features> {
         usage: paths.includes('/api/v1/usage'),
         deployments: paths.includes('/api/v1/deployments'),
         limits: paths.includes('/api/v1/limits') || paths.includes('/api/v1/rate-limit-rules'),
+        moderation: paths.includes('/api/v1/moderation-rules'),
+        clusters: paths.includes('/api/v1/clusters'),
       };
     })
-    .catch(() => ({ usage: false, deployments: false, limits: false }));
+    .catch(() => ({ usage: false, deployments: false, limits: false, moderation: false, clusters: false }));
 }
 
 export function useFeatures(): Features | null {

@@ -152,3 +152,71 @@ export interface AuditEvent {
   source_ip: string;
   request_id: string;
 }
+
+export type DeploymentState = 'Pending' | 'Downloading' | 'Starting' | 'Running' | 'Degraded' | 'Failed' | 'Stopped' | 'Deleting';
+
+export interface Deployment {
+  id: string;
+  workspace_id: string;
+  name: string;
+  access_name: string;
+  service_id: string;
+  model: string;
+  template: string;
+  runtime: string;
+  model_path: string;
+  served_model_name: string;
+  replicas: number;
+  ready_replicas: number;
+  cluster: string;
+  namespace: string;
+  desired: 'running' | 'stopped' | 'deleted';
+  state: DeploymentState;
+  reason: string;
+  generation: number;
+  custom_args: string[];
+  env: Record<string, string>;
+  resources: { cpu: number; memory: number };
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface Replica {
+  index: number;
+  state: string;
+  reason: string;
+  ready: boolean;
+  pid: number;
+  port: number;
+  endpoint: string;
+  restarts: number;
+  generation: number;
+  started_at: number;
+  updated_at: number;
+}
+
+export interface DeploymentEvent {
+  time: number;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface DeploymentDetail extends Deployment {
+  replica_status: Replica[];
+  events: DeploymentEvent[];
+  examples: { base_url: string; curl: string; python: string; node: string };
+}
+
+export interface ModerationRule {
+  id: string;
+  workspace_id: string;
+  kind: 'keyword' | 'regex';
+  pattern: string;
+  direction: 'input' | 'output' | 'both';
+  description: string;
+  enabled: boolean;
+  created_at: number;
+  updated_at: number;
+}

@@ -8,11 +8,16 @@ import {
   AuditOutlined,
   BarChartOutlined,
   CloudServerOutlined,
+  ClusterOutlined,
   DashboardOutlined,
   DatabaseOutlined,
   KeyOutlined,
   MessageOutlined,
+  PictureOutlined,
   ProfileOutlined,
+  RocketOutlined,
+  SafetyOutlined,
+  ShopOutlined,
   TeamOutlined,
   UserOutlined,
 } from '@ant-design/icons';
@@ -34,6 +39,8 @@ export function Shell({ children }: { children: ReactNode }) {
   const items = [
     { key: '/square', icon: <AppstoreOutlined />, label: t('nav.square') },
     { key: '/playground', icon: <MessageOutlined />, label: t('nav.playground') },
+    { key: '/images', icon: <PictureOutlined />, label: t('nav.images') },
+    ...(features?.deployments ? [{ key: '/deployments', icon: <RocketOutlined />, label: t('nav.deployments') }] : []),
     { key: '/keys', icon: <KeyOutlined />, label: t('nav.keys') },
     ...(features?.usage ? [{ key: '/usage', icon: <BarChartOutlined />, label: t('nav.usage') }] : []),
     ...(isAdmin
@@ -45,10 +52,13 @@ export function Shell({ children }: { children: ReactNode }) {
             children: [
               { key: '/admin/models', icon: <DatabaseOutlined />, label: t('nav.adminModels') },
               { key: '/admin/maas', icon: <ApiOutlined />, label: t('nav.adminMaas') },
+              { key: '/admin/providers', icon: <ShopOutlined />, label: t('nav.adminProviders') },
               { key: '/admin/templates', icon: <CloudServerOutlined />, label: t('nav.adminTemplates') },
+              ...(features?.clusters ? [{ key: '/admin/clusters', icon: <ClusterOutlined />, label: t('nav.adminClusters') }] : []),
               { key: '/admin/users', icon: <UserOutlined />, label: t('nav.adminUsers') },
               { key: '/admin/workspaces', icon: <TeamOutlined />, label: t('nav.adminWorkspaces') },
               ...(features?.limits ? [{ key: '/admin/limits', icon: <DashboardOutlined />, label: t('nav.adminLimits') }] : []),
+              ...(features?.moderation ? [{ key: '/admin/moderation', icon: <SafetyOutlined />, label: t('nav.adminModeration') }] : []),
               { key: '/admin/audit', icon: <AuditOutlined />, label: t('nav.adminAudit') },
             ],
           },
@@ -71,7 +81,8 @@ export function Shell({ children }: { children: ReactNode }) {
         }}
         theme="light"
         width={220}
-        style={{ borderRight: '1px solid #f0f0f0' }}
+        // The menu scrolls by itself, so a long one never makes the page taller.
+        style={{ borderRight: '1px solid #f0f0f0', height: '100vh', position: 'sticky', top: 0, overflowY: 'auto' }}
       >
         <div style={{ display: 'flex', alignItems: 'center', gap: 8, padding: '16px 20px' }}>
           <ProfileOutlined style={{ fontSize: 20, color: '#1668dc' }} />

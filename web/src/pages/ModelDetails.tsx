@@ -49,7 +49,7 @@ export function ModelDetails({ model, provider, route, onClose }: Props) {
           <Typography.Paragraph data-testid="details-description">{local(model.description)}</Typography.Paragraph>
           <Space style={{ marginBottom: 16 }}>
             <Tooltip title={route ? '' : t('square.noService')}>
-              <Button type="primary" disabled={!route} onClick={() => route && navigate(`/playground?model=${encodeURIComponent(route.access_name)}`)}>
+              <Button type="primary" disabled={!route} onClick={() => route && navigate(`${model.tags.includes('TEXT_TO_IMAGE') ? '/images' : '/playground'}?model=${encodeURIComponent(route.access_name)}`)}>
                 {t('square.try')}
               </Button>
             </Tooltip>
