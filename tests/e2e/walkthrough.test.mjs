@@ -4,25 +4,65 @@
 // user filters the model square, reads a model's details in both languages,
 // creates an API key (shown once, masked after a reload), chats with both
 // models side by side (streamed, token counts), changes the temperature and
-// clears the context; the administrator finds those actions in the audit log.
+// clears the context; then deploys a small test model as a service (an
+// invalid name is refused in the form before anything is sent), sees it
+// reach Running, chats with it by its access name and deletes it by typing
+// its name; the administrator finds those actions in the audit log.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ADMIN_PASSWORD, apiCall, apiLogin, launchBrowser, login, newContext, startHydra, startModelHub, startUpstream, watchErrors } from './harness.mjs';
+import { ADMIN_PASSWORD, apiCall, apiLogin, hydraBinary, launchBrowser, login, newContext, startHydra, startModelHub, startUpstream, testdata, watchErrors } from './harness.mjs';
 
-let hydra, upstream, hub, browser;
+let hydra, upstream, hub, browser, modelDir;
 const shots = []; // pages to photograph when the test fails
 
 before(async () => {
   [hydra, upstream, hub] = await Promise.all([startHydra(), startUpstream(), startModelHub()]);
   browser = await launchBrowser();
+  // A random-weight model with a real vocabulary and chat template: small
+  // enough to start in a moment and answer on one core.
+  modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hydra-e2e-model-'));
+  execFileSync(hydraBinary, [
+    'engine', 'make-test-model', '--arch', 'qwen2', '--vocab', path.join(testdata, 'vocab/ggml-vocab-gpt-2.gguf'),
+    '--layers', '1', '--hidden', '32', '--heads', '2', '--seed', '7',
+    '--chat-template', path.join(testdata, 'chat-templates/Qwen-Qwen2.5-7B-Instruct.jinja'), '-o', path.join(modelDir, 'tiny.gguf'),
+  ]);
 });
+
+// Replicas outlive the server by design: never leave one behind. Pids are
+// those seen through the API; only processes still serving the test model
+// are killed.
+const replicaPids = new Set();
+
+async function rememberReplicas(token) {
+  const all = await apiCall(hydra.url, token, 'GET', '/deployments?all=true&page_size=100');
+  for (const d of all.items) {
+    const detail = await apiCall(hydra.url, token, 'GET', `/deployments/${d.id}`);
+    for (const r of detail.replica_status) if (r.pid > 0) replicaPids.add(r.pid);
+  }
+}
+
+function killReplicas() {
+  for (const pid of replicaPids) {
+    let cmdline = '';
+    try {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue; // gone
+    }
+    if (cmdline.includes(modelDir)) process.kill(pid, 'SIGKILL');
+  }
+}
 
 after(async () => {
   await browser?.close();
+  if (hydra) await rememberReplicas(await apiLogin(hydra.url, 'admin', ADMIN_PASSWORD)).catch((e) => console.log(`listing replicas: ${e.message}`));
+  if (modelDir) killReplicas();
   await Promise.all([hydra?.stop(), upstream?.stop(), hub?.stop()]);
+  if (modelDir) fs.rmSync(modelDir, { recursive: true, force: true });
 });
 
 // Chooses an option of an Ant Design select, typing to narrow long
@@ -231,6 +271,8 @@ async function walkthrough() {
     assert.equal(usageCsv.trim().split('\n').length, 5, 'a header and four calls in the CSV');
   }
 
+  await deployChatDelete(user, adminToken);
+
   // --- the administrator sees it in the audit log, and exports it.
   await admin.goto(`${hydra.url}/admin/audit`);
   await admin.getByTestId('audit-actor').fill('alice');
@@ -242,7 +284,7 @@ async function walkthrough() {
     return rows.length > 0 && rows.every((r) => r.children[1].textContent === 'alice');
   });
   const aliceText = await table.innerText();
-  for (const action of ['Login', 'CreateWSAPIKey']) assert.ok(aliceText.includes(action), `alice's ${action} is logged`);
+  for (const action of ['Login', 'CreateWSAPIKey', 'CreateWSModelServing', 'DeleteWSModelServing']) assert.ok(aliceText.includes(action), `alice's ${action} is logged`);
   assert.ok(!aliceText.includes('PublishModel'), 'the actor filter applies');
   await admin.getByTestId('audit-actor').fill('');
   await admin.getByTestId('audit-actor').press('Enter');
@@ -250,9 +292,12 @@ async function walkthrough() {
   const download = admin.waitForEvent('download');
   await admin.getByTestId('audit-export').click();
   const csv = fs.readFileSync(await (await download).path(), 'utf8');
-  for (const action of ['ImportModel', 'PublishModel', 'CreateMAASModel', 'CreateUser', 'Login', 'CreateWSAPIKey']) {
+  for (const action of ['ImportModel', 'PublishModel', 'CreateMAASModel', 'CreateUser', 'Login', 'CreateWSAPIKey', 'CreateWSModelServing', 'DeleteWSModelServing']) {
     assert.ok(csv.includes(action), `${action} in the exported audit log`);
   }
+  const serving = csv.split('\n').filter((l) => /(Create|Delete)WSModelServing/.test(l));
+  assert.equal(serving.length, 2, 'one create and one delete of the service');
+  assert.ok(serving.every((l) => l.includes('alice') && l.includes('name=tiny-chat')), serving.join('\n'));
   const keyEvents = csv.split('\n').filter((l) => l.includes('CreateWSAPIKey') && l.includes('alice'));
   assert.equal(keyEvents.length, 2, 'the my-app key and the playground key');
 
@@ -260,4 +305,94 @@ async function walkthrough() {
   assert.deepEqual(userErrors, [], 'no console errors for the user');
   await adminCtx.close();
   await userCtx.close();
+}
+
+// The user deploys the test model from the square, sees the name rule
+// refuse a bad name before anything is sent, waits for Running, chats with
+// the service by its access name and deletes it by typing its name.
+async function deployChatDelete(user, adminToken) {
+  const modelPath = path.join(modelDir, 'tiny.gguf');
+  await apiCall(hydra.url, adminToken, 'POST', '/models', { id: 'tiny-qwen2', display_name: 'Tiny Qwen2', tags: ['TEXT_GENERATION'], description: { enUS: 'A tiny test model', zhCN: '测试用小模型' }, published: true });
+  await apiCall(hydra.url, adminToken, 'POST', '/deployment-templates', { model_id: 'tiny-qwen2', name: 'cpu-tiny', runtime: 'hydra-engine', resources: { cpu: 1, memory: 1 } });
+
+  await user.goto(`${hydra.url}/square/tiny-qwen2`);
+  await user.getByTestId('model-details').getByRole('button', { name: 'Deploy' }).click();
+  await user.waitForURL(/\/deployments\/new\?model=tiny-qwen2/);
+  const form = user.getByTestId('deploy-form');
+  await form.getByText(/cpu-tiny — hydra-engine/).waitFor(); // the model's template, chosen for the user
+
+  const posts = [];
+  const watch = (r) => r.method() === 'POST' && r.url().endsWith('/api/v1/deployments') && posts.push(r.url());
+  user.on('request', watch);
+  const name = user.getByTestId('deploy-name');
+  await name.pressSequentially('Tiny_Chat');
+  await form.getByText('Only lower-case letters a-z, digits 0-9 and "-" are allowed').waitFor();
+  await name.fill('tiny-chat-');
+  await form.getByText('The name must start and end with a letter or digit').waitFor();
+  await user.getByTestId('deploy-model-path').fill(modelPath);
+  await user.getByTestId('deploy-submit').click();
+  await user.waitForTimeout(500);
+  assert.deepEqual(posts, [], 'the form sent nothing while the name broke the rule');
+  assert.match(user.url(), /\/deployments\/new/);
+
+  await name.fill('tiny-chat');
+  await form.locator('.ant-form-item-explain-error').first().waitFor({ state: 'detached' });
+  const created = Date.now();
+  await user.getByTestId('deploy-submit').click();
+  await user.waitForURL(/\/deployments\/(?!new)[^/]+$/);
+  assert.equal(posts.length, 1, 'one create request once the name is valid');
+  user.off('request', watch);
+
+  const details = user.getByTestId('deployment-details');
+  await details.locator('[data-testid=deployment-state][data-state=Running]').first().waitFor({ timeout: 60_000 });
+  console.log(`deployment: created to Running in the console after ${Date.now() - created} ms`);
+  await user.locator('[data-testid=file-check][data-outcome=passed]').waitFor();
+  const access = (await user.getByTestId('deployment-access-name').innerText()).trim();
+  assert.match(access, /^[a-z0-9-]+\/tiny-chat$/);
+  const info = await user.getByTestId('deployment-info').innerText();
+  assert.ok(info.includes(modelPath) && info.includes('tiny-qwen2') && info.includes('hydra-engine'), info);
+
+  await details.getByRole('tab', { name: 'How to call' }).click();
+  assert.equal((await user.getByTestId('example-base-url').innerText()).trim(), `${hydra.url}/v1`);
+  const curl = await user.getByTestId('example-curl').innerText();
+  assert.ok(curl.includes(`curl ${hydra.url}/v1/chat/completions`) && curl.includes(access), curl);
+  await details.getByRole('tab', { name: 'Python' }).click();
+  assert.ok((await user.getByTestId('example-python').innerText()).includes(`base_url="${hydra.url}/v1"`));
+  await details.getByRole('tab', { name: 'Node.js' }).click();
+  assert.ok((await user.getByTestId('example-node').innerText()).includes(`model: '${access}'`));
+  await details.getByRole('tab', { name: 'Logs' }).click();
+  await user.getByTestId('deployment-logs').waitFor();
+
+  // Chat with the service in the playground, by its access name.
+  await user.getByTestId('deployment-try').click();
+  await user.waitForURL(new RegExp(`/playground\\?model=${encodeURIComponent(access)}`));
+  await user.getByTestId('panel-0').getByText('Settings').click();
+  const maxTokens = user.getByTestId('panel-0-max-tokens');
+  await maxTokens.fill('8');
+  await maxTokens.press('Tab');
+  await user.getByTestId('play-input').fill('Hello');
+  await user.getByTestId('play-send').click();
+  const stats = user.getByTestId('panel-0').getByTestId('answer-stats');
+  await stats.waitFor({ timeout: 30_000 });
+  assert.match(await stats.innerText(), /in \d+ · out [1-8] tokens · \d+ ms/);
+  const answer = await user.getByTestId('panel-0').getByTestId('answer').innerText();
+  assert.ok(answer.trim().length > 0, 'the service answered');
+
+  await rememberReplicas(adminToken);
+  assert.equal(replicaPids.size, 1, 'one replica process');
+
+  // Delete from the list: only the exact name unlocks the button.
+  await user.goto(`${hydra.url}/deployments`);
+  await user.getByTestId('deployment-tiny-chat').waitFor();
+  await user.getByTestId('delete-tiny-chat').click();
+  const confirm = user.getByTestId('delete-confirm');
+  assert.ok(await confirm.isDisabled(), 'nothing typed yet');
+  await user.getByTestId('delete-name').fill('tiny-cha');
+  assert.ok(await confirm.isDisabled(), 'a wrong name keeps it locked');
+  await user.getByTestId('delete-name').fill('tiny-chat');
+  await confirm.click();
+  await user.getByText('Deleted tiny-chat').waitFor();
+  await user.getByTestId('deployment-tiny-chat').waitFor({ state: 'detached' });
+  const left = await apiCall(hydra.url, adminToken, 'GET', '/deployments?all=true');
+  assert.equal(left.items.filter((d) => d.name === 'tiny-chat').length, 0, 'the service is gone');
 }
