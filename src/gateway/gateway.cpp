@@ -140,6 +140,7 @@ void Gateway::register_routes(http::Router& router) {
       {"/v1/chat/completions", "/chat/completions", "Chat completion (OpenAI-compatible)"},
       {"/v1/completions", "/completions", "Text completion (OpenAI-compatible)"},
       {"/v1/embeddings", "/embeddings", "Embeddings (OpenAI-compatible)"},
+      {"/v1/images/generations", "/images/generations", "Image generation (OpenAI-compatible)"},
   };
   for (const auto& p : kPaths) {
     std::string upstream_path = p.upstream;

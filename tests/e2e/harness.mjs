@@ -76,11 +76,16 @@ export async function startHydra() {
   };
 }
 
+// A 2×2 PNG, what the upstream answers image requests with.
+export const tinyPng = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGM4IScHRAwQCgAfJgQRoo8irwAAAABJRU5ErkJggg==';
+
 // A small OpenAI-compatible upstream: streams a short answer word by word
 // (with pauses, so streaming is visible), echoing the model, the
 // temperature and how many messages it was sent; reports usage when asked.
+// Image requests are kept in `images` and answered with n tiny PNGs.
 export async function startUpstream() {
   const requests = [];
+  const images = [];
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -88,6 +93,13 @@ export async function startUpstream() {
       if (req.method === 'GET' && req.url.endsWith('/models')) {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ object: 'list', data: [{ id: 'tiny-a', object: 'model' }, { id: 'tiny-b', object: 'model' }] }));
+        return;
+      }
+      if (req.method === 'POST' && req.url.endsWith('/images/generations')) {
+        const r = JSON.parse(body);
+        images.push(r);
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ created: Math.floor(Date.now() / 1000), data: Array.from({ length: r.n ?? 1 }, () => ({ b64_json: tinyPng })) }));
         return;
       }
       if (req.method !== 'POST' || !req.url.endsWith('/chat/completions')) {
@@ -117,7 +129,7 @@ export async function startUpstream() {
     });
   });
   const port = await listen(server);
-  return { url: `http://127.0.0.1:${port}/v1`, requests, stop: () => new Promise((r) => server.close(r)) };
+  return { url: `http://127.0.0.1:${port}/v1`, requests, images, stop: () => new Promise((r) => server.close(r)) };
 }
 
 // Serves the ModelHub test data, plus /index.yaml: every metadata.yaml

@@ -94,7 +94,7 @@ export default function ImagesPage() {
                 </Form.Item>
               </Space>
               <Form.Item name="guidance_scale" label={t('images.guidance')} extra={t('images.guidanceHelp')}>
-                <Slider min={1} max={20} step={0.5} aria-label={t('images.guidance')} />
+                <Slider min={1} max={20} step={0.5} ariaLabelForHandle={t('images.guidance')} />
               </Form.Item>
               <Button type="primary" htmlType="submit" icon={<PictureOutlined />} loading={busy} disabled={!key} data-testid="images-generate">
                 {t('images.generate')}
