@@ -17,6 +17,8 @@
 #include "deploy/capacity.h"
 #include "deploy/change_signal.h"
 #include "deploy/deployment.h"
+#include "files/file_set.h"
+#include "files/set_download.h"
 
 namespace hydra::api {
 namespace {
@@ -87,7 +89,22 @@ bj::object detail(ApiContext& ctx, const http::Request& req, const deploy::Deplo
     events.push_back(deploy::to_json(e));
   o["events"] = std::move(events);
   o["examples"] = usage_examples(base_url(ctx, req), d.access_name);
+  if (auto files_id = files::file_set_of_deployment(ctx.store, d.id)) o["model_files"] = *files_id;
   return o;
+}
+
+// The deployment loads the files of a set; the agent's file check waits for them.
+void use_model_files(ApiContext& ctx, const auth::Caller& c, deploy::Deployment& d,
+                     const std::string& ref) {
+  if (!d.model_path.empty()) throw_param("give model_path or model_files, not both", "model_files");
+  auto set = files::find_usable_file_set(ctx.store, ref, c.workspace_id, c.admin());
+  if (!set)
+    throw ApiError(ErrorCode::kNotFound, "model files '" + ref + "' not found", "model_files");
+  d.model_files_id = set->id;
+  d.model_path =
+      set->local_path.empty()
+          ? std::filesystem::absolute(ctx.config.data_dir + "/model-files/" + set->id).string()
+          : files::model_path_of(*set);
 }
 
 std::string target_workspace(ApiContext& ctx, const auth::Caller& c,
@@ -144,9 +161,13 @@ deploy::Deployment deployment_from_body(ApiContext& ctx, const auth::Caller& c,
   }
   const bj::value* resources = f.opt_value("resources");
   auto workspace = f.opt_str("workspace_id");
+  auto model_files = f.opt_str("model_files");
   f.done();
+  if (model_files) use_model_files(ctx, c, d, *model_files);
   if (d.model_path.empty()) {
-    throw_param("model_path is required: a local model file or directory", "model_path");
+    throw_param(
+        "model_path (a local model file or directory) or model_files (a file set) is required",
+        "model_path");
   }
   deploy::check_deployment_name(d.name);
   check_replicas(d.replicas);
@@ -194,6 +215,7 @@ http::Response create_deployment(ApiContext& ctx, http::Request& req) {
                      "runtime");
     }
     deploy::insert_deployment(s, d);
+    if (!d.model_files_id.empty()) files::attach_deployment(s, d.id, d.model_files_id);
     audit::record(s, deployment_event(c, "CreateWSModelServing", d,
                                       "replicas=" + std::to_string(d.replicas)));
     s.after_commit(deploy::notify_deployments_changed);
@@ -324,7 +346,8 @@ void register_deployment_routes(http::Router& r, ApiContext& ctx) {
     return [&ctx, fn](http::Request& req) { return fn(ctx, req); };
   };
   r.add("POST", "/api/v1/deployments", bind(create_deployment),
-        "Deploy a model as a service {name, model, template, model_path, runtime, replicas, "
+        "Deploy a model as a service {name, model, template, model_path or model_files, runtime, "
+        "replicas, "
         "cluster, namespace, custom_args, env, resources, served_model_name, workspace_id}");
   r.add("GET", "/api/v1/deployments", bind(list_deployments),
         "List the deployments of your workspace (admin: ?all=true for every workspace)");

@@ -18,6 +18,7 @@ void register_routes(http::Router& router, ApiContext& ctx) {
   register_quota_routes(router, ctx);
   register_moderation_routes(router, ctx);
   register_deployment_routes(router, ctx);
+  register_model_file_routes(router, ctx);
 }
 
 }  // namespace hydra::api

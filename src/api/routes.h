@@ -19,5 +19,6 @@ void register_limit_routes(http::Router& r, ApiContext& ctx);      // limit_rout
 void register_quota_routes(http::Router& r, ApiContext& ctx);      // quota_routes.cpp
 void register_moderation_routes(http::Router& r, ApiContext& ctx);  // moderation_routes.cpp
 void register_deployment_routes(http::Router& r, ApiContext& ctx);  // deployment_routes.cpp
+void register_model_file_routes(http::Router& r, ApiContext& ctx);  // model_file_routes.cpp
 
 }  // namespace hydra::api

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "deploy/change_signal.h"
 #include "deploy/local_agent.h"
+#include "files/file_worker.h"
 #include "gateway/gateway.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -81,6 +82,8 @@ int run_serve(Config cfg) {
   agent.on_routes_changed([&gw] { gw.routes().refresh(); });
   int routes_listener = deploy::add_change_listener([&gw] { gw.routes().refresh(); });
   agent.start();
+  files::FileWorker file_worker(*st, cfg.data_dir);  // downloads model file sets
+  file_worker.start();
   http::Server server(server_options(cfg), std::move(router), metrics);
   server.start();
 
@@ -103,6 +106,7 @@ int run_serve(Config cfg) {
   spdlog::info("signal {} received; draining requests", sig);
   deploy::remove_change_listener(routes_listener);
   agent.stop();
+  file_worker.stop();
   server.shutdown(cfg.shutdown_grace_ms);
   gw.stop();  // after the drain, so the last requests' usage is stored
   spdlog::info("stopped");

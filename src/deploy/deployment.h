@@ -43,6 +43,7 @@ struct Deployment {
   std::string template_id;
   std::string runtime = "hydra-engine";
   std::string model_path;
+  std::string model_files_id;  // a file set (src/files) when the model comes from one; not a column
   std::string served_model_name;  // the id the runtime answers to
   int64_t replicas = 1;
   std::string cluster = "local";

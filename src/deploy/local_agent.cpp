@@ -13,6 +13,7 @@
 #include "common/random.h"
 #include "deploy/change_signal.h"
 #include "deploy/replica_command.h"
+#include "files/model_file_check.h"
 
 namespace hydra::deploy {
 
@@ -133,7 +134,19 @@ void LocalAgent::persist(const Deployment& d, int64_t index, const Live& l) {
   const_cast<Live&>(l).written = sig;
 }
 
-void LocalAgent::start_replica(const Deployment& d, int64_t index, Live& l, int64_t now) {
+void LocalAgent::start_replica(const Deployment& deployment, int64_t index, Live& l, int64_t now) {
+  // The model file check: a file set must be READY with every file on disk.
+  Deployment d = deployment;
+  files::FileCheck files = files::check_model_files(store_, d.id);
+  if (files.status != files::FileCheck::Status::kNoFileSet &&
+      files.status != files::FileCheck::Status::kReady) {
+    bool downloading = files.status == files::FileCheck::Status::kDownloading;
+    l.state = downloading ? state::kDownloading : state::kFailed;
+    l.reason = files.reason;
+    l.next_start_ms = now + (downloading ? 200 : 1000);
+    return;
+  }
+  if (files.status == files::FileCheck::Status::kReady) d.model_path = files.model_path;
   if (!d.model_path.empty() && !std::filesystem::exists(d.model_path)) {
     l.state = state::kFailed;
     l.reason = "model file check failed: " + d.model_path + " does not exist";
@@ -236,12 +249,16 @@ void LocalAgent::stop_replica(const Deployment& d, int64_t index, Live& l, const
 }
 
 std::string LocalAgent::aggregate_state(const Deployment& d, int64_t want, std::string* reason) {
-  int64_t ready = 0, failed = 0;
-  std::string failure;
+  int64_t ready = 0, failed = 0, downloading = 0;
+  std::string failure, progress;
   for (int64_t i = 0; i < want; ++i) {
     auto it = live_.find({d.id, i});
     if (it == live_.end()) continue;
     if (it->second->ready) ++ready;
+    if (it->second->state == state::kDownloading) {
+      ++downloading;
+      progress = it->second->reason;
+    }
     if (it->second->state == state::kFailed) {
       ++failed;
       failure = it->second->reason;
@@ -262,6 +279,10 @@ std::string LocalAgent::aggregate_state(const Deployment& d, int64_t want, std::
   if (failed > 0) {
     *reason = failure;
     return state::kFailed;
+  }
+  if (downloading > 0) {
+    *reason = progress;
+    return state::kDownloading;
   }
   *reason = "waiting for replicas to answer GET /health";
   return state::kStarting;

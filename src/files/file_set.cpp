@@ -39,7 +39,10 @@ FileSet from_row(const store::Rows::Row& r) {
   f.name = r.str("name");
   f.source = r.str("source");
   f.uri = r.str("uri");
-  for (const auto& kv : bj::parse(r.str("options")).as_object()) {
+  // Parsed values are kept in locals: a range-for over a member of a
+  // temporary would outlive the temporary.
+  bj::value options = bj::parse(r.str("options"));
+  for (const auto& kv : options.as_object()) {
     f.options[std::string(kv.key())] = std::string(kv.value().as_string());
   }
   f.secret = r.str("secret");
@@ -53,7 +56,8 @@ FileSet from_row(const store::Rows::Row& r) {
   f.rate = r.f64("rate");
   f.checksum = r.str("checksum");
   f.local_path = r.str("local_path");
-  for (const auto& v : bj::parse(r.str("manifest")).as_array()) {
+  bj::value manifest = bj::parse(r.str("manifest"));
+  for (const auto& v : manifest.as_array()) {
     const auto& o = v.as_object();
     f.manifest.push_back({std::string(o.at("path").as_string()), o.at("size").to_number<int64_t>(),
                           std::string(o.at("sha256").as_string())});
@@ -137,6 +141,14 @@ std::optional<FileSet> find_file_set_by_name(store::Store& st, const std::string
   // A shared set of another workspace, by its name (the oldest when several share one).
   return first(
       st.query(select_sql("share = 1 AND name = ? ORDER BY created_at, id LIMIT 1"), {name}));
+}
+
+std::optional<FileSet> find_usable_file_set(store::Store& st, const std::string& ref,
+                                            const std::string& workspace_id, bool admin) {
+  auto f = find_file_set(st, ref);
+  if (!f) f = find_file_set_by_name(st, workspace_id, ref);
+  if (!f || !(admin || f->share || f->workspace_id == workspace_id)) return std::nullopt;
+  return f;
 }
 
 FileSetPage list_file_sets(store::Store& st, const FileSetQuery& q) {

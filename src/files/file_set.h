@@ -76,6 +76,11 @@ std::optional<FileSet> find_file_set(store::Session& s, const std::string& id);
 std::optional<FileSet> find_file_set_by_name(store::Store& st, const std::string& workspace_id,
                                              const std::string& name);
 
+// By id or by name; only a set the caller may use: an administrator any,
+// others their workspace's sets and shared ones. nullopt otherwise.
+std::optional<FileSet> find_usable_file_set(store::Store& st, const std::string& ref,
+                                            const std::string& workspace_id, bool admin);
+
 struct FileSetQuery {
   std::string workspace_id;  // "" for all (administrators); else its own plus shared sets
   std::string phase;

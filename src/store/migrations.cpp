@@ -321,6 +321,39 @@ CREATE TABLE moderation_rules (
 );
 CREATE INDEX moderation_rules_workspace ON moderation_rules(workspace_id);
 )SQL"},
+      {8, "model_files", R"SQL(
+CREATE TABLE model_files (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  source TEXT NOT NULL,
+  uri TEXT NOT NULL,
+  options TEXT NOT NULL DEFAULT '{}',
+  secret TEXT NOT NULL DEFAULT '',
+  share BIGINT NOT NULL DEFAULT 0,
+  phase TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  bytes_done BIGINT NOT NULL DEFAULT 0,
+  bytes_total BIGINT NOT NULL DEFAULT -1,
+  files_done BIGINT NOT NULL DEFAULT 0,
+  files_total BIGINT NOT NULL DEFAULT -1,
+  rate DOUBLE PRECISION NOT NULL DEFAULT 0,
+  checksum TEXT NOT NULL DEFAULT '',
+  local_path TEXT NOT NULL DEFAULT '',
+  manifest TEXT NOT NULL DEFAULT '[]',
+  created_by TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (workspace_id, name)
+);
+CREATE INDEX model_files_phase ON model_files(phase);
+CREATE TABLE model_file_uses (
+  deployment_id TEXT PRIMARY KEY,
+  file_set_id TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX model_file_uses_set ON model_file_uses(file_set_id);
+)SQL"},
   };
   return all;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <cctype>
 #include <functional>
@@ -40,6 +41,7 @@ struct LoopbackReply {
   std::string body;
   size_t cut_after = std::string::npos;  // close after this many body bytes
   bool send_length = true;
+  int pause_ms = 0;  // between 64 KiB pieces of the body: a slow link
 };
 
 // 200 with the whole of `data`, or 206 from the offset a `Range: bytes=N-`
@@ -154,16 +156,26 @@ class LoopbackServer {
     if (r.send_length) head += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
     head += "\r\n";
     std::string body = r.cut_after < r.body.size() ? r.body.substr(0, r.cut_after) : r.body;
-    send_all(c, head + (req.method == "HEAD" ? "" : body));
+    if (req.method == "HEAD") body.clear();
+    if (r.pause_ms <= 0) {
+      send_all(c, head + body);
+      return;
+    }
+    send_all(c, head);
+    for (size_t off = 0; off < body.size() && !stop_; off += 65536) {
+      if (!send_all(c, body.substr(off, 65536))) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(r.pause_ms));
+    }
   }
 
-  static void send_all(int c, const std::string& data) {
+  static bool send_all(int c, const std::string& data) {
     size_t off = 0;
     while (off < data.size()) {
       ssize_t n = ::send(c, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return;
+      if (n <= 0) return false;
       off += static_cast<size_t>(n);
     }
+    return true;
   }
 
   Handler handler_;
