@@ -16,6 +16,7 @@
 #include "common/strings.h"
 #include "deploy/capacity.h"
 #include "deploy/change_signal.h"
+#include "deploy/cluster.h"
 #include "deploy/deployment.h"
 #include "files/file_set.h"
 #include "files/set_download.h"
@@ -182,13 +183,13 @@ deploy::Deployment deployment_from_body(ApiContext& ctx, const auth::Caller& c,
   }
   if (d.cpu < 0 || d.memory < 0) throw_param("resources must not be negative", "resources");
   if (!d.model_id.empty()) catalog::get_model(ctx.store, d.model_id);  // 404 when unknown
-  if (d.cluster != "local") {
-    throw_param(
-        "cluster '" + d.cluster + "' is unknown (only the local cluster runs deployments so far)",
-        "cluster");
+  if (d.cluster != deploy::kLocalCluster && !deploy::find_cluster(ctx.store, d.cluster)) {
+    throw_param("cluster '" + d.cluster + "' is unknown", "cluster");
   }
-  if (!std::filesystem::path(d.model_path).is_absolute()) {
-    throw_param("model_path must be an absolute path", "model_path");
+  // Source URIs (huggingface://, s3://, ...) become a Dataset on Kubernetes clusters.
+  if (!std::filesystem::path(d.model_path).is_absolute() &&
+      d.model_path.find("://") == std::string::npos) {
+    throw_param("model_path must be an absolute path or a source URI", "model_path");
   }
   if (d.served_model_name.empty()) d.served_model_name = d.model_id.empty() ? d.name : d.model_id;
   d.workspace_id = target_workspace(ctx, c, workspace);
@@ -208,7 +209,7 @@ http::Response create_deployment(ApiContext& ctx, http::Request& req) {
   auth::Caller c = require_user(ctx, req);
   bj::value body = json::parse(req.body);
   deploy::Deployment d = deployment_from_body(ctx, c, body);
-  deploy::check_fits(ctx.store, d, d.replicas, deploy::machine_capacity());
+  deploy::check_fits(ctx.store, d, d.replicas, deploy::schedulable_capacity(ctx.store, d.cluster));
   transact_or_conflict(ctx.store, [&](store::Session& s) {
     if (!catalog::find_runtime_template(s, d.runtime)) {
       throw ApiError(ErrorCode::kParamError, "runtime '" + d.runtime + "' has no runtime template",
@@ -260,7 +261,7 @@ http::Response scale_deployment(ApiContext& ctx, http::Request& req) {
   int64_t replicas = f.i64("replicas");
   f.done();
   check_replicas(replicas);
-  deploy::check_fits(ctx.store, d, replicas, deploy::machine_capacity());
+  deploy::check_fits(ctx.store, d, replicas, deploy::schedulable_capacity(ctx.store, d.cluster));
   ctx.store.transact([&](store::Session& s) {
     deploy::set_replica_count(s, d.id, replicas);
     audit::record(s, deployment_event(c, "UpdateWSModelServingReplicas", d,
@@ -285,7 +286,8 @@ http::Response act_on_deployment(ApiContext& ctx, http::Request& req) {
     want = deploy::desired::kStopped;
   } else if (action == "start") {
     want = deploy::desired::kRunning;
-    deploy::check_fits(ctx.store, d, d.replicas, deploy::machine_capacity());
+    deploy::check_fits(ctx.store, d, d.replicas,
+                       deploy::schedulable_capacity(ctx.store, d.cluster));
   } else if (action == "restart") {
     want = deploy::desired::kRunning;
     bump = true;

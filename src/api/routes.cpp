@@ -19,6 +19,7 @@ void register_routes(http::Router& router, ApiContext& ctx) {
   register_moderation_routes(router, ctx);
   register_deployment_routes(router, ctx);
   register_model_file_routes(router, ctx);
+  register_cluster_routes(router, ctx);
 }
 
 }  // namespace hydra::api

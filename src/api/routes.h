@@ -20,5 +20,6 @@ void register_quota_routes(http::Router& r, ApiContext& ctx);      // quota_rout
 void register_moderation_routes(http::Router& r, ApiContext& ctx);  // moderation_routes.cpp
 void register_deployment_routes(http::Router& r, ApiContext& ctx);  // deployment_routes.cpp
 void register_model_file_routes(http::Router& r, ApiContext& ctx);  // model_file_routes.cpp
+void register_cluster_routes(http::Router& r, ApiContext& ctx);     // cluster_routes.cpp
 
 }  // namespace hydra::api

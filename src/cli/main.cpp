@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/agent_command.h"
 #include "cli/commands.h"
 #include "cli/deploy_commands.h"
 #include "cli/engine_commands.h"
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   hydra::cli::add_client_commands(app);
   hydra::cli::add_engine_commands(app);
   hydra::cli::add_deploy_commands(app);
+  hydra::cli::add_agent_command(app);
 
   try {
     app.parse(argc, argv);
@@ -54,5 +56,6 @@ int main(int argc, char** argv) {
   }
   if (int rc = hydra::cli::run_engine_command(app); rc >= 0) return rc;
   if (int rc = hydra::cli::run_deploy_command(app); rc >= 0) return rc;
+  if (int rc = hydra::cli::run_agent_command(app); rc >= 0) return rc;
   return hydra::cli::run_client_command(app);
 }

@@ -11,6 +11,7 @@
 #include "catalog/runtime_template.h"
 #include "common/log.h"
 #include "deploy/change_signal.h"
+#include "deploy/cluster_monitor.h"
 #include "deploy/local_agent.h"
 #include "files/file_worker.h"
 #include "gateway/gateway.h"
@@ -84,6 +85,8 @@ int run_serve(Config cfg) {
   agent.start();
   files::FileWorker file_worker(*st, cfg.data_dir);  // downloads model file sets
   file_worker.start();
+  deploy::ClusterMonitor clusters(*st);  // cluster `local` and silent remote agents
+  clusters.start();
   http::Server server(server_options(cfg), std::move(router), metrics);
   server.start();
 
@@ -107,6 +110,7 @@ int run_serve(Config cfg) {
   deploy::remove_change_listener(routes_listener);
   agent.stop();
   file_worker.stop();
+  clusters.stop();
   server.shutdown(cfg.shutdown_grace_ms);
   gw.stop();  // after the drain, so the last requests' usage is stored
   spdlog::info("stopped");

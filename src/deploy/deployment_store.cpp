@@ -49,10 +49,11 @@ Deployment from_row(const store::Rows::Row& r) {
   d.reason = r.str("reason");
   d.generation = r.i64("generation");
   // Columns written by this module only: parse failures would be store corruption.
-  for (const auto& a : bj::parse(r.str("custom_args")).as_array()) {
-    d.custom_args.emplace_back(a.as_string());
-  }
-  for (const auto& kv : bj::parse(r.str("env")).as_object()) {
+  // The parsed values are named: a range-for over a member of a temporary would dangle.
+  bj::value args = bj::parse(r.str("custom_args"));
+  for (const auto& a : args.as_array()) d.custom_args.emplace_back(a.as_string());
+  bj::value env = bj::parse(r.str("env"));
+  for (const auto& kv : env.as_object()) {
     d.env[std::string(kv.key())] = std::string(kv.value().as_string());
   }
   d.cpu = r.f64("cpu");

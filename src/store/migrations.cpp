@@ -321,6 +321,28 @@ CREATE TABLE moderation_rules (
 );
 CREATE INDEX moderation_rules_workspace ON moderation_rules(workspace_id);
 )SQL"},
+      {7, "clusters", R"SQL(
+CREATE TABLE clusters (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  region TEXT NOT NULL DEFAULT '',
+  backend TEXT NOT NULL,
+  gateway_url TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  token_hash TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL,
+  agent_host TEXT NOT NULL DEFAULT '',
+  agent_version TEXT NOT NULL DEFAULT '',
+  heartbeat_ms BIGINT NOT NULL DEFAULT 5000,
+  last_heartbeat_at BIGINT NOT NULL DEFAULT 0,
+  cpu DOUBLE PRECISION NOT NULL DEFAULT 0,
+  memory DOUBLE PRECISION NOT NULL DEFAULT 0,
+  gpus TEXT NOT NULL DEFAULT '[]',
+  created_by TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+)SQL"},
       {8, "model_files", R"SQL(
 CREATE TABLE model_files (
   id TEXT PRIMARY KEY,
