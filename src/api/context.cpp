@@ -3,6 +3,7 @@
 #include <any>
 
 #include "api/auth_views.h"
+#include "auth/auth_epoch.h"
 #include "auth/sessions.h"
 #include "auth/workspaces.h"
 #include "common/error.h"
@@ -52,7 +53,7 @@ auth::Caller require_user(ApiContext& ctx, http::Request& req) {
         ErrorCode::kUnauthenticated,
         "login required: send the hydra_session cookie or Authorization: Bearer <token>");
   }
-  uint64_t epoch = auth::session_epoch();  // read before the query, see session_cache.h
+  uint64_t epoch = auth::auth_epoch();  // read before the query, see session_cache.h
   auto c = ctx.sessions->find(token, epoch);
   if (!c) {
     c = auth::resolve(ctx.store, token);
@@ -72,7 +73,7 @@ std::optional<auth::Caller> cached_user(ApiContext& ctx, const http::Request& re
   if (ws && !trim(*ws).empty()) return std::nullopt;
   std::string token = presented_session_token(req);
   if (token.empty() || starts_with(token, "sk-")) return std::nullopt;
-  return ctx.sessions->find(token, auth::session_epoch());
+  return ctx.sessions->find(token, auth::auth_epoch());
 }
 
 auth::Caller require_admin(ApiContext& ctx, http::Request& req) {

@@ -1,8 +1,8 @@
 #pragma once
 // Resolved sessions, so a console request does not query the sessions and
-// users tables every time. An entry holds for the session epoch it was
+// users tables every time. An entry holds for the auth epoch it was
 // resolved under (logout, revocation and user changes in this process move
-// it, see auth/sessions.h) and for at most `ttl_ms`, which bounds how late
+// it, see auth/auth_epoch.h) and for at most `ttl_ms`, which bounds how late
 // such a change made by another process sharing the store is noticed.
 #include <cstdint>
 #include <mutex>

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "auth/auth_epoch.h"
 #include "auth/text_checks.h"
 #include "common/clock.h"
 #include "common/error.h"
@@ -174,6 +175,7 @@ ApiKeyPage list_api_keys(store::Store& st, const ApiKeyQuery& q) {
 }
 
 bool delete_api_key(store::Session& s, std::string_view id) {
+  invalidate_auth_caches_on_commit(s);
   return s.exec("DELETE FROM api_keys WHERE id = ?", {std::string(id)}) > 0;
 }
 

@@ -1,8 +1,7 @@
 #include "auth/sessions.h"
 
-#include <atomic>
-
 #include "audit/audit.h"
+#include "auth/auth_epoch.h"
 #include "auth/password.h"
 #include "common/clock.h"
 #include "common/error.h"
@@ -12,8 +11,6 @@ namespace hydra::auth {
 namespace {
 
 constexpr size_t kMaxTokenLength = 256;
-
-std::atomic<uint64_t> g_session_epoch{1};
 
 // Attacker-chosen names end up in the audit log: keep them short and printable.
 std::string printable(std::string_view text, size_t max_len) {
@@ -78,17 +75,9 @@ LoginResult login(store::Store& st, const Config& cfg, const LoginRequest& req) 
   return out;
 }
 
-uint64_t session_epoch() {
-  return g_session_epoch.load(std::memory_order_acquire);
-}
-
-void invalidate_sessions_on_commit(store::Session& s) {
-  s.after_commit([] { g_session_epoch.fetch_add(1, std::memory_order_acq_rel); });
-}
-
 bool logout(store::Session& s, std::string_view token) {
   if (token.empty() || token.size() > kMaxTokenLength) return false;
-  invalidate_sessions_on_commit(s);
+  invalidate_auth_caches_on_commit(s);
   return s.exec("DELETE FROM sessions WHERE token_hash = ?", {sha256_hex(token)}) > 0;
 }
 
@@ -110,7 +99,7 @@ std::optional<Caller> resolve(store::Store& st, std::string_view token) {
 
 void revoke_sessions(store::Session& s, std::string_view user_id, std::string_view keep_token) {
   std::string keep = keep_token.empty() ? std::string() : sha256_hex(keep_token);
-  invalidate_sessions_on_commit(s);
+  invalidate_auth_caches_on_commit(s);
   s.exec("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?",
          {std::string(user_id), keep});
 }

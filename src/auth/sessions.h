@@ -47,11 +47,4 @@ std::optional<Caller> resolve(store::Store& st, std::string_view token);
 // change, keep the session that made it).
 void revoke_sessions(store::Session& s, std::string_view user_id, std::string_view keep_token = {});
 
-// Moves after every committed change in this process that can make a
-// resolved session stale: logout, revocation, a user updated or deleted.
-// Caches of resolve() answers compare it.
-uint64_t session_epoch();
-// Moves session_epoch() once the transaction of `s` commits.
-void invalidate_sessions_on_commit(store::Session& s);
-
 }  // namespace hydra::auth

@@ -1,6 +1,6 @@
 #include "auth/users.h"
 
-#include "auth/sessions.h"
+#include "auth/auth_epoch.h"
 #include "auth/text_checks.h"
 #include "auth/workspaces.h"
 #include "common/clock.h"
@@ -172,7 +172,7 @@ User update_user(store::Session& s, std::string_view id, const UserPatch& p) {
   if (p.role) u.role = *p.role;
   if (p.disabled) u.disabled = *p.disabled;
   u.updated_at = now_ms();
-  invalidate_sessions_on_commit(s);
+  invalidate_auth_caches_on_commit(s);
   s.exec(
       "UPDATE users SET display_name = ?, email = ?, role = ?, disabled = ?, updated_at = ? WHERE "
       "id = ?",
@@ -188,7 +188,7 @@ void delete_user(store::Session& s, std::string_view id) {
   auto u = find_user(s, id);
   if (!u) throw_not_found("user");
   keep_one_admin(s, *u, "delete");
-  invalidate_sessions_on_commit(s);
+  invalidate_auth_caches_on_commit(s);
   // The personal workspace shares the user's id; deleting it first takes
   // the keys in it along (foreign keys cascade).
   s.exec("DELETE FROM workspaces WHERE id = ?", {u->id});

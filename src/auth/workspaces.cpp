@@ -1,5 +1,6 @@
 #include "auth/workspaces.h"
 
+#include "auth/auth_epoch.h"
 #include "auth/text_checks.h"
 #include "common/clock.h"
 #include "common/error.h"
@@ -178,6 +179,7 @@ void delete_workspace(store::Session& s, std::string_view id) {
   auto w = find_workspace(s, id);
   if (!w) throw_not_found("workspace");
   if (w->personal) throw_conflict("a personal workspace is deleted only together with its user");
+  invalidate_auth_caches_on_commit(s);
   s.exec("DELETE FROM workspaces WHERE id = ?", {w->id});
 }
 
@@ -217,6 +219,7 @@ void remove_member(store::Session& s, std::string_view workspace_id, std::string
                 {std::string(workspace_id)});
     if (owners[0].i64("n") <= 1) throw_conflict("cannot remove the last owner of a workspace");
   }
+  invalidate_auth_caches_on_commit(s);
   s.exec("DELETE FROM memberships WHERE workspace_id = ? AND user_id = ?",
          {std::string(workspace_id), std::string(user_id)});
 }

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <optional>
 
+#include "auth/auth_epoch.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -166,13 +167,17 @@ asio::awaitable<auth::VerifiedKey> Gateway::authenticate(http::Request& req,
     throw ApiError(ErrorCode::kIncorrectApiKey,
                    "You didn't provide an API key. Send it as 'Authorization: Bearer sk-...'.");
   }
+  uint64_t epoch = auth::auth_epoch();  // read before the query, see key_cache.h
+  std::optional<auth::VerifiedKey> found = keys_.find(token, epoch);
+  if (found) co_return std::move(*found);
   store::Store* st = &store_;
   std::function<std::optional<auth::VerifiedKey>()> check = [st, token] {
     return auth::verify_key(*st, token);
   };
-  auto found = co_await http::run_blocking<std::optional<auth::VerifiedKey>>(w.worker_executor(),
-                                                                             std::move(check));
+  found = co_await http::run_blocking<std::optional<auth::VerifiedKey>>(w.worker_executor(),
+                                                                        std::move(check));
   if (!found) throw ApiError(ErrorCode::kIncorrectApiKey, "Incorrect API key provided.");
+  keys_.put(token, epoch, *found);
   co_return std::move(*found);
 }
 

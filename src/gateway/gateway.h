@@ -12,6 +12,7 @@
 #include "auth/api_keys.h"
 #include "common/config.h"
 #include "gateway/balancer.h"
+#include "gateway/key_cache.h"
 #include "gateway/route_table.h"
 #include "gateway/upstream_client.h"
 #include "http/metrics.h"
@@ -75,6 +76,7 @@ class Gateway {
   http::Metrics& metrics_;
   GatewayOptions opts_;
   RouteTable routes_;
+  KeyCache keys_;
   UpstreamClient upstream_;
   UsageRecorder usage_;
   limits::Admitter limits_;

@@ -231,6 +231,26 @@ TEST_F(GatewayTest, RejectsMissingAndWrongKeys) {
   EXPECT_EQ(a_->hits, 0);
 }
 
+// Keys are verified from memory after the first request; a deleted key, a
+// removed membership or a disabled user still fails on the very next one.
+TEST_F(GatewayTest, KeyChangesApplyOnTheNextRequestDespiteTheKeyCache) {
+  add_model("m", {{a_->base_url(), "up-a", "sk-up-a"}});
+  start();
+  std::string doomed = make_key({});
+  EXPECT_EQ(chat("public/m", doomed).status, 200);
+  EXPECT_EQ(chat("public/m", doomed).status, 200);  // served from the cache
+  st_->transact([&](store::Session& s) { auth::delete_api_key(s, key_ids_[doomed]); });
+  auto gone = chat("public/m", doomed);
+  EXPECT_EQ(gone.status, 401);
+  EXPECT_EQ(code_of(gone), 500004);
+
+  EXPECT_EQ(chat("public/m", key_).status, 200);
+  auth::UserPatch off;
+  off.disabled = true;
+  st_->transact([&](store::Session& s) { auth::update_user(s, user_.id, off); });
+  EXPECT_EQ(chat("public/m", key_).status, 401);
+}
+
 TEST_F(GatewayTest, UnknownModelBadBodyAndDisallowedModel) {
   add_model("m", {{a_->base_url(), "up-a", "sk-up-a"}});
   add_model("other", {{a_->base_url(), "up-o", ""}});
