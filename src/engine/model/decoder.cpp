@@ -1,41 +1,64 @@
-// Decoder-only transformer forward pass, one token at a time:
+// Decoder-only transformer forward pass over a batch of rows:
 // RMSNorm -> QKV (+bias) -> [q/k norm] -> RoPE -> causal GQA attention over
-// the cache -> output projection -> residual -> RMSNorm -> SwiGLU -> residual.
+// the paged cache -> output projection -> residual -> RMSNorm -> SwiGLU ->
+// residual. Matrix products take every row at once (matmul.h); per-row
+// work runs on the compute pool too.
 #include "engine/model/decoder.h"
 
-#include <cmath>
+#include <algorithm>
+#include <cstring>
+#include <map>
 
 #include "common/error.h"
+#include "engine/format/quant.h"
+#include "engine/kernels/kernels.h"
+#include "engine/kernels/matmul.h"
+#include "engine/model/attention.h"
 #include "engine/model/ops.h"
 #include "engine/model/rope.h"
 
 namespace hydra::engine {
 namespace {
 
-struct Scratch {
-  std::vector<float> x, h, q, k, v, att, attn_out, proj, gate, up, scores, cos, sin, tmp;
+// Rows handled by one task of the per-row loops.
+constexpr int64_t kRowGrain = 8;
+// Tokens of one sequence decode() runs per forward pass.
+constexpr size_t kDecodeChunk = 512;
 
-  explicit Scratch(const Model& m) {
+struct Activations {
+  std::vector<float> x, h, q, k, v, attn, proj, gate, up, logits_in, logits_out;
+
+  void resize(const Model& m, int64_t rows) {
+    const auto t = static_cast<size_t>(rows);
     const auto n = static_cast<size_t>(m.n_embd());
     const auto q_dim = static_cast<size_t>(m.n_head() * m.head_dim());
     const auto kv_dim = static_cast<size_t>(m.n_head_kv() * m.head_dim());
     const auto ff = static_cast<size_t>(m.config.intermediate_size);
-    x.resize(n);
-    h.resize(n);
-    proj.resize(n);
-    q.resize(q_dim);
-    attn_out.resize(q_dim);
-    k.resize(kv_dim);
-    v.resize(kv_dim);
-    gate.resize(ff);
-    up.resize(ff);
-    cos.resize(static_cast<size_t>(m.head_dim() / 2));
-    sin.resize(cos.size());
+    x.resize(t * n);
+    h.resize(t * n);
+    proj.resize(t * n);
+    q.resize(t * q_dim);
+    attn.resize(t * q_dim);
+    k.resize(t * kv_dim);
+    v.resize(t * kv_dim);
+    gate.resize(t * ff);
+    up.resize(t * ff);
   }
 };
 
-void add_bias(std::vector<float>& y, const std::vector<float>& b) {
-  if (!b.empty()) add_in_place(y.data(), b.data(), static_cast<int64_t>(y.size()));
+MatrixRef as_matrix(const Weight& w) {
+  return MatrixRef{w.type, w.rows, w.cols, w.row_bytes, w.data};
+}
+
+void add_bias(float* y, const std::vector<float>& b) {
+  if (!b.empty()) add_in_place(y, b.data(), static_cast<int64_t>(b.size()));
+}
+
+void norm_rows(const float* x, const std::vector<float>& w, float* out, int64_t rows, int64_t n,
+               float eps) {
+  parallel_for(rows, kRowGrain * 4, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) rms_norm(x + r * n, w.data(), out + r * n, n, eps);
+  });
 }
 
 void head_norm(float* x, const std::vector<float>& w, int64_t n_heads, int64_t hd, float eps) {
@@ -43,87 +66,156 @@ void head_norm(float* x, const std::vector<float>& w, int64_t n_heads, int64_t h
   for (int64_t h = 0; h < n_heads; ++h) rms_norm(x + h * hd, w.data(), x + h * hd, hd, eps);
 }
 
-// q, k, v of the current token, positioned, with k and v stored in the cache.
-void project_qkv(const Model& m, const LayerWeights& l, KvCache& cache, int64_t il, int64_t pos,
-                 Scratch& s) {
-  const int64_t hd = m.head_dim();
-  matvec(l.wq, s.h.data(), s.q.data());
-  matvec(l.wk, s.h.data(), s.k.data());
-  matvec(l.wv, s.h.data(), s.v.data());
-  add_bias(s.q, l.bq);
-  add_bias(s.k, l.bk);
-  add_bias(s.v, l.bv);
+void store_row(GgmlType type, const float* src, uint8_t* dst, int64_t n) {
+  switch (type) {
+    case GgmlType::kF16:
+      kernels().f32_to_f16(src, reinterpret_cast<uint16_t*>(dst), n);
+      return;
+    case GgmlType::kF32:
+      std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
+      return;
+    default:
+      quantize_row(type, src, dst, n);
+  }
+}
+
+// Bias, q/k layout, q/k norm and rotation of one row; then its key and
+// value go into the cache.
+void position_row(const Model& m, const LayerWeights& l, int64_t il, const BatchRow& row, float* q,
+                  float* k, const float* v, std::vector<float>& tmp, std::vector<float>& cos,
+                  std::vector<float>& sin) {
+  const int64_t hd = m.head_dim(), kv_dim = m.n_head_kv() * hd;
+  add_bias(q, l.bq);
+  add_bias(k, l.bk);
   // GGUF llama files store q/k rows in interleaved-pair order; turning them
   // into halves here keeps the cache, and every sum over it, in one layout
   // for every source, so a GGUF and a safetensors copy agree bit for bit.
   if (m.rope_layout == RopeLayout::kInterleaved) {
-    deinterleave_heads(s.q.data(), m.n_head(), hd, s.tmp);
-    deinterleave_heads(s.k.data(), m.n_head_kv(), hd, s.tmp);
+    deinterleave_heads(q, m.n_head(), hd, tmp);
+    deinterleave_heads(k, m.n_head_kv(), hd, tmp);
   }
-  head_norm(s.q.data(), l.q_norm, m.n_head(), hd, m.config.rms_norm_eps);
-  head_norm(s.k.data(), l.k_norm, m.n_head_kv(), hd, m.config.rms_norm_eps);
-  rope_angles(rope_params(m.config), pos, s.cos.data(), s.sin.data());
-  rope_neox(s.q.data(), m.n_head(), hd, s.cos.data(), s.sin.data());
-  rope_neox(s.k.data(), m.n_head_kv(), hd, s.cos.data(), s.sin.data());
-  std::copy(s.k.begin(), s.k.end(), cache.k_at(il, pos));
-  std::copy(s.v.begin(), s.v.end(), cache.v_at(il, pos));
+  head_norm(q, l.q_norm, m.n_head(), hd, m.config.rms_norm_eps);
+  head_norm(k, l.k_norm, m.n_head_kv(), hd, m.config.rms_norm_eps);
+  cos.resize(static_cast<size_t>(hd / 2));
+  sin.resize(cos.size());
+  rope_angles(rope_params(m.config), row.pos, cos.data(), sin.data());
+  rope_neox(q, m.n_head(), hd, cos.data(), sin.data());
+  rope_neox(k, m.n_head_kv(), hd, cos.data(), sin.data());
+  const GgmlType type = row.cache->store().type();
+  store_row(type, k, row.cache->k_row(il, row.pos), kv_dim);
+  store_row(type, v, row.cache->v_row(il, row.pos), kv_dim);
 }
 
-// Causal attention of the current query over positions 0..pos; query heads
-// share key/value heads in groups (GQA).
-void attend(const Model& m, KvCache& cache, int64_t il, int64_t pos, Scratch& s) {
-  const int64_t hd = m.head_dim(), group = m.n_head() / m.n_head_kv();
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  s.scores.resize(static_cast<size_t>(pos + 1));
-  for (int64_t h = 0; h < m.n_head(); ++h) {
-    const float* q = s.q.data() + h * hd;
-    const int64_t kv_off = (h / group) * hd;
-    for (int64_t j = 0; j <= pos; ++j) {
-      const float* k = cache.k_at(il, j) + kv_off;
-      double dot = 0;
-      for (int64_t i = 0; i < hd; ++i) dot += static_cast<double>(q[i]) * k[i];
-      s.scores[j] = static_cast<float>(dot) * scale;
+void attention_block(const Model& m, const LayerWeights& l, int64_t il,
+                     std::span<const BatchRow> rows, Activations& a) {
+  const auto t = static_cast<int64_t>(rows.size());
+  const int64_t n = m.n_embd(), hd = m.head_dim();
+  const int64_t q_dim = m.n_head() * hd, kv_dim = m.n_head_kv() * hd;
+  norm_rows(a.x.data(), l.attn_norm, a.h.data(), t, n, m.config.rms_norm_eps);
+  const MatmulTarget qkv[] = {{as_matrix(l.wq), a.q.data(), q_dim},
+                              {as_matrix(l.wk), a.k.data(), kv_dim},
+                              {as_matrix(l.wv), a.v.data(), kv_dim}};
+  matmul_group(qkv, a.h.data(), t, n);
+  parallel_for(t, kRowGrain, [&](int64_t r0, int64_t r1) {
+    thread_local std::vector<float> tmp, cos, sin;
+    for (int64_t r = r0; r < r1; ++r) {
+      float* v = a.v.data() + r * kv_dim;
+      add_bias(v, l.bv);
+      position_row(m, l, il, rows[static_cast<size_t>(r)], a.q.data() + r * q_dim,
+                   a.k.data() + r * kv_dim, v, tmp, cos, sin);
     }
-    softmax_in_place(s.scores.data(), pos + 1);
-    float* out = s.attn_out.data() + h * hd;
-    for (int64_t i = 0; i < hd; ++i) out[i] = 0;
-    for (int64_t j = 0; j <= pos; ++j) {
-      const float* v = cache.v_at(il, j) + kv_off;
-      for (int64_t i = 0; i < hd; ++i) out[i] += s.scores[j] * v[i];
+  });
+  attention(m, il, rows, a.q.data(), a.attn.data());
+  matmul(as_matrix(l.wo), a.attn.data(), t, q_dim, a.proj.data(), n);
+  parallel_for(t, kRowGrain * 4, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      add_bias(a.proj.data() + r * n, l.bo);
+      add_in_place(a.x.data() + r * n, a.proj.data() + r * n, n);
+    }
+  });
+}
+
+void feed_forward_block(const Model& m, const LayerWeights& l, int64_t t, Activations& a) {
+  const int64_t n = m.n_embd(), ff = m.config.intermediate_size;
+  norm_rows(a.x.data(), l.ffn_norm, a.h.data(), t, n, m.config.rms_norm_eps);
+  const MatmulTarget gate_up[] = {{as_matrix(l.ffn_gate), a.gate.data(), ff},
+                                  {as_matrix(l.ffn_up), a.up.data(), ff}};
+  matmul_group(gate_up, a.h.data(), t, n);
+  parallel_for(t * ff, 4096, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) a.gate[i] = silu(a.gate[i]) * a.up[i];
+  });
+  matmul(as_matrix(l.ffn_down), a.gate.data(), t, ff, a.proj.data(), n);
+  parallel_for(t, kRowGrain * 4, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) add_in_place(a.x.data() + r * n, a.proj.data() + r * n, n);
+  });
+}
+
+// The output projection, only for the rows that want logits.
+void output_logits(const Model& m, std::span<const BatchRow> rows, Activations& a) {
+  const int64_t n = m.n_embd(), nv = m.n_vocab();
+  std::vector<size_t> wanted;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    if (rows[r].logits != nullptr) wanted.push_back(r);
+  }
+  if (wanted.empty()) return;
+  const auto w = static_cast<int64_t>(wanted.size());
+  a.logits_in.resize(static_cast<size_t>(w * n));
+  for (int64_t i = 0; i < w; ++i) {
+    rms_norm(a.x.data() + static_cast<int64_t>(wanted[static_cast<size_t>(i)]) * n,
+             m.output_norm.data(), a.logits_in.data() + i * n, n, m.config.rms_norm_eps);
+  }
+  if (w == 1) {
+    matmul(as_matrix(m.output), a.logits_in.data(), 1, n, rows[wanted[0]].logits, nv);
+    return;
+  }
+  a.logits_out.resize(static_cast<size_t>(w * nv));
+  matmul(as_matrix(m.output), a.logits_in.data(), w, n, a.logits_out.data(), nv);
+  for (int64_t i = 0; i < w; ++i) {
+    std::copy_n(a.logits_out.data() + i * nv, nv, rows[wanted[static_cast<size_t>(i)]].logits);
+  }
+}
+
+// Checks ids and positions, and takes the cache blocks the rows write.
+void prepare_rows(const Model& m, std::span<const BatchRow> rows) {
+  std::map<KvCache*, int64_t> next;
+  for (const BatchRow& r : rows) {
+    if (r.token < 0 || r.token >= m.n_vocab())
+      throw_param("token id " + std::to_string(r.token) + " is out of range");
+    auto it = next.try_emplace(r.cache, r.cache->n_past).first;
+    if (r.pos != it->second) throw_param("batch rows of a sequence must be in position order");
+    if (r.pos >= r.cache->n_ctx) {
+      throw_param("the sequence needs " + std::to_string(r.pos + 1) +
+                  " positions but the context holds " + std::to_string(r.cache->n_ctx));
+    }
+    ++it->second;
+    if (!r.cache->prepare_write(r.pos)) {
+      throw ApiError(ErrorCode::kServerBusy, "the KV cache is full");
     }
   }
-}
-
-void feed_forward(const LayerWeights& l, Scratch& s) {
-  matvec(l.ffn_gate, s.h.data(), s.gate.data());
-  matvec(l.ffn_up, s.h.data(), s.up.data());
-  for (size_t i = 0; i < s.gate.size(); ++i) s.gate[i] = silu(s.gate[i]) * s.up[i];
-  matvec(l.ffn_down, s.gate.data(), s.proj.data());
-}
-
-void forward_token(const Model& m, KvCache& cache, int32_t token, float* logits, Scratch& s) {
-  const int64_t n = m.n_embd(), pos = cache.n_past;
-  const float eps = m.config.rms_norm_eps;
-  weight_row(m.token_embd, token, s.x.data());
-  for (int64_t il = 0; il < static_cast<int64_t>(m.layers.size()); ++il) {
-    const LayerWeights& l = m.layers[il];
-    rms_norm(s.x.data(), l.attn_norm.data(), s.h.data(), n, eps);
-    project_qkv(m, l, cache, il, pos, s);
-    attend(m, cache, il, pos, s);
-    matvec(l.wo, s.attn_out.data(), s.proj.data());
-    add_bias(s.proj, l.bo);
-    add_in_place(s.x.data(), s.proj.data(), n);
-    rms_norm(s.x.data(), l.ffn_norm.data(), s.h.data(), n, eps);
-    feed_forward(l, s);
-    add_in_place(s.x.data(), s.proj.data(), n);
-  }
-  cache.n_past = pos + 1;
-  if (logits == nullptr) return;
-  rms_norm(s.x.data(), m.output_norm.data(), s.h.data(), n, eps);
-  matvec(m.output, s.h.data(), logits);
 }
 
 }  // namespace
+
+void forward_batch(const Model& m, std::span<const BatchRow> rows) {
+  if (m.is_encoder()) throw_param("this model is an encoder; it cannot generate text");
+  if (rows.empty()) return;
+  prepare_rows(m, rows);
+  thread_local Activations a;
+  const auto t = static_cast<int64_t>(rows.size());
+  const int64_t n = m.n_embd();
+  a.resize(m, t);
+  const MatrixRef embd = as_matrix(m.token_embd);
+  for (int64_t r = 0; r < t; ++r) {
+    const int32_t token = rows[static_cast<size_t>(r)].token;
+    kernels().rows_to_f32(embd, token, token + 1, a.x.data() + r * n);
+  }
+  for (int64_t il = 0; il < static_cast<int64_t>(m.layers.size()); ++il) {
+    attention_block(m, m.layers[static_cast<size_t>(il)], il, rows, a);
+    feed_forward_block(m, m.layers[static_cast<size_t>(il)], t, a);
+  }
+  for (const BatchRow& r : rows) r.cache->n_past = std::max(r.cache->n_past, r.pos + 1);
+  output_logits(m, rows, a);
+}
 
 void decode(const Model& model, KvCache& cache, std::span<const int32_t> tokens, float* logits,
             std::vector<float>* all_logits) {
@@ -136,22 +228,25 @@ void decode(const Model& model, KvCache& cache, std::span<const int32_t> tokens,
     if (t < 0 || t >= model.n_vocab())
       throw_param("token id " + std::to_string(t) + " is out of range");
   }
-  Scratch s(model);
   const auto nv = static_cast<size_t>(model.n_vocab());
   if (all_logits != nullptr) all_logits->assign(tokens.size() * nv, 0.0f);
-  std::vector<float> tmp;
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    const bool last = i + 1 == tokens.size();
-    float* out = nullptr;
-    if (all_logits != nullptr) {
-      out = all_logits->data() + i * nv;
-    } else if (last) {
-      out = logits;
+  std::vector<BatchRow> rows;
+  for (size_t start = 0; start < tokens.size(); start += kDecodeChunk) {
+    const size_t end = std::min(tokens.size(), start + kDecodeChunk);
+    rows.clear();
+    for (size_t i = start; i < end; ++i) {
+      BatchRow row{&cache, tokens[i], cache.n_past + static_cast<int64_t>(i - start), nullptr};
+      if (all_logits != nullptr) {
+        row.logits = all_logits->data() + i * nv;
+      } else if (i + 1 == tokens.size()) {
+        row.logits = logits;
+      }
+      rows.push_back(row);
     }
-    forward_token(model, cache, tokens[i], out, s);
-    if (last && all_logits != nullptr && logits != nullptr) {
-      std::copy(out, out + nv, logits);
-    }
+    forward_batch(model, rows);
+  }
+  if (all_logits != nullptr && logits != nullptr && !tokens.empty()) {
+    std::copy_n(all_logits->data() + (tokens.size() - 1) * nv, nv, logits);
   }
 }
 

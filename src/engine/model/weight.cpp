@@ -1,14 +1,13 @@
-// Scalar matrix-vector product over the reference dot products of quant.h.
+// Matrix-vector products through the kernels chosen for this CPU.
 #include "engine/model/weight.h"
 
 #include "engine/format/quant.h"
+#include "engine/kernels/matmul.h"
 
 namespace hydra::engine {
 
 void matvec(const Weight& w, const float* x, float* y) {
-  for (int64_t r = 0; r < w.rows; ++r) {
-    y[r] = static_cast<float>(dot_row(w.type, w.row(r), x, w.cols));
-  }
+  matmul(MatrixRef{w.type, w.rows, w.cols, w.row_bytes, w.data}, x, 1, w.cols, y, w.rows);
 }
 
 void weight_row(const Weight& w, int64_t r, float* out) {

@@ -20,8 +20,8 @@ struct Weight {
   const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
 };
 
-// y[r] = dot(row r of w, x) for every row. The one call every matrix-vector
-// product in the model goes through, so faster kernels replace it alone.
+// y[r] = dot(row r of w, x) for every row, on the compute pool with the
+// kernels chosen for this CPU (the decoder calls matmul.h directly).
 void matvec(const Weight& w, const float* x, float* y);
 
 // Row r of w as floats (embedding lookups).

@@ -1,0 +1,68 @@
+#pragma once
+// The compute kernels of the engine, as a table of plain functions. One
+// table per instruction set (scalar, AVX2 + FMA, AVX-512); the table in use
+// is picked once from the CPU's features, or forced with the environment
+// variable HYDRA_ENGINE_KERNELS=scalar|avx2|avx512 (or set_kernel_path in
+// tests). Every SIMD table is tested against the scalar one.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "engine/format/ggml_types.h"
+
+namespace hydra::engine {
+
+// A matrix as a model file stores it: `rows` rows of `cols` elements of
+// `type`, `row_bytes` apart.
+struct MatrixRef {
+  GgmlType type = GgmlType::kF32;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  size_t row_bytes = 0;
+  const uint8_t* data = nullptr;
+
+  const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
+};
+
+struct KernelTable {
+  const char* name;
+  // y[r] = dot(row r of w, x) for r in [r0, r1). Streams the rows once.
+  void (*matvec)(const MatrixRef& w, const float* x, float* y, int64_t r0, int64_t r1);
+  // Rows [r0, r1) of w as floats, one after another (w.cols apart).
+  void (*rows_to_f32)(const MatrixRef& w, int64_t r0, int64_t r1, float* out);
+  // c[i*ldc + j] = sum_k a[i*lda + k] * b[j*ldb + k], i < m, j < n: both
+  // operands have k contiguous (activations times a weight panel).
+  void (*gemm_nt)(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
+                  int64_t m, int64_t n, int64_t k);
+  float (*dot)(const float* a, const float* b, int64_t n);
+  // x = softmax(x * scale) over n values.
+  void (*softmax)(float* x, int64_t n, float scale);
+  void (*f32_to_f16)(const float* x, uint16_t* out, int64_t n);
+};
+
+enum class KernelPath { kScalar, kAvx2, kAvx512 };
+
+std::string_view kernel_path_name(KernelPath path);
+std::optional<KernelPath> kernel_path_from_name(std::string_view name);
+// Whether this CPU runs the path.
+bool kernel_path_supported(KernelPath path);
+// The best path this CPU runs.
+KernelPath best_kernel_path();
+
+// The table of a path (the CPU must support it).
+const KernelTable& kernel_table(KernelPath path);
+// The table in use: HYDRA_ENGINE_KERNELS if set (an unsupported or unknown
+// value is an error at first use), else the best path.
+const KernelTable& kernels();
+KernelPath active_kernel_path();
+// Forces a path (tests, benchmarks); throws std::invalid_argument if the
+// CPU does not support it.
+void set_kernel_path(KernelPath path);
+
+// The tables themselves (defined in simd_*.cpp).
+const KernelTable& scalar_kernel_table();
+const KernelTable& avx2_kernel_table();
+const KernelTable& avx512_kernel_table();
+
+}  // namespace hydra::engine

@@ -1,0 +1,336 @@
+// AVX2 + FMA + F16C kernels. This file alone is built with those flags and
+// uses no library templates, so no AVX2 code can leak into functions shared
+// with other files. Tails shorter than a vector are finished in scalar code.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "engine/kernels/kernels.h"
+#include "engine/kernels/simd_common.h"
+
+namespace hydra::engine {
+namespace {
+
+using namespace simd_detail;
+
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+inline __m256 load_i8(const int8_t* p) {
+  return _mm256_cvtepi32_ps(
+      _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+}
+
+struct F32Load {
+  const float* p;
+  __m256 at(int64_t i) const { return _mm256_loadu_ps(p + i); }
+  float one(int64_t i) const { return p[i]; }
+};
+struct F16Load {
+  const uint16_t* p;
+  __m256 at(int64_t i) const {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)));
+  }
+  float one(int64_t i) const { return _cvtsh_ss(p[i]); }
+};
+struct BF16Load {
+  const uint16_t* p;
+  __m256 at(int64_t i) const {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+  }
+  float one(int64_t i) const {
+    const uint32_t bits = static_cast<uint32_t>(p[i]) << 16;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+  }
+};
+
+struct Q8Load {
+  const BlockQ8_0* p;
+  __m256 at(int64_t i) const {
+    const BlockQ8_0& blk = p[i / kQK];
+    return _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(blk.d)), load_i8(blk.qs + i % kQK));
+  }
+  float one(int64_t i) const {
+    const BlockQ8_0& blk = p[i / kQK];
+    return _cvtsh_ss(blk.d) * static_cast<float>(blk.qs[i % kQK]);
+  }
+};
+
+// Every output of every kernel is reduced by this one tree, and tails are
+// zero-padded vectors, so a dot product gives the same bits whichever
+// kernel computed it and however far its zero padding reaches.
+inline __m128 reduce4(__m256 a, __m256 b, __m256 c, __m256 d) {
+  const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
+  return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
+template <int NR>
+void reduce_sums(const __m256* acc, float* out) {
+  const __m256 z = _mm256_setzero_ps();
+  _mm_storeu_ps(out,
+                reduce4(acc[0], NR > 1 ? acc[1] : z, NR > 2 ? acc[2] : z, NR > 3 ? acc[3] : z));
+}
+
+// The last n < 8 values, zero-padded to a vector.
+inline __m256 padded(const float* p, int64_t n) {
+  alignas(32) float t[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  for (int64_t i = 0; i < n; ++i) t[i] = p[i];
+  return _mm256_load_ps(t);
+}
+
+template <int NR, class Load>
+void matvec_rows(const MatrixRef& m, const float* x, float* y, int64_t r) {
+  Load w[NR];
+  __m256 acc[NR];
+  for (int j = 0; j < NR; ++j) {
+    w[j] = Load{reinterpret_cast<decltype(w[j].p)>(m.row(r + j))};
+    acc[j] = _mm256_setzero_ps();
+  }
+  const int64_t n = m.cols;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 xv = _mm256_loadu_ps(x + i);
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j) acc[j] = _mm256_fmadd_ps(w[j].at(i), xv, acc[j]);
+  }
+  if (i < n) {
+    const __m256 xv = padded(x + i, n - i);
+    for (int j = 0; j < NR; ++j) {
+      alignas(32) float t[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      for (int64_t q = i; q < n; ++q) t[q - i] = w[j].one(q);
+      acc[j] = _mm256_fmadd_ps(_mm256_load_ps(t), xv, acc[j]);
+    }
+  }
+  float out[4];
+  reduce_sums<NR>(acc, out);
+  for (int j = 0; j < NR; ++j) y[r + j] = out[j];
+}
+
+// Types without a dedicated kernel: rows decoded by the scalar reference
+// into a buffer, then the F32 kernel (rows are short enough here: the
+// buffer is on the stack, so long rows go through in pieces of whole
+// vectors with the accumulators carried).
+template <int NR>
+void matvec_rows_decoded(const MatrixRef& m, const float* x, float* y, int64_t r) {
+  alignas(32) float buf[NR][kPiece];
+  __m256 acc[NR];
+  for (int j = 0; j < NR; ++j) acc[j] = _mm256_setzero_ps();
+  for (int64_t i = 0; i < m.cols; i += kPiece) {
+    const int64_t len = m.cols - i < kPiece ? m.cols - i : kPiece;
+    for (int j = 0; j < NR; ++j)
+      dequantize_row(m.type, m.row(r + j) + piece_bytes(m.type, i), buf[j], len);
+    for (int64_t q = 0; q < len; q += 8) {
+      const __m256 xv = _mm256_loadu_ps(x + i + q);
+      for (int j = 0; j < NR; ++j)
+        acc[j] = _mm256_fmadd_ps(_mm256_loadu_ps(buf[j] + q), xv, acc[j]);
+    }
+  }
+  float out[4];
+  reduce_sums<NR>(acc, out);
+  for (int j = 0; j < NR; ++j) y[r + j] = out[j];
+}
+
+template <int NR>
+void matvec_group(const MatrixRef& w, const float* x, float* y, int64_t r) {
+  switch (w.type) {
+    case GgmlType::kF32:
+      return matvec_rows<NR, F32Load>(w, x, y, r);
+    case GgmlType::kF16:
+      return matvec_rows<NR, F16Load>(w, x, y, r);
+    case GgmlType::kBF16:
+      return matvec_rows<NR, BF16Load>(w, x, y, r);
+    case GgmlType::kQ8_0:
+      return matvec_rows<NR, Q8Load>(w, x, y, r);
+    default:
+      return matvec_rows_decoded<NR>(w, x, y, r);
+  }
+}
+
+void matvec(const MatrixRef& w, const float* x, float* y, int64_t r0, int64_t r1) {
+  int64_t r = r0;
+  for (; r + 4 <= r1; r += 4) matvec_group<4>(w, x, y, r);
+  switch (r1 - r) {
+    case 3:
+      return matvec_group<3>(w, x, y, r);
+    case 2:
+      return matvec_group<2>(w, x, y, r);
+    case 1:
+      return matvec_group<1>(w, x, y, r);
+    default:
+      return;
+  }
+}
+
+float dot(const float* a, const float* b, int64_t n) {
+  const MatrixRef m{GgmlType::kF32, 1, n, static_cast<size_t>(n) * 4,
+                    reinterpret_cast<const uint8_t*>(a)};
+  float y = 0;
+  matvec_rows<1, F32Load>(m, b, &y, 0);
+  return y;
+}
+
+template <class Load>
+void widen_row(Load w, float* out, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, w.at(i));
+  for (; i < n; ++i) out[i] = w.one(i);
+}
+
+void q8_0_to_f32(const BlockQ8_0* b, float* out, int64_t n) {
+  for (int64_t i = 0; i < n / kQK; ++i, out += kQK) {
+    const __m256 d = _mm256_set1_ps(_cvtsh_ss(b[i].d));
+    for (int j = 0; j < kQK; j += 8)
+      _mm256_storeu_ps(out + j, _mm256_mul_ps(d, load_i8(b[i].qs + j)));
+  }
+}
+
+void rows_to_f32(const MatrixRef& w, int64_t r0, int64_t r1, float* out) {
+  for (int64_t r = r0; r < r1; ++r, out += w.cols) {
+    const uint8_t* row = w.row(r);
+    switch (w.type) {
+      case GgmlType::kF32:
+        std::memcpy(out, row, static_cast<size_t>(w.cols) * sizeof(float));
+        break;
+      case GgmlType::kF16:
+        widen_row(F16Load{reinterpret_cast<const uint16_t*>(row)}, out, w.cols);
+        break;
+      case GgmlType::kBF16:
+        widen_row(BF16Load{reinterpret_cast<const uint16_t*>(row)}, out, w.cols);
+        break;
+      case GgmlType::kQ8_0:
+        q8_0_to_f32(reinterpret_cast<const BlockQ8_0*>(row), out, w.cols);
+        break;
+      default:
+        dequantize_row(w.type, row, out, w.cols);
+    }
+  }
+}
+
+// An MR x NR tile of c (MR <= 2, NR <= 4 fit the sixteen registers).
+template <int MR, int NR>
+void micro_tile(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
+                int64_t k) {
+  __m256 acc[MR][NR];
+  for (int i = 0; i < MR; ++i) {
+    for (int j = 0; j < NR; ++j) acc[i][j] = _mm256_setzero_ps();
+  }
+  int64_t p = 0;
+  for (; p + 8 <= k; p += 8) {
+    __m256 bv[NR];
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j) bv[j] = _mm256_loadu_ps(b + j * ldb + p);
+#pragma GCC unroll 2
+    for (int i = 0; i < MR; ++i) {
+      const __m256 av = _mm256_loadu_ps(a + i * lda + p);
+#pragma GCC unroll 4
+      for (int j = 0; j < NR; ++j) acc[i][j] = _mm256_fmadd_ps(bv[j], av, acc[i][j]);
+    }
+  }
+  if (p < k) {
+    __m256 bv[NR];
+    for (int j = 0; j < NR; ++j) bv[j] = padded(b + j * ldb + p, k - p);
+    for (int i = 0; i < MR; ++i) {
+      const __m256 av = padded(a + i * lda + p, k - p);
+      for (int j = 0; j < NR; ++j) acc[i][j] = _mm256_fmadd_ps(bv[j], av, acc[i][j]);
+    }
+  }
+  for (int i = 0; i < MR; ++i) {
+    float out[4];
+    reduce_sums<NR>(acc[i], out);
+    for (int j = 0; j < NR; ++j) c[i * ldc + j] = out[j];
+  }
+}
+
+using MicroTile = void (*)(const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t);
+
+template <int MR>
+constexpr MicroTile tile_for(int nr) {
+  return nr == 1   ? micro_tile<MR, 1>
+         : nr == 2 ? micro_tile<MR, 2>
+         : nr == 3 ? micro_tile<MR, 3>
+                   : micro_tile<MR, 4>;
+}
+
+void gemm_nt(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
+             int64_t m, int64_t n, int64_t k) {
+  constexpr int64_t kRowBlock = 64;
+  for (int64_t i0 = 0; i0 < m; i0 += kRowBlock) {
+    const int64_t i_end = i0 + kRowBlock < m ? i0 + kRowBlock : m;
+    for (int64_t j = 0; j < n; j += 4) {
+      const int nr = static_cast<int>(n - j < 4 ? n - j : 4);
+      for (int64_t i = i0; i < i_end; i += 2) {
+        const MicroTile tile = i_end - i >= 2 ? tile_for<2>(nr) : tile_for<1>(nr);
+        tile(a + i * lda, lda, b + j * ldb, ldb, c + i * ldc + j, ldc, k);
+      }
+    }
+  }
+}
+
+// e^x as in the AVX-512 file; 2^n is built in the exponent bits.
+inline __m256 exp_ps(__m256 x) {
+  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.3f));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145751953125f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428606765330187045e-06f), r);
+  __m256 p = _mm256_set1_ps(1.0f / 5040);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  const __m256i e =
+      _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+void softmax(float* x, int64_t n, float scale) {
+  if (n <= 0) return;
+  float mx = x[0] * scale;
+  for (int64_t i = 0; i < n; ++i) mx = x[i] * scale > mx ? x[i] * scale : mx;
+  const __m256 vs = _mm256_set1_ps(scale), vmax = _mm256_set1_ps(mx);
+  __m256 acc = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 e = exp_ps(_mm256_fmsub_ps(_mm256_loadu_ps(x + i), vs, vmax));
+    _mm256_storeu_ps(x + i, e);
+    acc = _mm256_add_ps(acc, e);
+  }
+  float sum = hsum(acc);
+  for (; i < n; ++i) {
+    x[i] = __builtin_expf(x[i] * scale - mx);
+    sum += x[i];
+  }
+  const float inv = 1.0f / sum;
+  const __m256 vinv = _mm256_set1_ps(inv);
+  for (i = 0; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), vinv));
+  for (; i < n; ++i) x[i] *= inv;
+}
+
+void f32_to_f16(const float* x, uint16_t* out, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
+                     _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+  }
+  for (; i < n; ++i) out[i] = fp32_to_fp16(x[i]);
+}
+
+}  // namespace
+
+const KernelTable& avx2_kernel_table() {
+  static const KernelTable table{"avx2", matvec, rows_to_f32, gemm_nt, dot, softmax, f32_to_f16};
+  return table;
+}
+
+}  // namespace hydra::engine

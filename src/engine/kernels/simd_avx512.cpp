@@ -1,0 +1,366 @@
+// AVX-512 kernels (F, BW, VL, DQ). This file alone is built with the
+// AVX-512 flags and uses no library templates, so no AVX-512 code can leak
+// into functions shared with other files.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "engine/kernels/kernels.h"
+#include "engine/kernels/simd_common.h"
+
+namespace hydra::engine {
+namespace {
+
+using namespace simd_detail;
+
+inline __mmask16 tail_mask(int64_t n) {
+  return static_cast<__mmask16>((1u << n) - 1u);
+}
+
+inline __m512 load_f16(const uint16_t* p) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+
+inline __m512 load_f16_tail(const uint16_t* p, int64_t n) {
+  return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(tail_mask(n), p));
+}
+
+inline __m512 widen_bf16(__m256i h) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+}
+
+inline __m512 load_bf16(const uint16_t* p) {
+  return widen_bf16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+
+inline __m512 load_bf16_tail(const uint16_t* p, int64_t n) {
+  return widen_bf16(_mm256_maskz_loadu_epi16(tail_mask(n), p));
+}
+
+inline __m512 load_i8(const int8_t* p) {
+  return _mm512_cvtepi32_ps(
+      _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+}
+
+// The loads of one weight type, so one loop serves F32, F16 and BF16.
+struct F32Load {
+  const float* p;
+  __m512 at(int64_t i) const { return _mm512_loadu_ps(p + i); }
+  __m512 tail(int64_t i, int64_t n) const { return _mm512_maskz_loadu_ps(tail_mask(n), p + i); }
+};
+struct F16Load {
+  const uint16_t* p;
+  __m512 at(int64_t i) const { return load_f16(p + i); }
+  __m512 tail(int64_t i, int64_t n) const { return load_f16_tail(p + i, n); }
+};
+struct BF16Load {
+  const uint16_t* p;
+  __m512 at(int64_t i) const { return load_bf16(p + i); }
+  __m512 tail(int64_t i, int64_t n) const { return load_bf16_tail(p + i, n); }
+};
+
+struct Q8Load {
+  const BlockQ8_0* p;
+  __m512 at(int64_t i) const {
+    const BlockQ8_0& blk = p[i / kQK];
+    return _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(blk.d)), load_i8(blk.qs + i % kQK));
+  }
+  __m512 tail(int64_t i, int64_t) const { return at(i); }  // rows are whole blocks
+};
+
+// Four sums of sixteen lanes each, as one vector of four. Every output of
+// every kernel is reduced by this one tree, so a dot product gives the same
+// bits whichever kernel computed it (a request decodes alike alone or in a
+// batch, one token at a time or as a prompt).
+inline __m128 reduce4(__m512 a, __m512 b, __m512 c, __m512 d) {
+  const __m256 ta = _mm256_add_ps(_mm512_castps512_ps256(a), _mm512_extractf32x8_ps(a, 1));
+  const __m256 tb = _mm256_add_ps(_mm512_castps512_ps256(b), _mm512_extractf32x8_ps(b, 1));
+  const __m256 tc = _mm256_add_ps(_mm512_castps512_ps256(c), _mm512_extractf32x8_ps(c, 1));
+  const __m256 td = _mm256_add_ps(_mm512_castps512_ps256(d), _mm512_extractf32x8_ps(d, 1));
+  const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(ta, tb), _mm256_hadd_ps(tc, td));
+  return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
+template <int NR>
+void store_sums(const __m512* acc, float* y) {
+  if constexpr (NR == 4) {
+    _mm_storeu_ps(y, reduce4(acc[0], acc[1], acc[2], acc[3]));
+  } else {
+    const __m512 z = _mm512_setzero_ps();
+    float out[4];
+    _mm_storeu_ps(out, reduce4(acc[0], NR > 1 ? acc[1] : z, NR > 2 ? acc[2] : z, z));
+    for (int j = 0; j < NR; ++j) y[j] = out[j];
+  }
+}
+
+// NR rows against x: one accumulator per row, sixteen lanes wide, the
+// same order of operations as the GEMM tile below.
+template <int NR, class Load>
+void matvec_tile(const Load* w, const float* x, int64_t n, __m512* acc) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 xv = _mm512_loadu_ps(x + i);
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j) acc[j] = _mm512_fmadd_ps(w[j].at(i), xv, acc[j]);
+  }
+  if (i < n) {
+    const __m512 xv = _mm512_maskz_loadu_ps(tail_mask(n - i), x + i);
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j) acc[j] = _mm512_fmadd_ps(w[j].tail(i, n - i), xv, acc[j]);
+  }
+}
+
+template <int NR, class Load>
+void matvec_rows(const MatrixRef& m, const float* x, float* y, int64_t r) {
+  Load w[NR];
+  __m512 acc[NR];
+  for (int j = 0; j < NR; ++j) {
+    w[j] = Load{reinterpret_cast<decltype(w[j].p)>(m.row(r + j))};
+    acc[j] = _mm512_setzero_ps();
+  }
+  matvec_tile<NR>(w, x, m.cols, acc);
+  store_sums<NR>(acc, y + r);
+}
+
+// Types without a dedicated kernel: NR rows decoded a piece at a time by
+// the scalar reference, the accumulators carried across pieces.
+template <int NR>
+void matvec_rows_decoded(const MatrixRef& m, const float* x, float* y, int64_t r) {
+  alignas(64) float buf[NR][kPiece];
+  F32Load w[NR];
+  __m512 acc[NR];
+  for (int j = 0; j < NR; ++j) {
+    w[j] = F32Load{buf[j]};
+    acc[j] = _mm512_setzero_ps();
+  }
+  for (int64_t i = 0; i < m.cols; i += kPiece) {
+    const int64_t len = m.cols - i < kPiece ? m.cols - i : kPiece;
+    for (int j = 0; j < NR; ++j)
+      dequantize_row(m.type, m.row(r + j) + piece_bytes(m.type, i), buf[j], len);
+    matvec_tile<NR>(w, x + i, len, acc);
+  }
+  store_sums<NR>(acc, y + r);
+}
+
+template <int NR>
+void matvec_group(const MatrixRef& w, const float* x, float* y, int64_t r) {
+  switch (w.type) {
+    case GgmlType::kF32:
+      return matvec_rows<NR, F32Load>(w, x, y, r);
+    case GgmlType::kF16:
+      return matvec_rows<NR, F16Load>(w, x, y, r);
+    case GgmlType::kBF16:
+      return matvec_rows<NR, BF16Load>(w, x, y, r);
+    case GgmlType::kQ8_0:
+      return matvec_rows<NR, Q8Load>(w, x, y, r);
+    default:
+      return matvec_rows_decoded<NR>(w, x, y, r);
+  }
+}
+
+void matvec(const MatrixRef& w, const float* x, float* y, int64_t r0, int64_t r1) {
+  int64_t r = r0;
+  for (; r + 4 <= r1; r += 4) matvec_group<4>(w, x, y, r);
+  switch (r1 - r) {
+    case 3:
+      return matvec_group<3>(w, x, y, r);
+    case 2:
+      return matvec_group<2>(w, x, y, r);
+    case 1:
+      return matvec_group<1>(w, x, y, r);
+    default:
+      return;
+  }
+}
+
+float dot(const float* a, const float* b, int64_t n) {
+  __m512 acc = _mm512_setzero_ps();
+  const F32Load w{a};
+  matvec_tile<1>(&w, b, n, &acc);
+  return _mm512_reduce_add_ps(acc);
+}
+
+template <class Load>
+void widen_row(Load w, float* out, int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(out + i, w.at(i));
+  if (i < n) _mm512_mask_storeu_ps(out + i, tail_mask(n - i), w.tail(i, n - i));
+}
+
+void q8_0_to_f32(const BlockQ8_0* b, float* out, int64_t n) {
+  for (int64_t i = 0; i < n / kQK; ++i, out += kQK) {
+    const __m512 d = _mm512_set1_ps(_cvtsh_ss(b[i].d));
+    _mm512_storeu_ps(out, _mm512_mul_ps(d, load_i8(b[i].qs)));
+    _mm512_storeu_ps(out + 16, _mm512_mul_ps(d, load_i8(b[i].qs + 16)));
+  }
+}
+
+void rows_to_f32(const MatrixRef& w, int64_t r0, int64_t r1, float* out) {
+  for (int64_t r = r0; r < r1; ++r, out += w.cols) {
+    const uint8_t* row = w.row(r);
+    switch (w.type) {
+      case GgmlType::kF32:
+        std::memcpy(out, row, static_cast<size_t>(w.cols) * sizeof(float));
+        break;
+      case GgmlType::kF16:
+        widen_row(F16Load{reinterpret_cast<const uint16_t*>(row)}, out, w.cols);
+        break;
+      case GgmlType::kBF16:
+        widen_row(BF16Load{reinterpret_cast<const uint16_t*>(row)}, out, w.cols);
+        break;
+      case GgmlType::kQ8_0:
+        q8_0_to_f32(reinterpret_cast<const BlockQ8_0*>(row), out, w.cols);
+        break;
+      default:
+        dequantize_row(w.type, row, out, w.cols);
+    }
+  }
+}
+
+// An MR x NR tile of c: MR rows of a against NR rows of b, k contiguous in
+// both; one vector accumulator per output, reduced at the end.
+template <int MR, int NR>
+void micro_tile(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
+                int64_t k) {
+  __m512 acc[MR][NR];
+#pragma GCC unroll 4
+  for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_ps();
+  }
+  int64_t p = 0;
+  for (; p + 16 <= k; p += 16) {
+    __m512 bv[NR];
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j) bv[j] = _mm512_loadu_ps(b + j * ldb + p);
+#pragma GCC unroll 4
+    for (int i = 0; i < MR; ++i) {
+      const __m512 av = _mm512_loadu_ps(a + i * lda + p);
+#pragma GCC unroll 4
+      for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_fmadd_ps(bv[j], av, acc[i][j]);
+    }
+  }
+  if (p < k) {
+    const __mmask16 m = tail_mask(k - p);
+#pragma GCC unroll 4
+    for (int i = 0; i < MR; ++i) {
+      const __m512 av = _mm512_maskz_loadu_ps(m, a + i * lda + p);
+#pragma GCC unroll 4
+      for (int j = 0; j < NR; ++j) {
+        acc[i][j] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, b + j * ldb + p), av, acc[i][j]);
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < MR; ++i) store_sums<NR>(acc[i], c + i * ldc);
+}
+
+using MicroTile = void (*)(const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t);
+
+template <int MR>
+constexpr MicroTile tile_for(int nr) {
+  return nr == 1   ? micro_tile<MR, 1>
+         : nr == 2 ? micro_tile<MR, 2>
+         : nr == 3 ? micro_tile<MR, 3>
+                   : micro_tile<MR, 4>;
+}
+
+MicroTile pick_tile(int mr, int nr) {
+  switch (mr) {
+    case 1:
+      return tile_for<1>(nr);
+    case 2:
+      return tile_for<2>(nr);
+    case 3:
+      return tile_for<3>(nr);
+    default:
+      return tile_for<4>(nr);
+  }
+}
+
+// Rows of a are taken 64 at a time so the block stays in the core's L2
+// while every group of four b rows passes over it.
+void gemm_nt(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
+             int64_t m, int64_t n, int64_t k) {
+  constexpr int64_t kRowBlock = 64;
+  for (int64_t i0 = 0; i0 < m; i0 += kRowBlock) {
+    const int64_t i_end = i0 + kRowBlock < m ? i0 + kRowBlock : m;
+    for (int64_t j = 0; j < n; j += 4) {
+      const int nr = static_cast<int>(n - j < 4 ? n - j : 4);
+      for (int64_t i = i0; i < i_end; i += 4) {
+        const int mr = static_cast<int>(i_end - i < 4 ? i_end - i : 4);
+        pick_tile(mr, nr)(a + i * lda, lda, b + j * ldb, ldb, c + i * ldc + j, ldc, k);
+      }
+    }
+  }
+}
+
+// e^x to about 1e-7 relative: x = n ln2 + r, |r| <= ln2/2, e^r by its
+// Taylor series to degree 7, scaled by 2^n.
+inline __m512 exp_ps(__m512 x) {
+  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.3f));
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187045e-06f), r);
+  __m512 p = _mm512_set1_ps(1.0f / 5040);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(p, n);
+}
+
+void softmax(float* x, int64_t n, float scale) {
+  if (n <= 0) return;
+  const __m512 vs = _mm512_set1_ps(scale);
+  __m512 mx = _mm512_set1_ps(-__builtin_inff());
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) mx = _mm512_max_ps(mx, _mm512_mul_ps(_mm512_loadu_ps(x + i), vs));
+  if (i < n) {
+    const __m512 t =
+        _mm512_mask_loadu_ps(_mm512_set1_ps(-__builtin_inff()), tail_mask(n - i), x + i);
+    mx = _mm512_max_ps(mx, _mm512_mul_ps(t, vs));
+  }
+  const __m512 vmax = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
+  __m512 sum = _mm512_setzero_ps();
+  for (i = 0; i + 16 <= n; i += 16) {
+    const __m512 e = exp_ps(_mm512_fmsub_ps(_mm512_loadu_ps(x + i), vs, vmax));
+    _mm512_storeu_ps(x + i, e);
+    sum = _mm512_add_ps(sum, e);
+  }
+  if (i < n) {
+    const __mmask16 m = tail_mask(n - i);
+    const __m512 e = exp_ps(_mm512_fmsub_ps(_mm512_maskz_loadu_ps(m, x + i), vs, vmax));
+    _mm512_mask_storeu_ps(x + i, m, e);
+    sum = _mm512_add_ps(sum, _mm512_maskz_mov_ps(m, e));
+  }
+  const __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sum));
+  for (i = 0; i + 16 <= n; i += 16)
+    _mm512_storeu_ps(x + i, _mm512_mul_ps(_mm512_loadu_ps(x + i), inv));
+  if (i < n) {
+    const __mmask16 m = tail_mask(n - i);
+    _mm512_mask_storeu_ps(x + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), inv));
+  }
+}
+
+void f32_to_f16(const float* x, uint16_t* out, int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i),
+                        _mm512_cvtps_ph(_mm512_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+  }
+  for (; i < n; ++i) out[i] = fp32_to_fp16(x[i]);
+}
+
+}  // namespace
+
+const KernelTable& avx512_kernel_table() {
+  static const KernelTable table{"avx512", matvec, rows_to_f32, gemm_nt, dot, softmax, f32_to_f16};
+  return table;
+}
+
+}  // namespace hydra::engine

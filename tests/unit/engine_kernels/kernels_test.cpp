@@ -1,0 +1,197 @@
+// Every SIMD kernel table against the scalar one, for every weight type and
+// for shapes with and without vector tails; and the property the decoder
+// relies on: the matrix-vector and the matrix-matrix product of a table
+// give the same bits for the same row.
+#include "engine/kernels/kernels.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "engine/format/quant.h"
+#include "engine/kernels/compute_pool.h"
+#include "engine/kernels/matmul.h"
+
+namespace hydra::engine {
+namespace {
+
+struct Matrix {
+  std::vector<uint8_t> bytes;
+  MatrixRef ref;
+};
+
+std::vector<float> gaussian(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+Matrix make_matrix(GgmlType type, int64_t rows, int64_t cols, uint32_t seed) {
+  Matrix m;
+  const std::vector<float> f = gaussian(static_cast<size_t>(rows * cols), seed);
+  const size_t rb = row_size(type, cols);
+  m.bytes.resize(rb * static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r)
+    quantize_row(type, f.data() + r * cols, m.bytes.data() + r * rb, cols);
+  m.ref = MatrixRef{type, rows, cols, rb, m.bytes.data()};
+  return m;
+}
+
+std::vector<KernelPath> simd_paths() {
+  std::vector<KernelPath> out;
+  for (KernelPath p : {KernelPath::kAvx2, KernelPath::kAvx512}) {
+    if (kernel_path_supported(p)) out.push_back(p);
+  }
+  return out;
+}
+
+const GgmlType kTypes[] = {GgmlType::kF32,  GgmlType::kF16,  GgmlType::kBF16,
+                           GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kQ5_0,
+                           GgmlType::kQ5_1, GgmlType::kQ4_K, GgmlType::kQ6_K};
+
+int64_t cols_for(GgmlType type, bool odd) {
+  if (type_info(type).block_size == 256) return 512;
+  if (type_info(type).block_size == 32) return 96;
+  return odd ? 77 : 96;  // float types: a tail shorter than any vector
+}
+
+TEST(Kernels, ScalarPathIsAlwaysThere) {
+  EXPECT_TRUE(kernel_path_supported(KernelPath::kScalar));
+  EXPECT_EQ(kernel_path_from_name("avx512"), KernelPath::kAvx512);
+  EXPECT_FALSE(kernel_path_from_name("sse9").has_value());
+  std::printf("[ figures ] best kernel path on this CPU: %s, %d compute threads\n",
+              std::string(kernel_path_name(best_kernel_path())).c_str(),
+              ComputePool::instance().threads());
+}
+
+TEST(Kernels, MatvecAndRowsMatchScalarForEveryType) {
+  const KernelTable& ref = scalar_kernel_table();
+  for (KernelPath path : simd_paths()) {
+    const KernelTable& k = kernel_table(path);
+    for (GgmlType type : kTypes) {
+      for (bool odd : {false, true}) {
+        const int64_t rows = 7, cols = cols_for(type, odd);
+        const Matrix m = make_matrix(type, rows, cols, 3);
+        const std::vector<float> x = gaussian(static_cast<size_t>(cols), 5);
+        std::vector<float> want(rows), got(rows);
+        ref.matvec(m.ref, x.data(), want.data(), 0, rows);
+        k.matvec(m.ref, x.data(), got.data(), 0, rows);
+        for (int64_t r = 0; r < rows; ++r) {
+          EXPECT_NEAR(got[r], want[r], 1e-4 * std::sqrt(static_cast<double>(cols)))
+              << k.name << " " << type_name(type) << " row " << r;
+        }
+        std::vector<float> fw(static_cast<size_t>(rows * cols)), fg(fw.size());
+        ref.rows_to_f32(m.ref, 0, rows, fw.data());
+        k.rows_to_f32(m.ref, 0, rows, fg.data());
+        EXPECT_EQ(fw, fg) << k.name << " " << type_name(type);
+      }
+    }
+  }
+}
+
+// The batch-invariance property: for each table, gemm over decoded rows
+// equals matvec on the stored rows bit for bit, and a zero-padded longer
+// product equals the shorter one.
+TEST(Kernels, MatvecAndGemmAgreeBitForBit) {
+  for (KernelPath path : {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvx512}) {
+    if (!kernel_path_supported(path)) continue;
+    const KernelTable& k = kernel_table(path);
+    for (GgmlType type : kTypes) {
+      const int64_t rows = 9, cols = cols_for(type, true), tokens = 5;
+      const Matrix m = make_matrix(type, rows, cols, 11);
+      const std::vector<float> x = gaussian(static_cast<size_t>(tokens * cols), 13);
+      std::vector<float> panel(static_cast<size_t>(rows * cols));
+      k.rows_to_f32(m.ref, 0, rows, panel.data());
+      std::vector<float> c(static_cast<size_t>(tokens * rows));
+      k.gemm_nt(x.data(), cols, panel.data(), cols, c.data(), rows, tokens, rows, cols);
+      for (int64_t t = 0; t < tokens; ++t) {
+        std::vector<float> y(rows);
+        k.matvec(m.ref, x.data() + t * cols, y.data(), 0, rows);
+        for (int64_t r = 0; r < rows; ++r) {
+          EXPECT_EQ(y[r], c[t * rows + r]) << k.name << " " << type_name(type) << " t" << t;
+        }
+      }
+    }
+    // Padding the inner dimension with zeros changes nothing.
+    const int64_t n = 21, padded = 37;
+    std::vector<float> a = gaussian(padded, 17), b = gaussian(padded, 19);
+    std::fill(a.begin() + n, a.end(), 0.0f);
+    float short_c = 0, long_c = 0;
+    k.gemm_nt(a.data(), padded, b.data(), padded, &short_c, 1, 1, 1, n);
+    k.gemm_nt(a.data(), padded, b.data(), padded, &long_c, 1, 1, 1, padded);
+    EXPECT_EQ(short_c, long_c) << k.name;
+  }
+}
+
+TEST(Kernels, GemmSoftmaxAndHalfMatchScalar) {
+  const KernelTable& ref = scalar_kernel_table();
+  for (KernelPath path : simd_paths()) {
+    const KernelTable& k = kernel_table(path);
+    for (int64_t m : {1, 3, 6, 67}) {
+      for (int64_t n : {1, 4, 7, 9}) {
+        const int64_t kk = 45;
+        const std::vector<float> a = gaussian(static_cast<size_t>(m * kk), 1);
+        const std::vector<float> b = gaussian(static_cast<size_t>(n * kk), 2);
+        std::vector<float> want(static_cast<size_t>(m * n)), got(want.size());
+        ref.gemm_nt(a.data(), kk, b.data(), kk, want.data(), n, m, n, kk);
+        k.gemm_nt(a.data(), kk, b.data(), kk, got.data(), n, m, n, kk);
+        for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-4) << k.name;
+      }
+    }
+    for (int64_t n : {1, 5, 16, 19, 100}) {
+      std::vector<float> x = gaussian(static_cast<size_t>(n), 7), y = x;
+      for (float& v : x) v *= 10;
+      y = x;
+      ref.softmax(x.data(), n, 0.3f);
+      k.softmax(y.data(), n, 0.3f);
+      for (int64_t i = 0; i < n; ++i) EXPECT_NEAR(y[i], x[i], 1e-6 + 1e-5 * x[i]) << k.name;
+      std::vector<uint16_t> h1(static_cast<size_t>(n)), h2(h1.size());
+      ref.f32_to_f16(x.data(), h1.data(), n);
+      k.f32_to_f16(x.data(), h2.data(), n);
+      EXPECT_EQ(h1, h2) << k.name;
+    }
+  }
+}
+
+TEST(Kernels, ForcedPathIsUsedAndUnsupportedOneRefused) {
+  const KernelPath before = active_kernel_path();
+  set_kernel_path(KernelPath::kScalar);
+  EXPECT_STREQ(kernels().name, "scalar");
+  set_kernel_path(before);
+  EXPECT_EQ(active_kernel_path(), before);
+}
+
+TEST(ComputePool, RunsEveryTaskOnceAndFallsBackWhenBusy) {
+  ComputePool pool(3);
+  std::vector<std::atomic<int>> hits(1000);
+  for (int round = 0; round < 50; ++round) {
+    pool.run(1000, [&](int64_t i) { hits[static_cast<size_t>(i)].fetch_add(1); });
+  }
+  for (auto& h : hits) EXPECT_EQ(h.load(), 50);
+  // A task that itself runs work on the busy pool runs it inline.
+  std::atomic<int> inner{0};
+  pool.run(4, [&](int64_t) { pool.run(10, [&](int64_t) { inner.fetch_add(1); }); });
+  EXPECT_EQ(inner.load(), 40);
+  pool.resize(2);
+  EXPECT_EQ(pool.threads(), 2);
+  EXPECT_GE(physical_core_count(), 1);
+}
+
+TEST(Matmul, ParallelProductEqualsKernelProduct) {
+  const Matrix m = make_matrix(GgmlType::kQ8_0, 300, 128, 23);
+  for (int64_t tokens : {1, 3}) {
+    const std::vector<float> x = gaussian(static_cast<size_t>(tokens * 128), 29);
+    std::vector<float> y(static_cast<size_t>(tokens * 300)), want(y.size());
+    matmul(m.ref, x.data(), tokens, 128, y.data(), 300);
+    for (int64_t t = 0; t < tokens; ++t)
+      kernels().matvec(m.ref, x.data() + t * 128, want.data() + t * 300, 0, 300);
+    EXPECT_EQ(y, want);
+  }
+}
+
+}  // namespace
+}  // namespace hydra::engine
