@@ -68,6 +68,10 @@ Backend start_backend(AgentArgs& a, store::Store& st, deploy::RemoteAgent& agent
   deploy::LocalAgentOptions lo;
   lo.data_dir = a.data_dir;
   lo.cluster = a.opts.name;
+  // Replicas the gateway reaches from another machine listen on every interface.
+  if (a.opts.advertise_host != "127.0.0.1" && a.opts.advertise_host != "localhost") {
+    lo.model_host = "0.0.0.0";
+  }
   b.local = std::make_unique<deploy::LocalAgent>(st, lo);
   b.local->on_routes_changed([&agent] { agent.wake(); });
   b.local->start();

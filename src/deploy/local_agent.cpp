@@ -158,7 +158,8 @@ void LocalAgent::start_replica(const Deployment& deployment, int64_t index, Live
     std::filesystem::create_directories(opts_.data_dir + "/deployments/" + d.id);
     l.port = free_loopback_port();
     l.token = random_hex(16);
-    LaunchSpec spec = replica_launch_spec(d, rt, l.port, l.token, log_path(d, index));
+    LaunchSpec spec =
+        replica_launch_spec(d, rt, l.port, l.token, log_path(d, index), opts_.model_host);
     l.pid = spawn_process(spec);
   } catch (const std::exception& e) {
     l.pid = 0;

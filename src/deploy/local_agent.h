@@ -37,6 +37,9 @@ struct LocalAgentOptions {
   int64_t backoff_initial_ms = 200;
   int64_t backoff_max_ms = 30000;
   int unhealthy_after = 2;  // failed probes before a ready replica leaves the route
+  // Where replicas listen (MODEL_HOST): loopback inside `hydra serve`; 0.0.0.0
+  // for a remote agent whose replicas the gateway reaches over the network.
+  std::string model_host = "127.0.0.1";
 };
 
 class LocalAgent {

@@ -9,7 +9,7 @@ namespace hydra::deploy {
 
 namespace bj = boost::json;
 
-bj::object template_variables(const Deployment& d, int port) {
+bj::object template_variables(const Deployment& d, int port, const std::string& host) {
   bj::array custom;
   for (const auto& a : d.custom_args) custom.emplace_back(a);
   return bj::object{{"RUN_TIME", d.runtime},
@@ -22,14 +22,15 @@ bj::object template_variables(const Deployment& d, int port) {
                     {"MODEL_ID", d.model_id},
                     {"CLUSTER", d.cluster},
                     {"NAMESPACE", d.name_space},
-                    {"MODEL_HOST", "127.0.0.1"},
+                    {"MODEL_HOST", host},
                     {"MODEL_PORT", port},
                     {"CUSTOM_ARGS", std::move(custom)}};
 }
 
 LaunchSpec replica_launch_spec(const Deployment& d, const catalog::RuntimeTemplate& rt, int port,
-                               const std::string& start_token, const std::string& log_path) {
-  bj::object vars = template_variables(d, port);
+                               const std::string& start_token, const std::string& log_path,
+                               const std::string& host) {
+  bj::object vars = template_variables(d, port, host);
   RuntimeSpec spec;
   spec.runtime = rt.name;
   if (!rt.command.empty()) spec.command_template = {rt.command};

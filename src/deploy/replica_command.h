@@ -12,10 +12,12 @@
 namespace hydra::deploy {
 
 // The template variables for one replica listening on `port`.
-boost::json::object template_variables(const Deployment& d, int port);
+boost::json::object template_variables(const Deployment& d, int port,
+                                       const std::string& host = "127.0.0.1");
 
 // Throws ApiError (PARAM_ERROR) when the template does not render.
 LaunchSpec replica_launch_spec(const Deployment& d, const catalog::RuntimeTemplate& rt, int port,
-                               const std::string& start_token, const std::string& log_path);
+                               const std::string& start_token, const std::string& log_path,
+                               const std::string& host = "127.0.0.1");
 
 }  // namespace hydra::deploy

@@ -15,6 +15,7 @@
 #include "common/random.h"
 #include "deploy/agent_protocol.h"
 #include "deploy/host_capacity.h"
+#include "deploy/replica_command.h"
 
 namespace hydra::deploy {
 namespace {
@@ -286,6 +287,27 @@ TEST_F(Clusters, ReportsOfAnotherClusterAreIgnored) {
   r.deployments.push_back(dr);
   EXPECT_FALSE(apply_agent_report(*server_, *find_cluster(*server_, "edge"), r));
   EXPECT_TRUE(list_replicas(*server_, d.id).empty());
+}
+
+// A remote agent's replicas listen where the gateway can reach them.
+TEST(ReplicaHost, RemoteAgentReplicasListenOnTheGivenHost) {
+  Deployment d;
+  d.model_path = "/m.gguf";
+  d.served_model_name = "m";
+  catalog::RuntimeTemplate engine;
+  for (const auto& rt : catalog::builtin_runtime_templates()) {
+    if (rt.name == "hydra-engine") engine = rt;
+  }
+  auto joined = [](const LaunchSpec& s) {
+    std::string out;
+    for (const auto& a : s.argv) out += a + " ";
+    return out;
+  };
+  EXPECT_NE(joined(replica_launch_spec(d, engine, 9000, "t", "/tmp/l")).find("127.0.0.1:9000"),
+            std::string::npos);
+  EXPECT_NE(
+      joined(replica_launch_spec(d, engine, 9000, "t", "/tmp/l", "0.0.0.0")).find("0.0.0.0:9000"),
+      std::string::npos);
 }
 
 TEST(AgentReportJson, RejectsMalformedReports) {
