@@ -9,6 +9,7 @@ import { api, listAll } from '../../api/client';
 import type { DeploymentDetail, DeploymentTemplate, Model } from '../../api/types';
 import { useI18n } from '../../i18n';
 import { useFeatures } from '../../api/features';
+import { useSession } from '../../session/session';
 import { nameProblem } from './nameRule';
 import { MAX_REPLICAS } from './ScaleDeployment';
 
@@ -45,6 +46,7 @@ export default function CreateDeploymentPage() {
   const { message } = App.useApp();
   const navigate = useNavigate();
   const features = useFeatures();
+  const { isAdmin } = useSession();
   const [params] = useSearchParams();
   const [form] = Form.useForm<Values>();
   const [models, setModels] = useState<Model[]>([]);
@@ -60,12 +62,13 @@ export default function CreateDeploymentPage() {
       .catch((e: Error) => setError(e.message));
   }, []);
 
+  // Only administrators may list clusters; others deploy to the default one.
   useEffect(() => {
-    if (!features?.clusters) return;
+    if (!features?.clusters || !isAdmin) return;
     listAll<{ name: string }>('/clusters')
       .then((cs) => cs.length > 0 && setClusters(cs.map((c) => c.name)))
       .catch(() => setClusters(['local']));
-  }, [features?.clusters]);
+  }, [features?.clusters, isAdmin]);
 
   // A model's templates; the first one is chosen for the user.
   useEffect(() => {
