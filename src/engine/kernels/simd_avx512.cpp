@@ -110,6 +110,8 @@ void matvec_tile(const Load* w, const float* x, int64_t n, __m512* acc) {
   }
 }
 
+// While NR rows are multiplied, the NR rows after them are requested from
+// memory a few cache lines per step, so the stream never waits on DRAM.
 template <int NR, class Load>
 void matvec_rows(const MatrixRef& m, const float* x, float* y, int64_t r) {
   Load w[NR];
@@ -118,7 +120,26 @@ void matvec_rows(const MatrixRef& m, const float* x, float* y, int64_t r) {
     w[j] = Load{reinterpret_cast<decltype(w[j].p)>(m.row(r + j))};
     acc[j] = _mm512_setzero_ps();
   }
-  matvec_tile<NR>(w, x, m.cols, acc);
+  const char* ahead = reinterpret_cast<const char*>(m.row(r + NR));
+  const char* ahead_end =
+      reinterpret_cast<const char*>(m.data) + m.row_bytes * static_cast<size_t>(m.rows);
+  const int64_t steps = (m.cols + 15) / 16;
+  const int64_t lines_per_step = (static_cast<int64_t>(NR * m.row_bytes) / 64 + steps - 1) / steps;
+  const int64_t n = m.cols;
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    for (int64_t l = 0; l < lines_per_step && ahead < ahead_end; ++l, ahead += 64) {
+      _mm_prefetch(ahead, _MM_HINT_T0);
+    }
+    const __m512 xv = _mm512_loadu_ps(x + i);
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j) acc[j] = _mm512_fmadd_ps(w[j].at(i), xv, acc[j]);
+  }
+  if (i < n) {
+    const __m512 xv = _mm512_maskz_loadu_ps(tail_mask(n - i), x + i);
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j) acc[j] = _mm512_fmadd_ps(w[j].tail(i, n - i), xv, acc[j]);
+  }
   store_sums<NR>(acc, y + r);
 }
 
