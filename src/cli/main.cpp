@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/deploy_commands.h"
 #include "cli/engine_commands.h"
+#include "cli/pull_command.h"
 #include "cli/serve.h"
 #include "common/config.h"
 #include "common/log.h"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   hydra::cli::add_client_commands(app);
   hydra::cli::add_engine_commands(app);
   hydra::cli::add_deploy_commands(app);
+  hydra::cli::add_pull_command(app);
   hydra::cli::add_agent_command(app);
 
   try {
@@ -56,6 +58,7 @@ int main(int argc, char** argv) {
   }
   if (int rc = hydra::cli::run_engine_command(app); rc >= 0) return rc;
   if (int rc = hydra::cli::run_deploy_command(app); rc >= 0) return rc;
+  if (int rc = hydra::cli::run_pull_command(app); rc >= 0) return rc;
   if (int rc = hydra::cli::run_agent_command(app); rc >= 0) return rc;
   return hydra::cli::run_client_command(app);
 }
