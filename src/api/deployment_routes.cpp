@@ -102,10 +102,16 @@ void use_model_files(ApiContext& ctx, const auth::Caller& c, deploy::Deployment&
   if (!set)
     throw ApiError(ErrorCode::kNotFound, "model files '" + ref + "' not found", "model_files");
   d.model_files_id = set->id;
-  d.model_path =
-      set->local_path.empty()
-          ? std::filesystem::absolute(ctx.config.data_dir + "/model-files/" + set->id).string()
-          : files::model_path_of(*set);
+  // Until the set is READY this is where its files will be; the agent
+  // starts replicas on the path the file check finds.
+  if (!set->local_path.empty()) {
+    d.model_path = files::model_path_of(*set);
+  } else if (set->source == files::source::kLocal) {
+    d.model_path = set->uri;
+  } else {
+    d.model_path =
+        std::filesystem::absolute(ctx.config.data_dir + "/model-files/" + set->id).string();
+  }
 }
 
 std::string target_workspace(ApiContext& ctx, const auth::Caller& c,
