@@ -13,6 +13,8 @@
 #include "gateway/stream_drain.h"
 #include "gateway/stream_meter.h"
 #include "http/stream.h"
+#include "metering/pricing.h"
+#include "moderation/request_text.h"
 
 namespace hydra::gateway {
 
@@ -30,6 +32,7 @@ struct Gateway::Call {
   StreamAsk client_ask;      // the usage the client itself asked for on a stream
   StreamMeter meter;         // usage counted from the stream's events
   limits::Admission limits;  // counters and quotas this request drew from
+  std::string refused_by;    // the moderation rule that stopped a streamed answer
 };
 
 namespace {
@@ -102,7 +105,8 @@ Gateway::Gateway(store::Store& st, const Config& cfg, http::Metrics& metrics, Ga
       routes_(st, cfg),
       upstream_(opts.upstream),
       usage_(st, metrics, opts.usage),
-      limits_(st, metrics, limits::AdmitterOptions{cfg.limits_redis_url, cfg.limits_poll_ms}) {
+      limits_(st, metrics, limits::AdmitterOptions{cfg.limits_redis_url, cfg.limits_poll_ms}),
+      moderation_(st, opts.moderation) {
   metrics_.describe("hydra_gateway_requests_total", "counter",
                     "Gateway requests by model and status");
   metrics_.describe("hydra_gateway_tokens_total", "counter", "Tokens metered, by model and kind");
@@ -122,11 +126,18 @@ void Gateway::start() {
   routes_.refresh();
   routes_.start_polling(opts_.route_poll_ms);
   limits_.start();
+  moderation_.start();
+  try {
+    usage_.prices().reload();
+  } catch (const std::exception& e) {
+    spdlog::warn("gateway: prices not loaded yet: {}", e.what());
+  }
 }
 
 void Gateway::stop() {
   routes_.stop();
   limits_.stop();
+  moderation_.stop();
   usage_.stop();
   upstream_.close_idle();
 }
@@ -142,6 +153,7 @@ void Gateway::register_routes(http::Router& router) {
       {"/v1/completions", "/completions", "Text completion (OpenAI-compatible)"},
       {"/v1/embeddings", "/embeddings", "Embeddings (OpenAI-compatible)"},
       {"/v1/images/generations", "/images/generations", "Image generation (OpenAI-compatible)"},
+      {"/v1/rerank", "/rerank", "Rerank documents against a query (Cohere/Jina-compatible)"},
   };
   for (const auto& p : kPaths) {
     std::string upstream_path = p.upstream;
@@ -259,7 +271,9 @@ asio::awaitable<void> Gateway::proxy(http::Request& req, http::ResponseWriter& w
     call.meter = StreamMeter(call.client_ask);
   }
 
-  // Limits and quotas, before any upstream work (DESIGN.md §4 "admit").
+  // Moderation, then limits and quotas, before any upstream work (DESIGN.md
+  // §4 "admit"): refused input draws from no limit.
+  moderation_.check_input(body, call.rec.workspace_id);
   limits::Subject who{call.rec.workspace_id, call.rec.key_id, call.rec.user_id, call.rec.model};
   limits::Estimate need = limits::estimate_request(body, path);
   std::optional<http::Response> refusal = co_await limits_.admit(call.limits, who, need);
@@ -299,7 +313,8 @@ asio::awaitable<void> Gateway::proxy(http::Request& req, http::ResponseWriter& w
     if (failed) {
       note_upstream_failure(ep);
       UpstreamFailure kind = failed->kind();
-      if (kind == UpstreamFailure::kConnect || kind == UpstreamFailure::kBusy) {
+      if (kind == UpstreamFailure::kConnect || kind == UpstreamFailure::kBusy ||
+          kind == UpstreamFailure::kNoAnswer) {
         last_error = failed->what();
         continue;  // nothing reached the upstream: another endpoint may answer
       }
@@ -362,6 +377,8 @@ asio::awaitable<void> Gateway::relay_whole(UpstreamExchange& ex, http::ResponseW
     if (!ec && v.is_object()) {
       const bj::value* u = v.as_object().if_contains("usage");
       if (u && u->is_object()) capture_usage(u->get_object(), call.rec);
+      // Billed all the same: the upstream generated it.
+      moderation_.check_answer(v, call.rec.workspace_id);
     }
   } else if (status >= 400) {
     call.rec.error_code = static_cast<int64_t>(ErrorCode::kInvokeModelError);
@@ -388,7 +405,9 @@ asio::awaitable<void> Gateway::relay_stream(UpstreamExchange& ex, http::Response
   SseSplitter splitter;
   std::vector<std::string> events;
   std::optional<UpstreamError> failed;
-  while (open && !ex.done()) {
+  moderation::OutputScanner scanner = moderation_.scanner(call.rec.workspace_id);
+  bool refused = false;
+  while (open && !refused && !ex.done()) {
     std::string piece;
     try {
       piece = co_await ex.read_some();
@@ -401,10 +420,32 @@ asio::awaitable<void> Gateway::relay_stream(UpstreamExchange& ex, http::Response
     for (const auto& ev : events) {
       // Every event is metered, also those after the client left.
       std::string out = call.meter.pass(ev);
-      if (out.empty() || !open) continue;
+      if (out.empty() || !open || refused) continue;
+      if (scanner.active() && refuses_event(out, scanner, call)) {
+        refused = true;
+        continue;
+      }
       if (call.first_event_ns == 0) call.first_event_ns = mono_ns();
       open = co_await w.write(out);
     }
+  }
+  if (refused && open) {
+    // The answer broke an output rule: the client gets the error event
+    // instead of the rest, and the upstream stops as for a client that left.
+    if (ep.continuous_usage) {
+      co_await drain_aborted_stream(&ex, &splitter, &call.meter, kAbortDrainMs);
+    } else {
+      ex.abort();
+    }
+    take_stream_usage(call.meter, call.rec);
+    std::string chunk =
+        "data: " +
+        error_body_text(ErrorCode::kOutputModeration,
+                        "the answer was refused by moderation rule " + call.refused_by) +
+        "\n\n";
+    co_await w.write(chunk);
+    co_await w.end();
+    co_return;
   }
   if (!open) {
     // The client left: stop the upstream's generation. An upstream with
@@ -439,6 +480,23 @@ asio::awaitable<void> Gateway::relay_stream(UpstreamExchange& ex, http::Response
   co_await w.end();
 }
 
+bool Gateway::refuses_event(const std::string& event, moderation::OutputScanner& scanner,
+                            Call& call) {
+  // Events are "data: {json}\n\n"; anything else carries no text.
+  std::string_view data = event;
+  if (!data.starts_with("data:")) return false;
+  data.remove_prefix(5);
+  bj::error_code ec;
+  bj::value chunk = bj::parse(trim(std::string(data)), ec);
+  if (ec) return false;
+  auto hit = scanner.feed(moderation::chunk_text(chunk));
+  if (!hit) return false;
+  call.refused_by = *hit;
+  call.rec.status = 400;
+  call.rec.error_code = static_cast<int64_t>(ErrorCode::kOutputModeration);
+  return true;
+}
+
 void Gateway::note_upstream_failure(const Endpoint& ep) {
   note_failure(*ep.health, opts_.ejection, now_ms());
   metrics_.counter_add("hydra_gateway_upstream_failures_total", {{"upstream", ep.base_url}});
@@ -470,6 +528,11 @@ void Gateway::finish(Call& call) {
   if (call.rec.cached_tokens) {
     metrics_.counter_add("hydra_gateway_tokens_total", {{"model", label}, {"kind", "cached"}},
                          static_cast<double>(call.rec.cached_tokens));
+  }
+  // Priced here, not only when the record is written, so cost quotas see it.
+  if (call.rec.cost == 0 && (call.rec.prompt_tokens || call.rec.completion_tokens)) {
+    call.rec.cost = metering::cost_of(usage_.prices().cached_price_of(call.rec.model),
+                                      call.rec.prompt_tokens, call.rec.completion_tokens);
   }
   // Only authenticated requests are metered: there is no one to bill otherwise.
   limits_.settle(call.limits, call.rec.prompt_tokens + call.rec.completion_tokens, call.rec.cost);

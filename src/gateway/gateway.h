@@ -19,6 +19,7 @@
 #include "http/router.h"
 #include "limits/admitter.h"
 #include "metering/usage_recorder.h"
+#include "moderation/moderation_service.h"
 #include "store/store.h"
 
 namespace hydra::gateway {
@@ -33,6 +34,7 @@ struct GatewayOptions {
   int max_attempts = 3;          // endpoints tried per request, before any byte is sent
   int64_t route_poll_ms = 2000;  // how soon a MaaS model change applies
   UsageRecorderOptions usage;
+  moderation::ModerationOptions moderation;
 };
 
 class Gateway {
@@ -69,6 +71,8 @@ class Gateway {
   asio::awaitable<void> relay_whole(UpstreamExchange& ex, http::ResponseWriter& w, Call& call);
   asio::awaitable<void> relay_stream(UpstreamExchange& ex, http::ResponseWriter& w, Call& call,
                                      const Endpoint& ep);
+  // Output moderation of a streamed event; true when it refused the answer.
+  bool refuses_event(const std::string& event, moderation::OutputScanner& scanner, Call& call);
   void note_upstream_failure(const Endpoint& ep);
   void finish(Call& call);
 
@@ -80,6 +84,7 @@ class Gateway {
   UpstreamClient upstream_;
   UsageRecorder usage_;
   limits::Admitter limits_;
+  moderation::ModerationService moderation_;
 };
 
 }  // namespace hydra::gateway

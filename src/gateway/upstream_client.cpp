@@ -341,7 +341,7 @@ asio::awaitable<bool> UpstreamExchange::attempt(bool allow_reuse) {
     answered = co_await send_and_read_head(*conn->plain, st, pool_->opts);
   }
   if (!answered && !reused) {
-    throw UpstreamError(UpstreamFailure::kIo,
+    throw UpstreamError(UpstreamFailure::kNoAnswer,
                         "upstream " + st.key + " closed the connection without answering");
   }
   co_return !answered;

@@ -33,6 +33,10 @@ enum class UpstreamFailure {
   kBusy,     // the per-host connection cap stayed full for the connect time-out
   kTimeout,  // first byte or next chunk did not arrive in time
   kIo,       // the connection broke after the request was sent
+  // The upstream closed a fresh connection before any byte of an answer:
+  // it died or is restarting. Retried on another endpoint like kConnect,
+  // since the client has received nothing either.
+  kNoAnswer,
 };
 
 class UpstreamError : public std::runtime_error {

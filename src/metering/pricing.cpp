@@ -47,4 +47,10 @@ Price PriceBook::price_of(const std::string& route_name) {
   return it == prices_.end() ? Price{} : it->second;
 }
 
+Price PriceBook::cached_price_of(const std::string& route_name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = prices_.find(route_name);
+  return it == prices_.end() ? Price{} : it->second;
+}
+
 }  // namespace hydra::metering

@@ -26,6 +26,9 @@ class PriceBook {
  public:
   explicit PriceBook(store::Store& st, int64_t ttl_ms = 5000) : store_(st), ttl_ms_(ttl_ms) {}
   Price price_of(const std::string& route_name);
+  // The price as last read, never touching the store: for the request path,
+  // which must not block on it (the recorder's writes keep the book fresh).
+  Price cached_price_of(const std::string& route_name);
   // Reads the prices now.
   void reload();
 

@@ -40,6 +40,9 @@ class UsageRecorder {
   // Writes everything submitted so far; returns once it is stored.
   void flush();
   void stop();
+  // The prices records are charged at (also read by the gateway, so quotas
+  // on cost see a request's cost when it settles).
+  PriceBook& prices() { return prices_; }
 
  private:
   void run();

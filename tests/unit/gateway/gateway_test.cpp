@@ -17,6 +17,7 @@
 #include "fake_upstream.h"
 #include "gateway/sse.h"
 #include "http/client.h"
+#include "moderation/rule_store.h"
 #include "self_signed.h"
 
 namespace hydra::gateway {
@@ -249,6 +250,47 @@ TEST_F(GatewayTest, KeyChangesApplyOnTheNextRequestDespiteTheKeyCache) {
   off.disabled = true;
   st_->transact([&](store::Session& s) { auth::update_user(s, user_.id, off); });
   EXPECT_EQ(chat("public/m", key_).status, 401);
+}
+
+// Input rules refuse before any upstream work; output rules refuse a whole
+// answer, or cut a stream with an error event where the text broke the rule.
+TEST_F(GatewayTest, ModerationRefusesInputAnswersAndStreams) {
+  add_model("m", {{a_->base_url(), "up-a", "sk-up-a"}});
+  audit::Event admin;
+  admin.actor_name = "admin";
+  auto rule = [&](const char* body) {
+    moderation::create_rule(*st_, moderation::rule_from_json(json::parse(body)), admin);
+  };
+  rule(R"({"pattern":"Forbidden Topic","direction":"input"})");
+  rule(R"({"kind":"regex","pattern":"^A$","direction":"output"})");  // the whole answer is "A"
+  rule(R"({"pattern":"a1","direction":"output"})");                  // streamed: "A0", "A1", ...
+  start();
+
+  bj::object body{
+      {"model", "public/m"},
+      {"messages",
+       bj::array{bj::object{{"role", "user"}, {"content", "tell me about forbidden TOPIC"}}}}};
+  auto in = post("/v1/chat/completions", body, key_);
+  EXPECT_EQ(in.status, 400);
+  EXPECT_EQ(code_of(in), 600003);
+  EXPECT_EQ(a_->hits, 0);
+
+  auto out = chat("public/m");
+  EXPECT_EQ(out.status, 400);
+  EXPECT_EQ(code_of(out), 600004);
+  EXPECT_EQ(out.body.find("\"content\":\"A\""), std::string::npos);  // the text never leaves
+
+  StreamSeen seen = stream_chat("public/m");
+  auto data = events(seen.body);
+  ASSERT_EQ(data.size(), 2u) << seen.body;
+  EXPECT_EQ(json::parse(data[0]).at("choices").at(0).at("delta").at("content").as_string(), "A0");
+  EXPECT_EQ(json::parse(data[1]).at("error").at("code").as_string(), "600004");
+  EXPECT_EQ(seen.body.find("A2"), std::string::npos);
+
+  auto rows = usage_rows();
+  int refused = 0;
+  for (auto r : rows) refused += r.i64("status") == 400;
+  EXPECT_EQ(refused, 3);
 }
 
 TEST_F(GatewayTest, UnknownModelBadBodyAndDisallowedModel) {
