@@ -11,6 +11,7 @@
 //   - time to first token with a cached 1,000-token prefix against uncached;
 //   - resident memory against weights + KV cache limit + 200 MB.
 // Usage: engine_bench [--threads N] [--types q8_0,f16] [--keep DIR]
+// (each model is measured in a child process: engine_bench --measure ...)
 #include <immintrin.h>
 #include <sys/resource.h>
 
@@ -59,29 +60,43 @@ double rss_mb() {
   return 0;
 }
 
-// Streaming read of a 1 GiB buffer by every pool thread; the best of five.
+// Streaming read of a 1 GiB buffer by every pool thread, the best of five
+// passes of two readers: plain vector loads (hardware prefetch only), and
+// the F32 matrix-vector kernel over the buffer (loads plus the software
+// prefetch the weight kernels use). The better one is the roofline.
 double measure_bandwidth_gbs() {
-  const size_t n = size_t{1} << 28;  // floats
-  std::vector<float> buf(n, 1.0f);
+  const int64_t cols = 4096, rows = (int64_t{1} << 28) / cols;
+  const size_t n = static_cast<size_t>(rows * cols);
+  std::vector<float> buf(n, 1.0f), ones(static_cast<size_t>(cols), 1.0f),
+      y(static_cast<size_t>(rows));
   const int64_t chunk = 1 << 20;
-  double best = 0;
-  std::vector<float> sink(static_cast<size_t>(n / chunk));
+  std::vector<float> sink(n / chunk);
+  double plain = 0, kernel = 0;
   for (int pass = 0; pass < 5; ++pass) {
-    const auto t0 = Clock::now();
+    auto t0 = Clock::now();
     parallel_for(static_cast<int64_t>(n), chunk, [&](int64_t a, int64_t b) {
       sink[static_cast<size_t>(a / chunk)] = kernels().dot(buf.data() + a, buf.data() + a, b - a);
     });
-    best = std::max(best, static_cast<double>(n) * 4 / seconds_since(t0) / 1e9);
+    plain = std::max(plain, static_cast<double>(n) * 4 / seconds_since(t0) / 1e9);
+    const MatrixRef m{GgmlType::kF32, rows, cols, static_cast<size_t>(cols) * 4,
+                      reinterpret_cast<const uint8_t*>(buf.data())};
+    t0 = Clock::now();
+    matmul(m, ones.data(), 1, cols, y.data(), rows);
+    kernel = std::max(kernel, static_cast<double>(n) * 4 / seconds_since(t0) / 1e9);
   }
-  if (std::accumulate(sink.begin(), sink.end(), 0.0) < 0) std::puts("");
-  return best;
+  if (std::accumulate(sink.begin(), sink.end(), 0.0) + y[0] < 0) std::puts("");
+  std::printf("streaming read: %.1f GB/s plain loads, %.1f GB/s with software prefetch\n", plain,
+              kernel);
+  return std::max(plain, kernel);
 }
 
 __attribute__((target("avx512f,fma"))) double fma_loop_avx512(int64_t iters) {
   __m512 acc[12];
+#pragma GCC unroll 12
   for (int i = 0; i < 12; ++i) acc[i] = _mm512_set1_ps(static_cast<float>(i));
   const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
   for (int64_t it = 0; it < iters; ++it) {
+#pragma GCC unroll 12
     for (int i = 0; i < 12; ++i) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
   }
   float out[16];
@@ -93,9 +108,11 @@ __attribute__((target("avx512f,fma"))) double fma_loop_avx512(int64_t iters) {
 
 __attribute__((target("avx2,fma"))) double fma_loop_avx2(int64_t iters) {
   __m256 acc[12];
+#pragma GCC unroll 12
   for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(static_cast<float>(i));
   const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
   for (int64_t it = 0; it < iters; ++it) {
+#pragma GCC unroll 12
     for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
   }
   float out[8];
@@ -318,6 +335,7 @@ Figures run_model(const std::string& path, GgmlType type, double bw_gbs, double 
   f.rss = rss_mb();
   f.rss_budget =
       std::filesystem::file_size(path) / 1048576.0 + static_cast<double>(kv_limit >> 20) + 200;
+  std::fflush(stdout);
   std::printf("  resident memory %.0f MB; budget weights + KV limit + 200 MB = %.0f MB (%s)\n",
               f.rss, f.rss_budget, f.rss <= f.rss_budget ? "within" : "OVER");
   return f;
@@ -325,7 +343,18 @@ Figures run_model(const std::string& path, GgmlType type, double bw_gbs, double 
 
 }  // namespace
 
+// Each model is measured in a fresh process, so its resident memory is its
+// own (writing a model leaves the writer's heap behind).
+int measure_child(char** argv) {
+  const std::string path = argv[2];
+  const GgmlType type = *type_from_name(argv[3]);
+  ComputePool::instance().resize(std::atoi(argv[6]));
+  run_model(path, type, std::atof(argv[4]), std::atof(argv[5]));
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 7 && std::string(argv[1]) == "--measure") return measure_child(argv);
   int threads = 0;
   std::string types = "q8_0,f16", keep;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -341,12 +370,15 @@ int main(int argc, char** argv) {
   const double peak = measure_fma_peak_gflops();
   std::printf("memory read bandwidth %.1f GB/s; FMA peak %.1f GFLOP/s (%d threads)\n", bw, peak,
               ComputePool::instance().threads());
+  std::fflush(stdout);
   const std::string dir =
       keep.empty() ? (std::filesystem::temp_directory_path() / "hydra-engine-bench").string()
                    : keep;
   std::filesystem::create_directories(dir);
   const std::string vocab =
       std::string(HYDRA_SOURCE_DIR) + "/../shared/testdata/vocab/ggml-vocab-deepseek-llm.gguf";
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  int rc = 0;
   for (const char* name : {"q8_0", "f16"}) {
     if (types.find(name) == std::string::npos) continue;
     const GgmlType type = *type_from_name(name);
@@ -355,10 +387,14 @@ int main(int argc, char** argv) {
       const auto t0 = Clock::now();
       make_test_model(path, qwen25_shapes(type, vocab), TestModelFormat::kGguf);
       std::printf("wrote %s in %.0f s\n", path.c_str(), seconds_since(t0));
+      std::fflush(stdout);
     }
-    run_model(path, type, bw, peak);
+    const std::string cmd = "'" + self + "' --measure '" + path + "' " + name + " " +
+                            std::to_string(bw) + " " + std::to_string(peak) + " " +
+                            std::to_string(ComputePool::instance().threads());
+    rc |= std::system(cmd.c_str());
   }
   std::printf("\nload average at end %s\n", load_average().c_str());
   if (keep.empty()) std::filesystem::remove_all(dir);
-  return 0;
+  return rc == 0 ? 0 : 1;
 }

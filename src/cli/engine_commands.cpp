@@ -38,7 +38,17 @@ void add_serve(CLI::App& engine, EngineArgs& a) {
   a.serve->add_option("--port", a.port, "port on 127.0.0.1 (shorthand for --listen)");
   a.serve->add_option("--served-model-name", o.served_model_name,
                       "the model id clients use (default: the file name)");
-  a.serve->add_option("--threads", o.threads, "HTTP worker threads (0: automatic)");
+  a.serve->add_option("--threads", o.threads,
+                      "compute threads of the forward pass (0: the physical cores)");
+  a.serve->add_option("--max-batch-tokens", o.max_batch_tokens,
+                      "rows of one forward pass: prompt chunks plus running sequences' tokens")
+      ->capture_default_str();
+  a.serve->add_option("--kv-cache-memory", o.kv_cache_mb,
+                      "KV-cache limit in MiB (0: room for --max-running full contexts)");
+  a.serve->add_option("--kv-cache-dtype", o.kv_cache_dtype, "f32, f16 or q8_0")
+      ->capture_default_str();
+  a.serve->add_flag("--enable-prefix-caching,!--no-enable-prefix-caching", o.prefix_caching,
+                    "reuse the KV cache of prompt prefixes other requests computed (default on)");
   a.serve->add_option("--max-running,--parallel", o.max_running, "sequences decoded together")
       ->capture_default_str();
   a.serve->add_option("--max-waiting", o.max_waiting, "requests queued beyond those; more get 503")

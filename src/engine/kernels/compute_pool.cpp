@@ -85,11 +85,16 @@ void ComputePool::stop() {
   workers_.clear();
 }
 
-void ComputePool::work() {
-  const int64_t n = n_tasks_;
-  for (int64_t t = next_.fetch_add(1, std::memory_order_relaxed); t < n;
-       t = next_.fetch_add(1, std::memory_order_relaxed)) {
-    (*fn_)(t);
+void ComputePool::work(uint32_t region) {
+  for (;;) {
+    uint64_t c = claim_.load(std::memory_order_acquire);
+    if ((c >> 32) != region) return;  // a later region began: not ours to touch
+    const auto task = static_cast<int64_t>(c & 0xffffffffu);
+    if (task >= n_tasks_.load(std::memory_order_acquire)) return;
+    if (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel)) continue;
+    // The region cannot end before this task is done, so fn_ is still its.
+    (*fn_)(task);
+    done_.fetch_add(1, std::memory_order_acq_rel);
   }
 }
 
@@ -109,8 +114,7 @@ void ComputePool::worker_loop(uint32_t seen) {
     }
     seen = g;
     if (stop_.load()) return;
-    work();
-    finished_.fetch_add(1, std::memory_order_acq_rel);
+    work(g);
   }
 }
 
@@ -121,16 +125,19 @@ void ComputePool::run(int64_t n_tasks, const std::function<void(int64_t)>& fn) {
     for (int64_t t = 0; t < n_tasks; ++t) fn(t);
     return;
   }
+  // Workers of the previous region may still be between their last failed
+  // claim and going back to wait; they only read claim_, which names the
+  // old region until the store below.
+  const uint32_t region = generation_.load(std::memory_order_relaxed) + 1;
   fn_ = &fn;
-  n_tasks_ = n_tasks;
-  next_.store(0, std::memory_order_relaxed);
-  finished_.store(0, std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_release);
+  n_tasks_.store(n_tasks, std::memory_order_relaxed);
+  done_.store(0, std::memory_order_relaxed);
+  claim_.store(static_cast<uint64_t>(region) << 32, std::memory_order_release);
+  generation_.store(region, std::memory_order_release);
   if (sleeping_.load() > 0) generation_.notify_all();
-  work();
-  const int n_workers = static_cast<int>(workers_.size());
+  work(region);
   int polls = 0;
-  while (finished_.load(std::memory_order_acquire) < n_workers) {
+  while (done_.load(std::memory_order_acquire) < n_tasks) {
     _mm_pause();
     if (++polls % 4096 == 0) std::this_thread::yield();
   }

@@ -5,7 +5,11 @@
 //
 // Synchronisation is cheap between the many small parallel regions of a
 // forward pass: idle workers spin for a short while before they sleep on a
-// futex, and the caller spins for the stragglers to finish.
+// futex. run() returns as soon as every task is done, without waiting for
+// workers that never got a core (on a busy machine a descheduled worker
+// would otherwise hold up every region): tasks are claimed with a
+// compare-and-swap on one word holding the region's number and the next
+// task, so a late worker can never take a task of a later region.
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -39,14 +43,14 @@ class ComputePool {
   void start(int threads);
   void stop();
   void worker_loop(uint32_t seen);
-  void work();
+  void work(uint32_t region);
 
   std::mutex run_mu_;  // one run() at a time uses the workers
   std::vector<std::thread> workers_;
   const std::function<void(int64_t)>* fn_ = nullptr;
-  int64_t n_tasks_ = 0;
-  std::atomic<int64_t> next_{0};
-  std::atomic<int> finished_{0};         // workers done with the current generation
+  std::atomic<int64_t> n_tasks_{0};
+  std::atomic<uint64_t> claim_{0};       // region number << 32 | next task
+  std::atomic<int64_t> done_{0};         // tasks of the current region finished
   std::atomic<uint32_t> generation_{0};  // bumped to start work
   std::atomic<int> sleeping_{0};
   std::atomic<bool> stop_{false};

@@ -31,14 +31,17 @@ struct Runtime::Sequence {
   StopMatcher stops;
   std::vector<int32_t> output;
   std::vector<float> logits;
-  bool prefilled = false;
+  int64_t fed = 0;      // prompt tokens in the cache (computed or reused)
+  int64_t pending = 0;  // rows of this sequence in the current step
   bool done = false;
 
-  Sequence(const LoadedModel& lm, std::shared_ptr<Entry> e, int index)
+  bool prefilling() const { return fed < static_cast<int64_t>(entry->request.prompt.size()); }
+
+  Sequence(const LoadedModel& lm, std::shared_ptr<KvBlocks> kv, std::shared_ptr<Entry> e, int index)
       : entry(std::move(e)),
         choice(index),
-        cache(*lm.model, static_cast<int64_t>(entry->request.prompt.size()) +
-                             entry->request.params.max_tokens),
+        cache(std::move(kv), static_cast<int64_t>(entry->request.prompt.size()) +
+                                 entry->request.params.max_tokens),
         sampler(entry->request.params, entry->request.seed, static_cast<uint64_t>(index),
                 lm.token_bytes.get(), entry->end_tokens),
         detok(*lm.tokenizer),
@@ -53,6 +56,15 @@ Runtime::Runtime(const LoadedModel& model, RuntimeOptions options)
   if (model_.model->is_encoder()) throw_param("an encoder model cannot generate text");
   if (options_.max_running < 1) throw_param("max_running must be at least 1", "max_running");
   if (options_.max_waiting < 0) throw_param("max_waiting must not be negative", "max_waiting");
+  options_.max_batch_tokens = std::max(options_.max_batch_tokens, options_.max_running);
+  const Model& m = *model_.model;
+  const int64_t bs = KvBlocks::kDefaultBlockSize;
+  const int64_t blocks =
+      options_.kv_cache_bytes > 0
+          ? KvBlocks::blocks_for_bytes(m, options_.kv_type, bs, options_.kv_cache_bytes)
+          : options_.max_running * ((model_.n_ctx + bs - 1) / bs);
+  kv_ = std::make_shared<KvBlocks>(m, blocks, options_.kv_type, bs);
+  kv_stats_ = kv_->stats();
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -86,6 +98,10 @@ std::unique_ptr<RequestHandle> Runtime::submit(GenerationRequest request,
     throw_param("n may be at most " + std::to_string(options_.max_running) + " on this server",
                 "n");
   }
+  if (blocks_needed(request) * p.n > kv_->stats().total_blocks) {
+    throw_param("the prompt plus max_tokens needs more KV cache than this server has",
+                "max_tokens");
+  }
   auto entry = std::make_shared<Entry>();
   entry->end_tokens = end_tokens(*model_.model, *model_.tokenizer, p);
   entry->request = std::move(request);
@@ -114,6 +130,12 @@ RuntimeStats Runtime::stats() const {
   s.running_sequences = running_sequences_.load();
   s.steps = steps_.load();
   s.max_batch_seen = max_batch_seen_.load();
+  s.prefill_tokens = prefill_tokens_.load();
+  std::lock_guard lk(kv_stats_mu_);
+  s.kv_blocks_total = kv_stats_.total_blocks;
+  s.kv_blocks_used = kv_stats_.used_blocks;
+  s.prefix_queries = kv_stats_.prefix_queries;
+  s.prefix_hits = kv_stats_.prefix_hits;
   return s;
 }
 
@@ -148,8 +170,11 @@ void Runtime::admit(std::vector<std::shared_ptr<Entry>>& admitted) {
       }
       continue;
     }
+    const int64_t blocks = blocks_needed(e->request) * e->request.params.n;
     if (reserved_slots_ + e->request.params.n > options_.max_running) break;
+    if (reserved_blocks_ + blocks > kv_->stats().total_blocks) break;
     reserved_slots_ += e->request.params.n;
+    reserved_blocks_ += blocks;
     waiting_.pop_front();
     admitted.push_back(std::move(e));
   }
@@ -159,22 +184,80 @@ void Runtime::start_sequences(const std::shared_ptr<Entry>& entry) {
   entry->live = entry->request.params.n;
   running_requests_.fetch_add(1);
   for (int c = 0; c < entry->request.params.n; ++c) {
-    running_.push_back(std::make_unique<Sequence>(model_, entry, c));
+    auto seq = std::make_unique<Sequence>(model_, kv_, entry, c);
+    if (options_.prefix_caching) seq->fed = seq->cache.attach_prefix(entry->request.prompt);
+    running_.push_back(std::move(seq));
   }
   running_sequences_.store(static_cast<int64_t>(running_.size()));
 }
 
-void Runtime::step_batch() {
-  const int64_t batch = static_cast<int64_t>(running_.size());
-  if (batch > max_batch_seen_.load()) max_batch_seen_.store(batch);
+int64_t Runtime::blocks_needed(const GenerationRequest& r) const {
+  const int64_t bs = KvBlocks::kDefaultBlockSize;
+  return (static_cast<int64_t>(r.prompt.size()) + r.params.max_tokens + bs - 1) / bs;
+}
+
+// The rows of one forward pass: first the next token of every generating
+// sequence (so streams keep their pace), then prompt chunks in admission
+// order while the token budget lasts. Cancelled sequences end here.
+void Runtime::collect_rows(std::vector<BatchRow>& rows, std::vector<Sequence*>& owners) {
+  int64_t budget = options_.max_batch_tokens;
   for (auto& seq : running_) {
+    seq->pending = 0;
     if (seq->entry->is_cancelled()) {
       TokenEvent ev;
       finish(*seq, ev, "cancelled");
       continue;
     }
+    if (seq->prefilling()) continue;
+    rows.push_back({&seq->cache, seq->output.back(), seq->cache.n_past, seq->logits.data()});
+    owners.push_back(seq.get());
+    seq->pending = 1;
+    --budget;
+  }
+  for (auto& seq : running_) {
+    if (seq->done || !seq->prefilling() || budget <= 0) continue;
+    const std::vector<int32_t>& prompt = seq->entry->request.prompt;
+    const int64_t take = std::min<int64_t>(budget, static_cast<int64_t>(prompt.size()) - seq->fed);
+    for (int64_t i = 0; i < take; ++i) {
+      const int64_t at = seq->fed + i;
+      const bool last = at + 1 == static_cast<int64_t>(prompt.size());
+      rows.push_back(
+          {&seq->cache, prompt[static_cast<size_t>(at)], at, last ? seq->logits.data() : nullptr});
+      owners.push_back(seq.get());
+    }
+    seq->pending = take;
+    budget -= take;
+  }
+}
+
+void Runtime::step_batch() {
+  const int64_t batch = static_cast<int64_t>(running_.size());
+  if (batch > max_batch_seen_.load()) max_batch_seen_.store(batch);
+  std::vector<BatchRow> rows;
+  std::vector<Sequence*> owners;
+  collect_rows(rows, owners);
+  bool ok = true;
+  try {
+    forward_batch(*model_.model, rows);
+  } catch (const std::exception& e) {
+    ok = false;
+    for (Sequence* seq : owners) {
+      if (seq->done) continue;
+      TokenEvent ev;
+      ev.error = e.what();
+      finish(*seq, ev, "error");
+    }
+  }
+  for (auto& seq : running_) {
+    if (!ok || seq->done || seq->pending == 0) continue;
+    if (seq->prefilling()) {
+      seq->fed += seq->pending;
+      prefill_tokens_.fetch_add(seq->pending);
+      if (seq->prefilling()) continue;  // more chunks to come
+      if (options_.prefix_caching) seq->cache.publish_prefix(seq->entry->request.prompt);
+    }
     try {
-      step(*seq);
+      sample_next(*seq);
     } catch (const std::exception& e) {
       TokenEvent ev;
       ev.error = e.what();
@@ -182,30 +265,32 @@ void Runtime::step_batch() {
     }
   }
   int freed = 0;
+  int64_t freed_blocks = 0;
   for (auto& seq : running_) {
     if (!seq->done) continue;
     ++freed;
+    freed_blocks += blocks_needed(seq->entry->request);
     if (--seq->entry->live == 0) running_requests_.fetch_sub(1);
   }
   std::erase_if(running_, [](const std::unique_ptr<Sequence>& s) { return s->done; });
   running_sequences_.store(static_cast<int64_t>(running_.size()));
   steps_.fetch_add(1);
+  {
+    std::lock_guard lk(kv_stats_mu_);
+    kv_stats_ = kv_->stats();
+  }
   if (freed > 0) {
     std::lock_guard lk(mu_);
     reserved_slots_ -= freed;
+    reserved_blocks_ -= freed_blocks;
   }
+  if (options_.on_step) options_.on_step(stats());
 }
 
-// One token of one sequence: the same order of work as generate().
-void Runtime::step(Sequence& seq) {
-  const Model& model = *model_.model;
+// Samples the token after the logits the last step left: the same order
+// of work as generate().
+void Runtime::sample_next(Sequence& seq) {
   const GenerationRequest& req = seq.entry->request;
-  if (!seq.prefilled) {
-    decode(model, seq.cache, req.prompt, seq.logits.data());
-    seq.prefilled = true;
-  } else {
-    decode(model, seq.cache, std::span<const int32_t>(&seq.output.back(), 1), seq.logits.data());
-  }
   const int32_t max_tokens = req.params.max_tokens;
   const int32_t remaining = max_tokens - static_cast<int32_t>(seq.output.size());
   SampledToken s = seq.sampler.sample(seq.logits, remaining);

@@ -25,6 +25,10 @@ constexpr const char* kPromptTokens = "hydra_engine:prompt_tokens_total";
 constexpr const char* kGenerationTokens = "hydra_engine:generation_tokens_total";
 constexpr const char* kSuccess = "hydra_engine:request_success_total";
 constexpr const char* kTtft = "hydra_engine:time_to_first_token_seconds";
+constexpr const char* kItl = "hydra_engine:inter_token_latency_seconds";
+constexpr const char* kKvUsage = "hydra_engine:kv_cache_usage_perc";
+constexpr const char* kPrefixQueries = "hydra_engine:prefix_cache_queries_total";
+constexpr const char* kPrefixHits = "hydra_engine:prefix_cache_hits_total";
 constexpr const char* kCancelled = "hydra_engine:request_cancelled_total";
 
 // How long a request waits for tokens before looking whether its client is
@@ -53,6 +57,15 @@ EngineService::EngineService(std::unique_ptr<LoadedModel> model, EngineServiceOp
   metrics_->describe_histogram(
       kTtft, "Time from request arrival to the first generated token",
       {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0});
+  metrics_->describe_histogram(
+      kItl, "Time between two generated tokens of a request",
+      {0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0});
+  metrics_->describe(kKvUsage, "gauge", "Fraction of KV-cache blocks held by running sequences");
+  metrics_->describe(kPrefixQueries, "counter", "Prompt blocks looked up in the prefix cache");
+  metrics_->describe(kPrefixHits, "counter", "Prompt blocks found in the prefix cache");
+  metrics_->gauge_set(kKvUsage, labels, 0);
+  metrics_->counter_add(kPrefixQueries, labels, 0);
+  metrics_->counter_add(kPrefixHits, labels, 0);
   metrics_->gauge_set(kRunning, labels, 0);
   metrics_->gauge_set(kWaiting, labels, 0);
   metrics_->counter_add(kPromptTokens, labels, 0);
@@ -64,6 +77,23 @@ EngineService::EngineService(std::unique_ptr<LoadedModel> model, EngineServiceOp
     ro.on_load = [m, labels](int64_t running, int64_t waiting) {
       m->gauge_set(kRunning, labels, static_cast<double>(running));
       m->gauge_set(kWaiting, labels, static_cast<double>(waiting));
+    };
+    // Cumulative counts from the runtime become counter increments here
+    // (on_step runs on the decode thread only).
+    auto seen = std::make_shared<std::pair<int64_t, int64_t>>(0, 0);
+    ro.on_step = [m, labels, seen](const RuntimeStats& s) {
+      if (s.kv_blocks_total > 0) {
+        m->gauge_set(
+            kKvUsage, labels,
+            static_cast<double>(s.kv_blocks_used) / static_cast<double>(s.kv_blocks_total));
+      }
+      if (s.prefix_queries > seen->first) {
+        m->counter_add(kPrefixQueries, labels, static_cast<double>(s.prefix_queries - seen->first));
+      }
+      if (s.prefix_hits > seen->second) {
+        m->counter_add(kPrefixHits, labels, static_cast<double>(s.prefix_hits - seen->second));
+      }
+      *seen = {s.prefix_queries, s.prefix_hits};
     };
     runtime_ = std::make_unique<Runtime>(*model_, std::move(ro));
   }
@@ -113,10 +143,16 @@ asio::awaitable<void> EngineService::completion(http::Request& req, http::Respon
 }
 
 void EngineService::note_event(Job& job, const TokenEvent& ev) {
+  const auto now = std::chrono::steady_clock::now();
   if (!job.first_seen && (ev.token >= 0 || ev.finished)) {
     job.first_seen = true;
-    const std::chrono::duration<double> d = std::chrono::steady_clock::now() - job.start;
+    job.last_token = now;
+    const std::chrono::duration<double> d = now - job.start;
     metrics_->observe(kTtft, {{"model_name", name()}}, d.count());
+  } else if (ev.token >= 0) {
+    const std::chrono::duration<double> d = now - job.last_token;
+    job.last_token = now;
+    metrics_->observe(kItl, {{"model_name", name()}}, d.count());
   }
   if (ev.finish_reason == "error" && job.error.empty()) job.error = ev.error;
 }

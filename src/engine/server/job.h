@@ -17,6 +17,7 @@ struct EngineService::Job {
   std::unique_ptr<ResponseShape> shape;
   std::unique_ptr<RequestHandle> handle;  // dropping it cancels the request
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_token;  // for inter-token latency
   bool first_seen = false;
   std::string error;  // a choice that failed in the decode loop
 };

@@ -7,6 +7,8 @@
 #include <iostream>
 
 #include "common/error.h"
+#include "engine/format/ggml_types.h"
+#include "engine/kernels/compute_pool.h"
 #include "engine/server/engine_service.h"
 #include "http/server.h"
 
@@ -31,7 +33,7 @@ int serve_engine(const EngineServeOptions& o) {
   http::ServerOptions so;
   if (!http::parse_listen(o.listen, &so.host, &so.port))
     throw_param("--listen must be HOST:PORT, got '" + o.listen + "'", "listen");
-  so.worker_threads = o.threads;
+  ComputePool::instance().resize(o.threads);
   so.access_log = o.access_log;
   so.read_timeout_ms = 600000;  // a long prompt upload on a slow link
 
@@ -42,6 +44,12 @@ int serve_engine(const EngineServeOptions& o) {
       o.served_model_name.empty() ? default_served_name(o.model_path) : o.served_model_name;
   eo.runtime.max_running = o.max_running;
   eo.runtime.max_waiting = o.max_waiting;
+  eo.runtime.max_batch_tokens = o.max_batch_tokens;
+  eo.runtime.kv_cache_bytes = o.kv_cache_mb << 20;
+  eo.runtime.prefix_caching = o.prefix_caching;
+  const auto kv_type = type_from_name(o.kv_cache_dtype);
+  if (!kv_type) throw_param("--kv-cache-dtype must be f32, f16 or q8_0", "kv_cache_dtype");
+  eo.runtime.kv_type = *kv_type;
   auto metrics = std::make_shared<http::Metrics>();
   auto service = std::make_unique<EngineService>(std::move(model), eo, metrics);
   http::Router router;

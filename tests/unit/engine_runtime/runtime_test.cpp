@@ -207,3 +207,101 @@ TEST(Runtime, FullQueueIsServerBusyAndBadRequestsAreParamErrors) {
 
 }  // namespace
 }  // namespace hydra::engine
+
+namespace hydra::engine {
+namespace {
+
+std::vector<int32_t> long_prompt(int n, int salt) {
+  std::vector<int32_t> p;
+  for (int i = 0; i < n; ++i) p.push_back(300 + (i * 37 + salt) % 20000);
+  return p;
+}
+
+GenerationRequest raw_request(std::vector<int32_t> prompt, int max_tokens) {
+  GenerationRequest r;
+  r.prompt = std::move(prompt);
+  r.params.max_tokens = max_tokens;
+  r.params.temperature = 0;
+  r.params.ignore_eos = true;
+  r.seed = 3;
+  return r;
+}
+
+// Prompts are split into chunks of the token budget, decoding streams keep
+// going meanwhile, and the tokens are those of generate().
+TEST(Batching, ChunkedPrefillMatchesGenerateAndStreamsKeepRunning) {
+  const LoadedModel& lm = tiny_model();
+  RuntimeOptions o = limits(4, 8);
+  o.max_batch_tokens = 16;
+  o.prefix_caching = false;
+  Runtime rt(lm, o);
+  auto early = std::make_shared<Collector>(1);
+  auto h1 = rt.submit(raw_request(long_prompt(5, 1), 40), early);
+  auto late = std::make_shared<Collector>(1);
+  for (int i = 0; i < 200 && early->events() < 2; ++i) std::this_thread::sleep_for(1ms);
+  const int64_t steps_before = rt.stats().steps;
+  auto h2 = rt.submit(raw_request(long_prompt(100, 2), 6), late);
+  ASSERT_TRUE(early->wait());
+  ASSERT_TRUE(late->wait());
+  for (auto [sink, prompt, n] :
+       {std::tuple{early, long_prompt(5, 1), 40}, std::tuple{late, long_prompt(100, 2), 6}}) {
+    GenerationRequest r = raw_request(prompt, n);
+    const Generation g =
+        generate(*lm.model, *lm.tokenizer, r.prompt, r.params, r.seed, 0, lm.token_bytes.get());
+    EXPECT_EQ(sink->tokens(0), g.tokens);
+  }
+  // 100 prompt tokens at 16 rows per step (one of them the running stream's):
+  // at least 7 steps, and the early request was never stalled.
+  EXPECT_GE(rt.stats().steps - steps_before, 7);
+  EXPECT_EQ(rt.stats().prefill_tokens, 105);
+}
+
+TEST(Batching, SharedPromptPrefixIsComputedOnce) {
+  const LoadedModel& lm = tiny_model();
+  Runtime rt(lm, limits(4, 8));
+  const std::vector<int32_t> system = long_prompt(64, 5);
+  auto with_tail = [&](int salt) {
+    std::vector<int32_t> p = system;
+    for (int i = 0; i < 5; ++i) p.push_back(1000 + salt * 10 + i);
+    return p;
+  };
+  auto first = std::make_shared<Collector>(1);
+  auto h1 = rt.submit(raw_request(with_tail(1), 4), first);
+  ASSERT_TRUE(first->wait());
+  EXPECT_EQ(rt.stats().prefill_tokens, 69);
+  auto second = std::make_shared<Collector>(1);
+  auto h2 = rt.submit(raw_request(with_tail(2), 4), second);
+  ASSERT_TRUE(second->wait());
+  // The 64-token prefix is four full blocks: only the 5 tail tokens ran.
+  EXPECT_EQ(rt.stats().prefill_tokens, 69 + 5);
+  EXPECT_EQ(rt.stats().prefix_hits, 4);
+  GenerationRequest r = raw_request(with_tail(2), 4);
+  const Generation g =
+      generate(*lm.model, *lm.tokenizer, r.prompt, r.params, r.seed, 0, lm.token_bytes.get());
+  EXPECT_EQ(second->tokens(0), g.tokens);
+  EXPECT_EQ(rt.stats().kv_blocks_used, 0);  // all returned (the prefix stays cached)
+}
+
+TEST(Batching, KvMemoryLimitQueuesAndRefuses) {
+  const LoadedModel& lm = tiny_model();
+  RuntimeOptions o = limits(4, 8);
+  o.kv_type = GgmlType::kF16;
+  // Room for 8 blocks of 16 positions: one request of 100 positions at a time.
+  o.kv_cache_bytes = static_cast<int64_t>(
+      8 * KvBlocks::bytes_per_block(*lm.model, GgmlType::kF16, KvBlocks::kDefaultBlockSize));
+  Runtime rt(lm, o);
+  EXPECT_EQ(rt.stats().kv_blocks_total, 8);
+  EXPECT_THROW(rt.submit(raw_request(long_prompt(100, 1), 40), std::make_shared<Collector>(1)),
+               ApiError);
+  auto a = std::make_shared<Collector>(1), b = std::make_shared<Collector>(1);
+  auto ha = rt.submit(raw_request(long_prompt(60, 1), 30), a);
+  auto hb = rt.submit(raw_request(long_prompt(60, 2), 30), b);
+  ASSERT_TRUE(a->wait());
+  ASSERT_TRUE(b->wait());
+  EXPECT_EQ(a->tokens(0).size(), 30u);
+  EXPECT_EQ(b->tokens(0).size(), 30u);
+  EXPECT_EQ(rt.stats().max_batch_seen, 1) << "the second waited for the first's blocks";
+}
+
+}  // namespace
+}  // namespace hydra::engine
