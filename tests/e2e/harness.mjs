@@ -188,7 +188,9 @@ const iconSvg = '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><r
 // With stubIcons false, outside images fail and the console's own fallback
 // (the provider's initial) shows, as for a server without internet access.
 export async function newContext(browser, viewport = { width: 1280, height: 800 }, stubIcons = true) {
-  const context = await browser.newContext({ viewport, locale: 'en-US' });
+  // Reduced motion: the console then skips its animations, so a dialog that
+  // closed is gone at once instead of after a transition a busy machine may delay.
+  const context = await browser.newContext({ viewport, locale: 'en-US', reducedMotion: 'reduce' });
   await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) =>
     stubIcons && route.request().resourceType() === 'image' ? route.fulfill({ status: 200, contentType: 'image/svg+xml', body: iconSvg }) : route.abort(),
   );

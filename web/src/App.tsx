@@ -79,10 +79,18 @@ function Pages() {
   );
 }
 
+// People who ask their system for less motion get no animations (and an
+// automated browser that asks for it gets dialogs that close at once).
+const reducedMotion =
+  typeof window !== 'undefined' && window.matchMedia?.('(prefers-reduced-motion: reduce)').matches === true;
+
 export function App() {
   const { lang } = useI18n();
   return (
-    <ConfigProvider locale={lang === 'zh-CN' ? antdZh : antdEn} theme={{ token: { colorPrimary: '#1668dc' } }}>
+    <ConfigProvider
+      locale={lang === 'zh-CN' ? antdZh : antdEn}
+      theme={{ token: { colorPrimary: '#1668dc', motion: !reducedMotion } }}
+    >
       <AntApp>
         <Pages />
       </AntApp>
