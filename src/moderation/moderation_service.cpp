@@ -17,11 +17,14 @@ ModerationService::~ModerationService() {
 }
 
 void ModerationService::start() {
+  // The version is read before the first load: a change committed between the
+  // load and the poller's first look must still count as unseen.
+  uint64_t loaded_version = rules_version();
   reload();
   std::lock_guard<std::mutex> lock(mu_);
   if (thread_.joinable()) return;
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this, loaded_version] { run(loaded_version); });
 }
 
 void ModerationService::stop() {
@@ -41,8 +44,7 @@ void ModerationService::reload() {
   }
 }
 
-void ModerationService::run() {
-  uint64_t seen = rules_version();
+void ModerationService::run(uint64_t seen) {
   int64_t last_load = mono_ns();
   std::unique_lock<std::mutex> lock(mu_);
   while (!cv_.wait_for(lock, std::chrono::milliseconds(opts_.local_ms),

@@ -45,7 +45,7 @@ class ModerationService {
   OutputScanner scanner(const std::string& workspace) const { return {rules(), workspace}; }
 
  private:
-  void run();
+  void run(uint64_t loaded_version);
 
   store::Store& store_;
   ModerationOptions opts_;
