@@ -31,6 +31,7 @@ constexpr size_t kReadPiece = 16384;
 
 struct UpstreamConn {
   std::string key;
+  const void* context = nullptr;  // the io_context its socket lives on
   std::unique_ptr<tcp::socket> plain;
   std::unique_ptr<ssl::stream<tcp::socket>> tls;
   beast::flat_buffer buffer;
@@ -45,7 +46,10 @@ struct UpstreamConn {
   }
 };
 
-// Open and idle connections per "scheme://host:port".
+// Open and idle connections per "scheme://host:port". Idle connections are
+// kept per io_context: each network thread runs its own, and a socket is
+// reused only by requests served on the context it belongs to, so its I/O
+// never crosses threads.
 class UpstreamPool {
  public:
   explicit UpstreamPool(UpstreamOptions o) : opts(std::move(o)) {
@@ -57,13 +61,15 @@ class UpstreamPool {
   enum class Take { kReused, kSlot, kFull };
 
   // A pooled connection, or a reserved slot for a new one, or kFull.
-  Take take(const std::string& key, bool allow_reuse, std::shared_ptr<UpstreamConn>* out) {
+  Take take(const std::string& key, const void* context, bool allow_reuse,
+            std::shared_ptr<UpstreamConn>* out) {
     std::lock_guard<std::mutex> lock(mu);
     Host& h = hosts[key];
+    auto& idle = h.idle[context];
     int64_t now = now_ms();
-    while (allow_reuse && !h.idle.empty()) {
-      auto c = std::move(h.idle.back());
-      h.idle.pop_back();
+    while (allow_reuse && !idle.empty()) {
+      auto c = std::move(idle.back());
+      idle.pop_back();
       if (now - c->idle_since_ms <= kMaxIdleAgeMs) {
         *out = std::move(c);
         return Take::kReused;
@@ -71,21 +77,33 @@ class UpstreamPool {
       c->close();
       h.open--;
     }
-    if (h.open >= opts.max_connections_per_host) return Take::kFull;
-    h.open++;
-    return Take::kSlot;
+    if (h.open < opts.max_connections_per_host) {
+      h.open++;
+      return Take::kSlot;
+    }
+    // At the cap, a connection idling on another thread is closed so its
+    // slot serves this one: otherwise a request could wait out the cap
+    // beside an unused connection.
+    for (auto& [other, others_idle] : h.idle) {
+      if (others_idle.empty()) continue;
+      others_idle.front()->close();
+      others_idle.pop_front();
+      return Take::kSlot;
+    }
+    return Take::kFull;
   }
 
   void give_back(std::shared_ptr<UpstreamConn> c) {
     std::lock_guard<std::mutex> lock(mu);
     Host& h = hosts[c->key];
-    if (h.idle.size() >= opts.max_idle_per_host) {
+    auto& idle = h.idle[c->context];
+    if (idle.size() >= opts.max_idle_per_host) {
       c->close();
       h.open--;
       return;
     }
     c->idle_since_ms = now_ms();
-    h.idle.push_back(std::move(c));
+    idle.push_back(std::move(c));
   }
 
   void drop(const std::shared_ptr<UpstreamConn>& c) {
@@ -101,8 +119,10 @@ class UpstreamPool {
     {
       std::lock_guard<std::mutex> lock(mu);
       for (auto& [key, h] : hosts) {
-        h.open -= h.idle.size();
-        for (auto& c : h.idle) doomed.push_back(std::move(c));
+        for (auto& [context, idle] : h.idle) {
+          h.open -= idle.size();
+          for (auto& c : idle) doomed.push_back(std::move(c));
+        }
         h.idle.clear();
       }
     }
@@ -117,7 +137,10 @@ class UpstreamPool {
   size_t idle(const std::string& key) const {
     std::lock_guard<std::mutex> lock(mu);
     auto it = hosts.find(key);
-    return it == hosts.end() ? 0 : it->second.idle.size();
+    if (it == hosts.end()) return 0;
+    size_t n = 0;
+    for (const auto& [context, idle] : it->second.idle) n += idle.size();
+    return n;
   }
 
   UpstreamOptions opts;
@@ -126,7 +149,7 @@ class UpstreamPool {
  private:
   struct Host {
     size_t open = 0;
-    std::deque<std::shared_ptr<UpstreamConn>> idle;
+    std::map<const void*, std::deque<std::shared_ptr<UpstreamConn>>> idle;
   };
   mutable std::mutex mu;
   std::map<std::string, Host> hosts;
@@ -307,7 +330,9 @@ const std::string* UpstreamExchange::header(std::string_view lower_name) const {
 asio::awaitable<bool> UpstreamExchange::attempt(bool allow_reuse) {
   State& st = *st_;
   std::shared_ptr<UpstreamConn> conn;
-  auto taken = pool_->take(st.key, allow_reuse, &conn);
+  auto executor = co_await asio::this_coro::executor;
+  const void* context = &asio::query(executor, asio::execution::context);
+  auto taken = pool_->take(st.key, context, allow_reuse, &conn);
   if (taken == UpstreamPool::Take::kFull) {
     // Wait for a slot, briefly polling: the cap is a safety valve, not a queue.
     auto deadline = mono_ns() + pool_->opts.connect_timeout_ms * 1000000;
@@ -318,14 +343,15 @@ asio::awaitable<bool> UpstreamExchange::attempt(bool allow_reuse) {
       }
       wait.expires_after(std::chrono::milliseconds(2));
       co_await wait.async_wait(asio::as_tuple(use_awaitable));
-      taken = pool_->take(st.key, allow_reuse, &conn);
+      taken = pool_->take(st.key, context, allow_reuse, &conn);
     }
   }
   bool reused = taken == UpstreamPool::Take::kReused;
   if (!reused) {
     conn = std::make_shared<UpstreamConn>();
     conn->key = st.key;
-    conn->plain = std::make_unique<tcp::socket>(co_await asio::this_coro::executor);
+    conn->context = context;
+    conn->plain = std::make_unique<tcp::socket>(executor);
   }
   st.conn = conn;
   if (!reused) {

@@ -22,7 +22,7 @@ struct UpstreamOptions {
   int64_t first_byte_timeout_ms = 120000;  // request sent -> response head read
   int64_t chunk_timeout_ms = 120000;       // silence allowed between body pieces
   size_t max_connections_per_host = 512;
-  size_t max_idle_per_host = 64;
+  size_t max_idle_per_host = 64;  // on each network thread
   int64_t max_response_bytes = 64 << 20;
   bool verify_tls = true;
   std::string ca_file;  // extra trust anchors (PEM)
