@@ -17,6 +17,8 @@ int free_port();
 void wait_http_ok(const std::string& url, int timeout_ms = 15000);
 // Resident set size in KiB from /proc/<pid>/status; -1 when unknown.
 long rss_kb(pid_t pid);
+// CPU time (user + system) a process and its direct children have used, in seconds.
+double cpu_seconds(pid_t pid);
 // Raises this process's open-file limit to its hard limit (children inherit it).
 long raise_fd_limit();
 // The path of a program in the build tree next to this benchmark.

@@ -73,7 +73,9 @@ int run_serve(Config cfg) {
   http::Router router;
   api::register_routes(router, ctx);
   api::register_console_routes(router, cfg);
-  gateway::Gateway gw(*st, cfg, *metrics);
+  gateway::GatewayOptions gw_opts;
+  gw_opts.probes.interval_ms = cfg.gateway_probe_ms;
+  gateway::Gateway gw(*st, cfg, *metrics, gw_opts);
   gw.start();
   gw.register_routes(router);
   // The local cluster's agent; replicas outlive it and are adopted on the next start.

@@ -80,6 +80,9 @@ const std::vector<ConfigKey>& config_keys() {
               &Config::limits_redis_url),
       int_key("limits_poll_ms", "how often rate-limit rules and quotas are reloaded",
               &Config::limits_poll_ms),
+      int_key("gateway_probe_ms",
+              "how often the gateway probes each upstream with GET /models (0: never)",
+              &Config::gateway_probe_ms),
       str_key("web_dir", "directory of the built web console (default: the source tree's web/dist)",
               &Config::web_dir),
   };

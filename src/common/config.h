@@ -36,8 +36,9 @@ struct Config {
   std::string public_url;      // base URL shown to users; default http://<listen>
   std::string tls_cert;
   std::string tls_key;
-  std::string limits_redis_url;  // empty: rate-limit counters in this process only
-  int64_t limits_poll_ms = 1000;  // how soon rule and quota changes apply
+  std::string limits_redis_url;     // empty: rate-limit counters in this process only
+  int64_t limits_poll_ms = 1000;    // how soon rule and quota changes apply
+  int64_t gateway_probe_ms = 5000;  // active upstream health probes (0: none)
   std::string web_dir;  // built web console (index.html + assets/); empty: the build's default
 
   std::string database_url() const;

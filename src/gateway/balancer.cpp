@@ -59,6 +59,16 @@ int pick_endpoint(const Route& route, const std::vector<int>& tried, int64_t now
     candidates.push_back(idx);
   }
   if (candidates.empty()) return -1;
+  // Endpoints failing their probes are left out, unless all are: then the
+  // probes may be wrong (a path the upstream refuses, say), and trying beats
+  // refusing every request.
+  std::vector<int> probed_ok;
+  for (int i : candidates) {
+    if (!route.endpoints[static_cast<size_t>(i)].health->probe_failing.load()) {
+      probed_ok.push_back(i);
+    }
+  }
+  if (!probed_ok.empty()) candidates.swap(probed_ok);
   if (route.lb_policy == "random") return candidates[uniform(candidates.size())];
   if (route.lb_policy == "weighted") return pick_weighted(candidates, route);
   if (route.lb_policy == "least_outstanding") return pick_least_outstanding(route, candidates);

@@ -15,7 +15,8 @@ struct EjectionPolicy {
 };
 
 // Index of the endpoint for the next try, skipping `tried` and ejected
-// ones; -1 when none is left. Policies: round_robin, random, weighted
+// ones, and those failing active probes while any other is left; -1 when
+// none is left. Policies: round_robin, random, weighted
 // (by weight; endpoints of weight 0 only when all are 0), least_outstanding.
 int pick_endpoint(const Route& route, const std::vector<int>& tried, int64_t now_ms);
 

@@ -103,6 +103,7 @@ Gateway::Gateway(store::Store& st, const Config& cfg, http::Metrics& metrics, Ga
       metrics_(metrics),
       opts_(opts),
       routes_(st, cfg),
+      prober_(routes_, metrics, opts.probes),
       upstream_(opts.upstream),
       usage_(st, metrics, opts.usage),
       limits_(st, metrics, limits::AdmitterOptions{cfg.limits_redis_url, cfg.limits_poll_ms}),
@@ -125,6 +126,7 @@ Gateway::~Gateway() {
 void Gateway::start() {
   routes_.refresh();
   routes_.start_polling(opts_.route_poll_ms);
+  prober_.start();
   limits_.start();
   moderation_.start();
   try {
@@ -135,6 +137,7 @@ void Gateway::start() {
 }
 
 void Gateway::stop() {
+  prober_.stop();
   routes_.stop();
   limits_.stop();
   moderation_.stop();

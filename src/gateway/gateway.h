@@ -12,6 +12,7 @@
 #include "auth/api_keys.h"
 #include "common/config.h"
 #include "gateway/balancer.h"
+#include "gateway/health_prober.h"
 #include "gateway/key_cache.h"
 #include "gateway/route_table.h"
 #include "gateway/upstream_client.h"
@@ -31,6 +32,7 @@ using metering::UsageRecorderOptions;
 struct GatewayOptions {
   UpstreamOptions upstream;
   EjectionPolicy ejection;
+  ProbeOptions probes;
   int max_attempts = 3;          // endpoints tried per request, before any byte is sent
   int64_t route_poll_ms = 2000;  // how soon a MaaS model change applies
   UsageRecorderOptions usage;
@@ -80,6 +82,7 @@ class Gateway {
   http::Metrics& metrics_;
   GatewayOptions opts_;
   RouteTable routes_;
+  HealthProber prober_;
   KeyCache keys_;
   UpstreamClient upstream_;
   UsageRecorder usage_;

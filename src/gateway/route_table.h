@@ -23,11 +23,14 @@
 
 namespace hydra::gateway {
 
-// Passive health of one endpoint, shared by every snapshot that holds it.
+// Health of one endpoint, shared by every snapshot that holds it: passive
+// (failures of real requests) and active (health_prober.h).
 struct EndpointHealth {
   std::atomic<int64_t> outstanding{0};
   std::atomic<int> consecutive_failures{0};
   std::atomic<int64_t> ejected_until_ms{0};
+  std::atomic<int> probe_failures{0};      // failed probes in a row
+  std::atomic<bool> probe_failing{false};  // out of rotation until a probe passes
 };
 
 struct Endpoint {

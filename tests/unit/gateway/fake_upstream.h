@@ -38,6 +38,15 @@ class FakeUpstream {
                 [this](http::Request& req, http::ResponseWriter& w) { return chat(req, w); });
     r.add_async("POST", "/v1/embeddings",
                 [this](http::Request& req, http::ResponseWriter& w) { return embeddings(req, w); });
+    r.add("GET", "/v1/models", [this](http::Request&) {
+      probes++;
+      if (probe_status != 200) {
+        return http::Response::json(probe_status, error_body(ErrorCode::kSystemError, "probe"));
+      }
+      return http::Response::json(
+          200, bj::object{{"object", "list"},
+                          {"data", bj::array{bj::object{{"id", name_}, {"object", "model"}}}}});
+    });
     http::ServerOptions o;
     o.port = 0;
     o.access_log = false;
@@ -64,6 +73,8 @@ class FakeUpstream {
   std::atomic<int> chunk_delay_ms{0};
   std::atomic<int> head_delay_ms{0};  // wait this long before answering
   std::atomic<int> hits{0};
+  std::atomic<int> probe_status{200};  // what GET /v1/models answers
+  std::atomic<int> probes{0};
   std::atomic<bool> write_failed{false};  // a write to the gateway failed (it went away)
   std::atomic<bool> finished{false};      // the last stream ran to its end
   int64_t prompt_tokens = 11;

@@ -119,6 +119,8 @@ class GatewayTest : public ::testing::Test {
   void start(GatewayOptions o = {}) {
     o.usage.interval_ms = 50;
     if (o.route_poll_ms == 2000) o.route_poll_ms = 100;
+    // Probes are off unless a test asks: the raw upstreams count every connection.
+    if (o.probes.interval_ms == ProbeOptions{}.interval_ms) o.probes.interval_ms = 0;
     gw_ = std::make_unique<Gateway>(*st_, cfg_, metrics_, o);
     gw_->start();
     http::Router r;
@@ -447,6 +449,54 @@ TEST_F(GatewayTest, RetriesOnConnectFailureAndEjectsTheDeadEndpoint) {
   EXPECT_NE(text.find("hydra_gateway_upstream_failures_total{upstream=\"" + dead_url + "\"} 2"),
             std::string::npos)
       << text;
+}
+
+TEST_F(GatewayTest, ActiveProbesTakeAFailingUpstreamOutOfRotationAndBack) {
+  add_model("m", {{a_->base_url(), "up-a", ""}, {b_->base_url(), "up-b", ""}});
+  b_->probe_status = 503;  // chat still works there: only the probe says it is sick
+  GatewayOptions o;
+  o.probes.interval_ms = 20;
+  o.probes.fail_after = 2;
+  start(o);
+  auto healthy = [&](bool want) {
+    auto routes = gw_->routes().snapshot();
+    const auto& ep = routes->at("public/m").endpoints[1];
+    for (int i = 0; i < 250 && ep.health->probe_failing.load() == want; ++i) {
+      std::this_thread::sleep_for(10ms);
+    }
+    return !ep.health->probe_failing.load();
+  };
+  ASSERT_FALSE(healthy(false));
+  for (int i = 0; i < 6; ++i) ASSERT_EQ(chat("public/m").status, 200);
+  EXPECT_EQ(a_->hits, 6);
+  EXPECT_EQ(b_->hits, 0);
+  EXPECT_GE(b_->probes, 2);
+  std::string text = metrics_.render();
+  EXPECT_NE(text.find("hydra_gateway_upstream_healthy{upstream=\"" + b_->base_url() + "\"} 0"),
+            std::string::npos)
+      << text;
+  // One passing probe brings it back.
+  b_->probe_status = 200;
+  ASSERT_TRUE(healthy(true));
+  for (int i = 0; i < 6; ++i) ASSERT_EQ(chat("public/m").status, 200);
+  EXPECT_EQ(b_->hits, 3);  // round robin again
+}
+
+TEST_F(GatewayTest, WhenEveryEndpointFailsItsProbesRequestsStillTryThem) {
+  add_model("m", {{a_->base_url(), "up-a", ""}});
+  a_->probe_status = 500;
+  GatewayOptions o;
+  o.probes.interval_ms = 20;
+  o.probes.fail_after = 1;
+  start(o);
+  auto routes = gw_->routes().snapshot();
+  const auto& ep = routes->at("public/m").endpoints[0];
+  for (int i = 0; i < 250 && !ep.health->probe_failing.load(); ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(ep.health->probe_failing.load());
+  EXPECT_EQ(chat("public/m").status, 200);
+  EXPECT_EQ(a_->hits, 1);
 }
 
 TEST_F(GatewayTest, NoRetryAfterStreamingBeganErrorChunkInstead) {
