@@ -14,7 +14,7 @@ namespace {
 struct MaasContext {
   explicit MaasContext(ApiContext& ctx) : api(ctx), box(ctx.config) {}
   ApiContext& api;
-  catalog::LazySecretBox box;
+  LazySecretBox box;
 };
 
 // What a model user needs to call the route, nothing about upstreams.

@@ -4,11 +4,13 @@
 // LOCAL paths. The file worker does the downloading; these handlers only
 // write rows (with their audit events) and read progress.
 #include <cctype>
+#include <memory>
 
 #include "api/auth_views.h"
 #include "api/routes.h"
 #include "common/error.h"
 #include "common/json.h"
+#include "common/secret_box.h"
 #include "common/strings.h"
 #include "files/file_set.h"
 #include "files/file_worker.h"
@@ -89,10 +91,13 @@ files::FileSet from_body(ApiContext& ctx, const auth::Caller& c, const bj::value
   return f;
 }
 
-http::Response create_files(ApiContext& ctx, http::Request& req) {
+// The secret is sealed before the row is written: the database never holds
+// it in plaintext, and only the file worker opens it.
+http::Response create_files(ApiContext& ctx, LazySecretBox& box, http::Request& req) {
   auth::Caller c = require_user(ctx, req);
   bj::value body = json::parse(req.body);
   files::FileSet f = from_body(ctx, c, body);
+  if (!f.secret.empty()) files::seal_secret(f, box.get());
   transact_or_conflict(ctx.store, [&](store::Session& s) {
     files::insert_file_set(s, f);
     audit::record(s, files_event(c, "CreateModelFiles", f));
@@ -176,9 +181,13 @@ void register_model_file_routes(http::Router& r, ApiContext& ctx) {
   auto bind = [&ctx](http::Response (*fn)(ApiContext&, http::Request&)) {
     return [&ctx, fn](http::Request& req) { return fn(ctx, req); };
   };
-  r.add("POST", "/api/v1/model-files", bind(create_files),
-        "Add a model file set {source, uri, name, options, secret, share}; it downloads in the "
-        "background");
+  // Shared by the handlers for the server's lifetime; the key is set up on first use.
+  auto box = std::make_shared<LazySecretBox>(ctx.config);
+  r.add(
+      "POST", "/api/v1/model-files",
+      [&ctx, box](http::Request& req) { return create_files(ctx, *box, req); },
+      "Add a model file set {source, uri, name, options, secret, share}; it downloads in the "
+      "background");
   r.add(
       "GET", "/api/v1/model-files", bind(list_files),
       "List model file sets: your workspace's and shared ones (?phase=&source=; admin: ?all=true)");

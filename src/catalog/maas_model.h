@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "catalog/change_log.h"
-#include "catalog/secret_box.h"
+#include "common/secret_box.h"
 #include "store/store.h"
 
 namespace hydra::catalog {

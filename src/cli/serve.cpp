@@ -85,7 +85,7 @@ int run_serve(Config cfg) {
   agent.on_routes_changed([&gw] { gw.routes().refresh(); });
   int routes_listener = deploy::add_change_listener([&gw] { gw.routes().refresh(); });
   agent.start();
-  files::FileWorker file_worker(*st, cfg.data_dir);  // downloads model file sets
+  files::FileWorker file_worker(*st, cfg);  // downloads model file sets
   file_worker.start();
   deploy::ClusterMonitor clusters(*st);  // cluster `local` and silent remote agents
   clusters.start();

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <cmath>
+#include <stdexcept>
 
 #include "common/clock.h"
 #include "common/error.h"
@@ -45,7 +46,7 @@ FileSet from_row(const store::Rows::Row& r) {
   for (const auto& kv : options.as_object()) {
     f.options[std::string(kv.key())] = std::string(kv.value().as_string());
   }
-  f.secret = r.str("secret");
+  f.sealed_secret = r.str("secret");
   f.share = r.boolean("share");
   f.phase = r.str("phase");
   f.reason = r.str("reason");
@@ -103,7 +104,37 @@ int64_t eta_seconds(const FileSet& f) {
       std::ceil(static_cast<double>(f.bytes_total - f.bytes_done) / f.rate));
 }
 
+void seal_secret(FileSet& f, const SecretBox& box) {
+  f.sealed_secret = f.secret.empty() ? "" : box.seal(f.secret);
+  f.secret.clear();
+}
+
+std::string open_secret(const FileSet& f, const SecretBox& box) {
+  if (f.sealed_secret.empty()) return {};
+  if (!SecretBox::is_sealed(f.sealed_secret)) return f.sealed_secret;  // a row from before sealing
+  return box.open(f.sealed_secret);
+}
+
+bool has_secret(const FileSet& f) {
+  return !f.secret.empty() || !f.sealed_secret.empty();
+}
+
+int64_t seal_plaintext_secrets(store::Store& st, LazySecretBox& box) {
+  int64_t sealed = 0;
+  for (const auto& r : st.query("SELECT id, secret FROM model_files WHERE secret <> ''")) {
+    std::string stored = r.str("secret");
+    if (SecretBox::is_sealed(stored)) continue;
+    // Only the value read is replaced: a row changed meanwhile is left for the next pass.
+    sealed += st.exec("UPDATE model_files SET secret = ? WHERE id = ? AND secret = ?",
+                      {box.get().seal(stored), r.str("id"), stored});
+  }
+  return sealed;
+}
+
 void insert_file_set(store::Session& s, FileSet& f) {
+  if (!f.secret.empty() || (!f.sealed_secret.empty() && !SecretBox::is_sealed(f.sealed_secret))) {
+    throw std::logic_error("a file set's secret must be sealed before it is stored");
+  }
   if (f.id.empty()) f.id = new_id();
   f.created_at = f.updated_at = now_ms();
   if (!s.query("SELECT id FROM model_files WHERE workspace_id = ? AND name = ?",
@@ -113,16 +144,26 @@ void insert_file_set(store::Session& s, FileSet& f) {
   }
   s.exec(std::string("INSERT INTO model_files (") + kColumns +
              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-         {f.id,         f.workspace_id,
-          f.name,       f.source,
-          f.uri,        options_text(f.options),
-          f.secret,     int64_t{f.share ? 1 : 0},
-          f.phase,      f.reason,
-          f.bytes_done, f.bytes_total,
-          f.files_done, f.files_total,
-          f.rate,       f.checksum,
-          f.local_path, manifest_text(f.manifest),
-          f.created_by, f.created_at,
+         {f.id,
+          f.workspace_id,
+          f.name,
+          f.source,
+          f.uri,
+          options_text(f.options),
+          f.sealed_secret,
+          int64_t{f.share ? 1 : 0},
+          f.phase,
+          f.reason,
+          f.bytes_done,
+          f.bytes_total,
+          f.files_done,
+          f.files_total,
+          f.rate,
+          f.checksum,
+          f.local_path,
+          manifest_text(f.manifest),
+          f.created_by,
+          f.created_at,
           f.updated_at});
 }
 
@@ -259,7 +300,7 @@ boost::json::object to_json(const FileSet& f) {
                     {"source", f.source},
                     {"uri", f.uri},
                     {"options", std::move(options)},
-                    {"has_secret", !f.secret.empty()},
+                    {"has_secret", has_secret(f)},
                     {"share", f.share},
                     {"phase", f.phase},
                     {"reason", f.reason},

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/secret_box.h"
 #include "store/store.h"
 
 namespace hydra::files {
@@ -45,8 +46,13 @@ struct FileSet {
   std::string source;  // one of source::*
   std::string uri;
   std::map<std::string, std::string> options;  // revision, endpoint, region, sha256, file
-  std::string secret;                          // token or ACCESS_KEY:SECRET_KEY; never answered
-  bool share = false;                          // visible to (and usable by) every workspace
+  // Token or ACCESS_KEY:SECRET_KEY, in plaintext: only in memory, filled by
+  // the caller that downloads (open_secret) and never written or answered.
+  std::string secret;
+  // What the row holds: "enc:v1:..." (seal_secret), or plaintext in rows
+  // written before secrets were sealed (the file worker seals those).
+  std::string sealed_secret;
+  bool share = false;  // visible to (and usable by) every workspace
   std::string phase = phase::kPending;
   std::string reason;
   int64_t bytes_done = 0;
@@ -69,7 +75,19 @@ void check_source(const std::string& source);
 // Seconds left at the current rate; -1 when unknown.
 int64_t eta_seconds(const FileSet& f);
 
+// Moves a plaintext `secret` into `sealed_secret`, sealed as MaaS keys are.
+void seal_secret(FileSet& f, const SecretBox& box);
+// The plaintext secret of a stored set ("" when it has none). Rows from
+// before sealing hold plaintext and are read as it is.
+std::string open_secret(const FileSet& f, const SecretBox& box);
+bool has_secret(const FileSet& f);
+// Seals the plaintext secrets of rows written before secrets were sealed;
+// returns how many it sealed. The box is built only when there is one.
+int64_t seal_plaintext_secrets(store::Store& st, LazySecretBox& box);
+
 // Inserts (id, times filled in); CONFLICT when the workspace has that name.
+// A set whose secret is not sealed yet is refused (std::logic_error): no
+// caller may store one in plaintext.
 void insert_file_set(store::Session& s, FileSet& f);
 std::optional<FileSet> find_file_set(store::Store& st, const std::string& id);
 std::optional<FileSet> find_file_set(store::Session& s, const std::string& id);

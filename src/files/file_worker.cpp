@@ -39,8 +39,8 @@ void remove_set_files(const std::string& data_dir, const FileSet& f) {
   std::filesystem::remove_all(data_dir + "/model-files/" + f.id, ec);
 }
 
-FileWorker::FileWorker(store::Store& st, std::string data_dir, RunOptions opts)
-    : store_(st), data_dir_(std::move(data_dir)), opts_(std::move(opts)) {}
+FileWorker::FileWorker(store::Store& st, const Config& cfg, RunOptions opts)
+    : store_(st), data_dir_(cfg.data_dir), opts_(std::move(opts)), box_(cfg) {}
 
 FileWorker::~FileWorker() {
   stop();
@@ -50,8 +50,20 @@ std::string FileWorker::dir_of(const std::string& id) const {
   return data_dir_ + "/model-files/" + id;
 }
 
+// Rows written before secrets were sealed still work (open_secret reads
+// plaintext) but should not stay readable in the database file.
+void FileWorker::seal_old_secrets() {
+  try {
+    int64_t n = seal_plaintext_secrets(store_, box_);
+    if (n > 0) spdlog::info("model files: sealed {} secret(s) stored in plaintext", n);
+  } catch (const std::exception& e) {
+    spdlog::warn("model files: could not seal stored secrets: {}", e.what());
+  }
+}
+
 void FileWorker::start() {
   thread_ = std::thread([this] {
+    seal_old_secrets();
     while (!stopping_) {
       uint64_t seen = generation();
       bool busy = false;
@@ -114,6 +126,8 @@ bool FileWorker::process(FileSet f) {
   if (f.source == source::kReference) return settle_reference(f);
   std::string dir = dir_of(f.id);
   try {
+    // Built only when needed, so a server that stores no secret creates no key file.
+    if (!f.sealed_secret.empty()) f.secret = open_secret(f, box_.get());
     run_file_set(f, dir, opts_, [this](const FileSet& now) {
       if (stopping_ || !save_progress(store_, now)) throw Cancelled();
     });

@@ -16,8 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "catalog/secret_box.h"
 #include "common/config.h"
+#include "common/secret_box.h"
 #include "deploy/deployment.h"
 #include "store/store.h"
 
@@ -74,7 +74,7 @@ class RouteTable {
   std::shared_ptr<std::atomic<uint64_t>> cursor_for(const std::string& route);
 
   store::Store& store_;
-  catalog::LazySecretBox box_;
+  LazySecretBox box_;
   mutable std::mutex mu_;
   std::shared_ptr<const RouteMap> routes_;
   std::string signature_;

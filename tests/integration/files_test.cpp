@@ -322,6 +322,41 @@ TEST_F(Files, PullDownloadsHereAndThroughTheServer) {
   EXPECT_NE(remote.out.find(str_of(set, "checksum")), std::string::npos) << remote.out;
 }
 
+// A set's secret reaches the source (as a bearer token) but is stored sealed:
+// the bytes of the database files never hold it, and the API never answers it.
+TEST_F(Files, SecretsAreSealedInTheStoreAndNeverAnswered) {
+  const std::string token = "hf_integration_plaintext_5c81e0";
+  LoopbackServer server([&](const LoopbackRequest& req) {
+    if (req.header("authorization") != "Bearer " + token) {
+      LoopbackReply r;
+      r.status = 401;
+      return r;
+    }
+    return range_reply(req, model_);
+  });
+  start_hydra("http://127.0.0.1:1");
+  bj::value created = api_->expect(201, "POST", "/api/v1/model-files",
+                                   bj::object{{"source", "HTTP"},
+                                              {"uri", server.url() + "/tiny.gguf"},
+                                              {"name", "private"},
+                                              {"secret", token}},
+                                   token_);
+  EXPECT_TRUE(created.at("has_secret").as_bool());
+  bj::value ready = wait_settled("private", 30000);
+  ASSERT_EQ(str_of(ready, "phase"), "READY") << bj::serialize(ready);
+  EXPECT_EQ(server.requests().at(0).header("authorization"), "Bearer " + token);
+  for (const std::string& target :
+       {std::string("/api/v1/model-files/private"), std::string("/api/v1/model-files?all=true")}) {
+    std::string body = api_->call("GET", target, "", token_).body;
+    EXPECT_EQ(body.find(token), std::string::npos) << target;
+    EXPECT_EQ(body.find("enc:v1:"), std::string::npos) << target;
+  }
+  // The raw store: the main file and its write-ahead log, read as bytes.
+  std::string raw = read_file(hydra_.db_path()) + read_file(hydra_.db_path() + "-wal");
+  EXPECT_EQ(raw.find(token), std::string::npos);
+  EXPECT_NE(raw.find("enc:v1:"), std::string::npos);
+}
+
 TEST_F(Files, BadRequestsGetClearErrors) {
   start_hydra("http://127.0.0.1:1");
   auto post = [&](const std::string& body, const std::string& token) {

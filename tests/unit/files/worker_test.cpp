@@ -2,10 +2,12 @@
 // sets referenced by others, and the model file check deployments run.
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include "common/config.h"
 #include "common/error.h"
 #include "common/random.h"
 #include "files/file_set.h"
@@ -20,6 +22,7 @@ namespace hydra::files {
 namespace {
 
 namespace fs = std::filesystem;
+using hydra::testing::LoopbackReply;
 using hydra::testing::LoopbackRequest;
 using hydra::testing::LoopbackServer;
 using hydra::testing::range_reply;
@@ -34,6 +37,8 @@ class Worker : public ::testing::Test {
     st_ = store::open_store("sqlite:" + dir_ + "/hydra.db", o);
     st_->migrate();
     opts_.retry.first_backoff_ms = 10;
+    cfg_.data_dir = dir_ + "/data";
+    cfg_.secret_key = "worker test passphrase";
   }
   void TearDown() override {
     st_.reset();
@@ -59,6 +64,7 @@ class Worker : public ::testing::Test {
   std::string dir_;
   std::unique_ptr<store::Store> st_;
   RunOptions opts_;
+  Config cfg_;
 };
 
 TEST_F(Worker, RowsRoundTripAndListingsRespectSharing) {
@@ -88,7 +94,7 @@ TEST_F(Worker, DownloadsSharedSetsOnceAndSettlesReferences) {
   EXPECT_EQ(check_model_files(*st_, "dep-1").status, FileCheck::Status::kDownloading);
   EXPECT_EQ(check_model_files(*st_, "dep-none").status, FileCheck::Status::kNoFileSet);
 
-  FileWorker worker(*st_, dir_ + "/data", opts_);
+  FileWorker worker(*st_, cfg_, opts_);
   worker.run_once();
   worker.run_once();  // references settle after their target
   auto s = find_file_set(*st_, shared.id);
@@ -121,7 +127,7 @@ TEST_F(Worker, FailuresAreRecordedWithTheirReason) {
             {std::string(R"({"sha256":")") + std::string(64, '0') + "\"}", f.id});
   FileSet r = add("bad-ref", source::kReference, f.id);
   link("dep", f.id);
-  FileWorker worker(*st_, dir_ + "/data", opts_);
+  FileWorker worker(*st_, cfg_, opts_);
   worker.run_once();
   worker.run_once();
   auto got = find_file_set(*st_, f.id);
@@ -144,7 +150,7 @@ TEST_F(Worker, DeletingASetStopsItsDownloadAndRemovesItsFiles) {
   });
   FileSet f = add("big", source::kHttp, server.url() + "/big.bin");
   opts_.report_every_ms = 0;
-  FileWorker worker(*st_, dir_ + "/data", opts_);
+  FileWorker worker(*st_, cfg_, opts_);
   worker.start();
   // Wait until bytes arrive, then delete the row the way the API does.
   for (int i = 0; i < 200; ++i) {
@@ -159,6 +165,89 @@ TEST_F(Worker, DeletingASetStopsItsDownloadAndRemovesItsFiles) {
   worker.stop();
   EXPECT_FALSE(fs::exists(worker.dir_of(f.id)));
   EXPECT_LT(server.requests().size(), 2u);
+}
+
+// The secret of a set is sealed in its row, opened only for the download
+// that sends it, and never answered.
+TEST_F(Worker, SecretsAreSealedAtRestAndOpenedForTheDownload) {
+  const std::string token = "tok-plaintext-7f3a9c";
+  LoopbackServer server([&](const LoopbackRequest& req) {
+    if (req.header("authorization") != "Bearer " + token) {
+      LoopbackReply r;
+      r.status = 401;
+      return r;
+    }
+    return range_reply(req, "weights");
+  });
+  SecretBox box = SecretBox::from_config(cfg_);
+  FileSet f;
+  f.workspace_id = "ws1";
+  f.name = "private";
+  f.source = source::kHttp;
+  f.uri = server.url() + "/m.bin";
+  f.secret = token;
+  EXPECT_THROW(st_->transact([&](store::Session& s) { insert_file_set(s, f); }),
+               std::logic_error);  // plaintext is refused
+  seal_secret(f, box);
+  EXPECT_TRUE(f.secret.empty());
+  st_->transact([&](store::Session& s) { insert_file_set(s, f); });
+
+  std::string raw =
+      st_->query("SELECT secret FROM model_files WHERE id = ?", {f.id})[0].str("secret");
+  EXPECT_TRUE(raw.rfind("enc:v1:", 0) == 0) << raw;
+  EXPECT_EQ(raw.find(token), std::string::npos);
+  auto back = find_file_set(*st_, f.id);
+  EXPECT_TRUE(back->secret.empty());
+  EXPECT_EQ(open_secret(*back, box), token);
+  boost::json::object answer = to_json(*back);
+  EXPECT_TRUE(answer.at("has_secret").as_bool());
+  EXPECT_EQ(boost::json::serialize(answer).find(token), std::string::npos);
+  EXPECT_EQ(boost::json::serialize(answer).find("enc:v1:"), std::string::npos);
+
+  FileWorker worker(*st_, cfg_, opts_);
+  worker.run_once();
+  auto done = find_file_set(*st_, f.id);
+  ASSERT_EQ(done->phase, phase::kReady) << done->reason;
+  EXPECT_EQ(server.requests().at(0).header("authorization"), "Bearer " + token);
+  // The worker's saves leave the sealed value as it was.
+  EXPECT_EQ(st_->query("SELECT secret FROM model_files WHERE id = ?", {f.id})[0].str("secret"),
+            raw);
+
+  // Another server key cannot open it: the download fails with a clear reason.
+  Config other = cfg_;
+  other.secret_key = "another passphrase";
+  st_->exec("UPDATE model_files SET phase = 'PENDING' WHERE id = ?", {f.id});
+  FileWorker stranger(*st_, other, opts_);
+  stranger.run_once();
+  auto failed = find_file_set(*st_, f.id);
+  EXPECT_EQ(failed->phase, phase::kFailed);
+  EXPECT_NE(failed->reason.find("does not decrypt with this server's key"), std::string::npos)
+      << failed->reason;
+}
+
+// Rows written before secrets were sealed keep working and are sealed when
+// the worker starts.
+TEST_F(Worker, PlaintextSecretsOfOldRowsAreReadAndSealed) {
+  FileSet f = add("old", source::kLocal, dir_);
+  st_->exec("UPDATE model_files SET secret = 'hf_old_plain' WHERE id = ?", {f.id});
+  auto old = find_file_set(*st_, f.id);
+  SecretBox box = SecretBox::from_config(cfg_);
+  EXPECT_EQ(open_secret(*old, box), "hf_old_plain");
+  EXPECT_TRUE(to_json(*old).at("has_secret").as_bool());
+
+  FileWorker worker(*st_, cfg_, opts_);
+  worker.start();
+  std::string raw;
+  for (int i = 0; i < 400; ++i) {
+    raw = st_->query("SELECT secret FROM model_files WHERE id = ?", {f.id})[0].str("secret");
+    if (raw != "hf_old_plain") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  worker.stop();
+  EXPECT_TRUE(raw.rfind("enc:v1:", 0) == 0) << raw;
+  EXPECT_EQ(open_secret(*find_file_set(*st_, f.id), box), "hf_old_plain");
+  LazySecretBox lazy(cfg_);
+  EXPECT_EQ(seal_plaintext_secrets(*st_, lazy), 0);  // nothing left to seal
 }
 
 TEST_F(Worker, SetsInUseAreCounted) {

@@ -112,8 +112,7 @@ class GatewayTest : public ::testing::Test {
     }
     bj::object body{{"id", id}, {"endpoints", endpoints}, {"lb_policy", policy}, {"enabled", true}};
     auto m = catalog::maas_model_from_json(body);
-    catalog::create_maas_model(*st_, m, catalog::SecretBox::from_config(cfg_),
-                               catalog::system_actor());
+    catalog::create_maas_model(*st_, m, SecretBox::from_config(cfg_), catalog::system_actor());
   }
 
   void start(GatewayOptions o = {}) {

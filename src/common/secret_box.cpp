@@ -1,4 +1,4 @@
-#include "catalog/secret_box.h"
+#include "common/secret_box.h"
 
 #include <fcntl.h>
 #include <sodium.h>
@@ -15,11 +15,12 @@
 #include "common/random.h"
 #include "common/strings.h"
 
-namespace hydra::catalog {
+namespace hydra {
 namespace {
 
 constexpr std::string_view kPrefix = "enc:v1:";
-// Domain separation: this key is only ever used for upstream secrets.
+// Domain separation: this key is only ever used for stored secrets. The name
+// predates file-set secrets; changing it would make every sealed value unreadable.
 constexpr std::string_view kContext = "hydra.upstream-secrets.v1";
 
 void init_sodium() {
@@ -146,4 +147,4 @@ std::string mask_secret(std::string_view plaintext) {
          std::string(plaintext.substr(plaintext.size() - 4));
 }
 
-}  // namespace hydra::catalog
+}  // namespace hydra

@@ -1,9 +1,9 @@
 #pragma once
-// Encryption at rest for upstream secrets (MaaS endpoint API keys), with
-// libsodium's secretbox (XSalsa20-Poly1305). The key is derived from
-// Config::secret_key (HYDRA_SECRET_KEY) or, when that is empty, from a random
-// key file `secret.key` (mode 0600) in the data directory, created on first
-// use. Sealed values read "enc:v1:<base64(nonce || ciphertext)>".
+// Encryption at rest for stored secrets (MaaS endpoint API keys, file-set
+// tokens and S3 credentials), with libsodium's secretbox (XSalsa20-Poly1305). The key is derived
+// from Config::secret_key (HYDRA_SECRET_KEY) or, when that is empty, from a random key file
+// `secret.key` (mode 0600) in the data directory, created on first use. Sealed values read
+// "enc:v1:<base64(nonce || ciphertext)>".
 #include <mutex>
 #include <optional>
 #include <string>
@@ -11,7 +11,7 @@
 
 #include "common/config.h"
 
-namespace hydra::catalog {
+namespace hydra {
 
 class SecretBox {
  public:
@@ -48,4 +48,4 @@ class LazySecretBox {
 // "sk-...abcd": enough to recognise a key, never enough to use it.
 std::string mask_secret(std::string_view plaintext);
 
-}  // namespace hydra::catalog
+}  // namespace hydra
