@@ -18,7 +18,7 @@ struct DeployOptions {
   std::string server;
   std::string output = "table";
   std::string name;
-  std::string model, model_path, template_id, runtime, workspace, cluster, served_name;
+  std::string model, model_path, model_files, template_id, runtime, workspace, cluster, served_name;
   std::vector<std::string> args;
   int64_t replicas = 1;
   int64_t wait_seconds = 0;
@@ -68,6 +68,8 @@ void show(const bj::value& d) {
             << "access name: " << text(d, "access_name") << "\n"
             << "service id:  " << text(d, "service_id") << "\n"
             << "model:       " << text(d, "model") << " (" << text(d, "model_path") << ")\n"
+            << (text(d, "model_files").empty() ? ""
+                                               : "model files: " + text(d, "model_files") + "\n")
             << "runtime:     " << text(d, "runtime") << "\n"
             << "replicas:    " << text(d, "ready_replicas") << "/" << text(d, "replicas")
             << " ready\n"
@@ -103,14 +105,21 @@ bj::value wait_running(ApiClient& api, const std::string& id, int64_t seconds) {
 }
 
 int cmd_create() {
-  auto api = connect();
   const DeployOptions& o = opts();
+  // Checked here rather than by CLI11 so the message names both ways.
+  if (o.model_path.empty() == o.model_files.empty()) {
+    std::cerr << "error: give --model-path (a local model file) or --model-files (a model file "
+                 "set's name or id), not both\n";
+    return 1;
+  }
+  auto api = connect();
   bj::object body{{"name", o.name}, {"replicas", o.replicas}};
   auto put = [&body](const char* key, const std::string& v) {
     if (!v.empty()) body[key] = v;
   };
   put("model", o.model);
   put("model_path", o.model_path);
+  put("model_files", o.model_files);
   put("template", o.template_id);
   put("runtime", o.runtime);
   put("workspace_id", o.workspace);
@@ -208,8 +217,10 @@ void add_deploy_commands(CLI::App& app) {
   auto* deploy =
       app.add_subcommand("deploy", "model services (deployments)")->require_subcommand(1);
   auto* create = leaf(deploy, "create", "deploy a model as a service", cmd_create);
-  create->add_option("--model-path", o.model_path, "absolute path of a local model file")
-      ->required();
+  create->add_option("--model-path", o.model_path, "absolute path of a local model file");
+  create->add_option("--model-files", o.model_files,
+                     "model file set (name or id) to run; the deployment waits in Downloading "
+                     "until the set is READY");
   create->add_option("--model", o.model, "catalog model id");
   create->add_option("--template", o.template_id, "deployment template id");
   create->add_option("--runtime", o.runtime, "runtime template name (default hydra-engine)");

@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <iterator>
 #include <set>
 #include <thread>
 
+#include "../unit/files/loopback_server.h"
 #include "api_helpers.h"
 #include "hydra_process.h"
 
@@ -60,7 +62,8 @@ class Deploy : public ::testing::Test {
   // Replicas outlive the server by design: never leave one behind.
   void TearDown() override {
     for (int64_t pid : pids_seen_) {
-      if (replica_alive(pid, model_)) kill(static_cast<pid_t>(pid), SIGKILL);
+      // The server's directory: replicas of the test model and of file sets downloaded there.
+      if (replica_alive(pid, hydra_.dir())) kill(static_cast<pid_t>(pid), SIGKILL);
     }
   }
 
@@ -295,6 +298,93 @@ TEST_F(Deploy, CliCreateListScaleStopDelete) {
 
   ASSERT_EQ(hydra({"deploy", "delete", "cli-chat"}).exit_code, 0);
   EXPECT_TRUE(is_error(chat(access, key_), 404));
+}
+
+// `hydra deploy create --model-files SET --wait N`: the deployment waits in
+// Downloading (no replica process started) while the set's source holds back its
+// bytes, and starts once the set is READY; the CLI waits for Running.
+TEST_F(Deploy, CliCreateOnAModelFileSetWaitsForTheDownload) {
+  std::string bytes = read_file(model_);
+  std::atomic<bool> release{false};
+  hydra::testing::LoopbackServer source([&](const hydra::testing::LoopbackRequest& req) {
+    // Held until the test has seen the deployment wait (bounded, well under
+    // the downloader's 30 s read time-out).
+    for (int i = 0; i < 400 && !release; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return hydra::testing::range_reply(req, bytes);
+  });
+  std::string creds = hydra_.dir() + "/cli.json";
+  auto hydra = [&](std::vector<std::string> args, int64_t timeout_ms = 60000) {
+    args.insert(args.begin(), HYDRA_BINARY);
+    return run_command(args, {{"HYDRA_CREDENTIALS", creds}}, timeout_ms);
+  };
+  ASSERT_EQ(
+      hydra({"login", "--server", hydra_.url(), "-u", "admin", "-p", kAdminPassword}).exit_code, 0);
+  bj::value set = api_->expect(
+      201, "POST", "/api/v1/model-files",
+      bj::object{{"source", "HTTP"}, {"uri", source.url() + "/tiny.gguf"}, {"name", "held"}},
+      token_);
+
+  // Neither or both sources: a clear error before anything is sent.
+  RunResult neither = hydra({"deploy", "create", "no-model"});
+  EXPECT_EQ(neither.exit_code, 1);
+  EXPECT_NE(neither.err.find("--model-path"), std::string::npos) << neither.err;
+  EXPECT_NE(neither.err.find("--model-files"), std::string::npos) << neither.err;
+  EXPECT_EQ(
+      hydra({"deploy", "create", "two", "--model-path", model_, "--model-files", "held"}).exit_code,
+      1);
+  RunResult unknown = hydra({"deploy", "create", "ghost", "--model-files", "no-such-set"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("model files 'no-such-set' not found"), std::string::npos)
+      << unknown.err;
+
+  RunResult created;
+  std::thread cli([&] {
+    created =
+        hydra({"deploy", "create", "on-files", "--model-files", "held", "--wait", "40"}, 60000);
+  });
+  // Downloading, with no replica, for as long as the source holds the bytes.
+  auto start = Clock::now();
+  bj::value d;
+  int downloading_polls = 0;
+  while (ms_since(start) < 10000 && downloading_polls < 20) {
+    auto r = api_->call("GET", "/api/v1/deployments/on-files", "", token_);
+    if (r.status == 200) {
+      d = bj::parse(r.body);
+      if (str_of(d, "state") == "Downloading") {
+        ++downloading_polls;
+        for (const auto& r : d.at("replica_status").as_array()) {  // no process started
+          EXPECT_EQ(r.at("pid").to_number<int64_t>(), 0) << bj::serialize(d);
+          EXPECT_FALSE(r.at("ready").as_bool());
+        }
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  bj::value held = api_->expect(200, "GET", "/api/v1/model-files/held", nullptr, token_);
+  EXPECT_NE(str_of(held, "phase"), "READY");
+  release = true;
+  cli.join();
+  ASSERT_EQ(downloading_polls, 20) << bj::serialize(d);
+  EXPECT_EQ(str_of(d, "model_files"), str_of(set, "id"));
+  EXPECT_NE(str_of(d, "reason").find("model files 'held'"), std::string::npos)
+      << str_of(d, "reason");
+  ASSERT_EQ(created.exit_code, 0) << created.out << created.err;
+  EXPECT_NE(created.out.find("state:       Running"), std::string::npos) << created.out;
+  EXPECT_NE(created.out.find("model files: " + str_of(set, "id")), std::string::npos)
+      << created.out;
+
+  // It runs the downloaded file and answers through the gateway.
+  EXPECT_EQ(str_of(api_->expect(200, "GET", "/api/v1/model-files/held", nullptr, token_), "phase"),
+            "READY");
+  bj::value running = get("on-files");
+  for (const auto& r : running.at("replica_status").as_array())
+    pids_seen_.insert(r.at("pid").to_number<int64_t>());
+  EXPECT_NE(str_of(running, "model_path").find("/model-files/" + str_of(set, "id")),
+            std::string::npos)
+      << str_of(running, "model_path");
+  EXPECT_EQ(chat(str_of(running, "access_name"), key_).status, 200);
+  ASSERT_EQ(hydra({"deploy", "delete", "on-files"}).exit_code, 0);
 }
 
 }  // namespace
