@@ -1,5 +1,7 @@
 #include "answers.h"
 
+#include <cstdint>
+#include <cstring>
 #include <ctime>
 
 namespace fake {
@@ -60,6 +62,28 @@ std::string event(std::string json) {
   return "data: " + json + "\n\n";
 }
 
+// Standard base64 with padding, as OpenAI sends embeddings.
+std::string to_base64(const std::string& bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    uint32_t n = static_cast<uint8_t>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) n |= static_cast<uint8_t>(bytes[i + 1]) << 8;
+    if (i + 2 < bytes.size()) n |= static_cast<uint8_t>(bytes[i + 2]);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < bytes.size() ? kAlphabet[n & 63] : '=';
+  }
+  return out;
+}
+
+// Embedding i, element d is ((i + d) % 7) / 7: a value a test can check.
+float embedding_value(int64_t i, int64_t d) {
+  return static_cast<float>((i + d) % 7) / 7.0f;
+}
+
 std::string token_text(int64_t index) {
   return "t" + std::to_string(index) + " ";
 }
@@ -98,6 +122,11 @@ Ask read_ask(Kind kind, const std::string& body, const Options& o) {
     case Kind::kEmbedding:
       a.prompt_tokens = words_in(need(b, "input"));
       a.items = array_size_or_one(b.at("input"));
+      if (const bj::value* f = b.if_contains("encoding_format"); f && !f->is_null()) {
+        if (!f->is_string() || (f->get_string() != "float" && f->get_string() != "base64"))
+          throw BadRequest("'encoding_format' must be 'float' or 'base64'");
+        a.base64 = f->get_string() == "base64";
+      }
       a.completion_tokens = 0;
       a.stream = false;
       break;
@@ -148,12 +177,24 @@ std::string whole_answer(const Ask& a, const std::string& id, const Options& o) 
       std::string data;
       for (int64_t i = 0; i < a.items; ++i) {
         std::string vec;
-        for (int64_t d = 0; d < o.embedding_dims; ++d) {
-          vec += (d ? "," : "") + std::to_string(static_cast<double>((i + d) % 7) / 7.0);
+        if (a.base64) {  // little-endian float32s, as OpenAI packs them
+          std::string raw;
+          for (int64_t d = 0; d < o.embedding_dims; ++d) {
+            float f = embedding_value(i, d);
+            uint32_t bits = 0;
+            std::memcpy(&bits, &f, sizeof bits);
+            for (int b = 0; b < 4; ++b) raw += static_cast<char>((bits >> (8 * b)) & 0xff);
+          }
+          vec = "\"" + to_base64(raw) + "\"";
+        } else {
+          for (int64_t d = 0; d < o.embedding_dims; ++d) {
+            vec += (d ? "," : "") + std::to_string(embedding_value(i, d));
+          }
+          vec = "[" + vec + "]";
         }
         data += std::string(i ? "," : "") +
-                "{\"object\":\"embedding\",\"index\":" + std::to_string(i) + ",\"embedding\":[" +
-                vec + "]}";
+                "{\"object\":\"embedding\",\"index\":" + std::to_string(i) +
+                ",\"embedding\":" + vec + "}";
       }
       return "{\"object\":\"list\",\"model\":" + bj::serialize(bj::value(a.model)) + ",\"data\":[" +
              data + "]" + usage + "}";

@@ -29,6 +29,7 @@ struct Ask {
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;  // to generate
   int64_t items = 1;              // embeddings inputs, images, rerank documents
+  bool base64 = false;            // embeddings: encoding_format "base64" (the openai SDKs' default)
 };
 
 // Throws BadRequest when the body is not what the endpoint takes.

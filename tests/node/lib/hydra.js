@@ -1,14 +1,15 @@
 // Shared helpers for tests that drive real hydra processes with npm clients:
-// where the binary and test data are, free loopback ports, child processes
+// where the binaries and test data are, free loopback ports, child processes
 // that are stopped when the test ends, and waiting for /health.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, openSync } from 'node:fs';
+import { mkdtempSync, rmSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const hydraBinary = () => mustEnv('HYDRA_BINARY');
 export const testdataDir = () => mustEnv('HYDRA_TESTDATA_DIR');
+export const fakeUpstreamBinary = () => mustEnv('FAKE_UPSTREAM_BINARY');
 
 function mustEnv(name) {
   const v = process.env[name];
@@ -89,4 +90,29 @@ export async function startHydra(dir, makeArgs, name = 'hydra') {
 export function startEngine(dir, model, servedName) {
   return startHydra(dir, (port) => ['engine', 'serve', '--model', model, '--port', String(port),
     '--served-model-name', servedName, '--no-access-log'], servedName);
+}
+
+// The fake OpenAI-compatible upstream (tests/fake_upstream) on a port of its
+// own choosing, which it writes to a file once it listens. `args` are its
+// flags (see its --help). Returns {baseUrl (…/v1), port, child, stop()}.
+export async function startFakeUpstream(dir, args = [], timeoutMs = 10000) {
+  const portFile = join(dir, `fake-upstream-${Date.now()}-${Math.random().toString(16).slice(2)}.port`);
+  const fd = openSync(`${portFile}.log`, 'a');
+  const child = spawn(fakeUpstreamBinary(), ['--port', '0', '--port-file', portFile, ...args],
+    { stdio: ['ignore', fd, fd] });
+  process.on('exit', () => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  const deadline = Date.now() + timeoutMs;
+  let port = 0;
+  while (!port && Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`fake_upstream exited with ${child.exitCode}`);
+    try { port = Number.parseInt(readFileSync(portFile, 'utf8'), 10) || 0; } catch { /* not yet */ }
+    if (!port) await new Promise((r) => setTimeout(r, 20));
+  }
+  if (!port) throw new Error(`fake_upstream wrote no port in ${timeoutMs} ms`);
+  const stop = () => new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once('exit', resolve);
+    child.kill('SIGKILL');
+  });
+  return { baseUrl: `http://127.0.0.1:${port}/v1`, port, child, stop };
 }
