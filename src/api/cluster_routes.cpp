@@ -132,7 +132,9 @@ http::Response agent_heartbeat(ApiContext& ctx, http::Request& req) {
   if (before != deploy::cluster_state::kReachable) {
     spdlog::info("cluster {}: agent on {} is reachable", c.name, report.agent.host);
   }
-  if (deploy::apply_agent_report(ctx.store, c, report)) deploy::notify_deployments_changed();
+  if (deploy::apply_agent_report(ctx.store, c, report, ctx.config.data_dir)) {
+    deploy::notify_deployments_changed();
+  }
   return ok(bj::object{{"name", c.name}, {"state", deploy::cluster_state::kReachable}});
 }
 

@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/json.h"
+#include "common/log.h"
 #include "deploy/k8s_render.h"
 
 namespace hydra::deploy {
@@ -17,6 +18,7 @@ namespace bj = boost::json;
 
 constexpr int64_t kEventsPerReport = 20;
 constexpr size_t kMaxReportedDeployments = 10000;
+constexpr size_t kMaxLogChunks = 1024;
 
 std::string str_at(const bj::object& o, const char* key) {
   auto* v = o.if_contains(key);
@@ -72,6 +74,10 @@ DeploymentReport deployment_report_from_json(const bj::value& v) {
   }
   if (auto* a = f.opt_array("events")) {
     for (const auto& e : *a) d.events.push_back(event_from_json(e, d.id));
+  }
+  if (auto* a = f.opt_array("logs")) {
+    if (a->size() > kMaxLogChunks) throw_param("too many log chunks", "logs");
+    for (const auto& c : *a) d.logs.push_back(log_chunk_from_json(c));
   }
   f.done();
   return d;
@@ -260,11 +266,18 @@ bj::object to_json(const AgentReport& r) {
       o["id"] = e.id;
       events.push_back(std::move(o));
     }
-    deployments.push_back(bj::object{{"id", d.id},
-                                     {"state", d.state},
-                                     {"reason", d.reason},
-                                     {"replicas", std::move(replicas)},
-                                     {"events", std::move(events)}});
+    bj::object o{{"id", d.id},
+                 {"state", d.state},
+                 {"reason", d.reason},
+                 {"replicas", std::move(replicas)},
+                 {"events", std::move(events)}};
+    // Only when there are some: servers from before log shipping refuse the field.
+    if (!d.logs.empty()) {
+      bj::array logs;
+      for (const auto& c : d.logs) logs.push_back(to_json(c));
+      o["logs"] = std::move(logs);
+    }
+    deployments.push_back(std::move(o));
   }
   return bj::object{{"agent", bj::object{{"host", r.agent.host},
                                          {"version", r.agent.version},
@@ -317,10 +330,11 @@ bj::object desired_deployments(store::Store& st, const std::string& cluster) {
     items.push_back(std::move(o));
   }
   int64_t total = static_cast<int64_t>(items.size());
-  return bj::object{{"items", std::move(items)}, {"total", total}};
+  return bj::object{{"items", std::move(items)}, {"total", total}, {"accepts_logs", true}};
 }
 
-bool apply_agent_report(store::Store& st, const Cluster& c, const AgentReport& r) {
+bool apply_agent_report(store::Store& st, const Cluster& c, const AgentReport& r,
+                        const std::string& data_dir) {
   bool changed = false;
   std::set<std::string> held;
   for (const auto& dr : r.deployments) {
@@ -329,6 +343,17 @@ bool apply_agent_report(store::Store& st, const Cluster& c, const AgentReport& r
     // Another cluster's deployment, or one deleted and purged meanwhile.
     if (!d || d->cluster != c.name || d->desired == desired::kDeleted) continue;
     changed |= apply_deployment_report(st, *d, dr);
+    // d->id, not dr.id: the path is built from the store's id, never the agent's text.
+    // A copy that cannot be written loses that chunk (the next one starts it
+    // over); the replica states above still count.
+    for (const auto& chunk : data_dir.empty() ? std::vector<LogChunk>{} : dr.logs) {
+      try {
+        mirror_log_chunk(data_dir, d->id, chunk);
+      } catch (const std::exception& e) {
+        spdlog::warn("deployment {}: replica {} log not kept: {}", d->access_name, chunk.replica,
+                     e.what());
+      }
+    }
   }
   DeploymentQuery q;
   q.cluster = c.name;

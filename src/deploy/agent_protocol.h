@@ -13,6 +13,7 @@
 
 #include "deploy/cluster.h"
 #include "deploy/deployment.h"
+#include "deploy/replica_logs.h"
 
 namespace hydra::deploy {
 
@@ -21,7 +22,8 @@ struct DeploymentReport {
   std::string state;
   std::string reason;
   std::vector<Replica> replicas;
-  std::vector<Event> events;  // the latest few; the server keeps each id once
+  std::vector<Event> events;   // the latest few; the server keeps each id once
+  std::vector<LogChunk> logs;  // what replica logs gained (only to servers that take them)
 };
 
 struct AgentReport {
@@ -35,11 +37,14 @@ boost::json::object to_json(const AgentReport& r);
 AgentReport agent_report_from_json(const boost::json::value& v);
 
 // Server side: the desired deployments of `cluster` (deleted ones too, so
-// the agent stops them), each with its runtime template.
+// the agent stops them), each with its runtime template, and
+// "accepts_logs": true (agents ship replica logs only to servers that say so).
 boost::json::object desired_deployments(store::Store& st, const std::string& cluster);
 // Server side: writes what the agent observed. Deployments marked deleted
 // that the agent no longer holds are purged. True when the routes changed.
-bool apply_agent_report(store::Store& st, const Cluster& c, const AgentReport& r);
+// Log chunks of the cluster's live deployments go to copies under `data_dir`.
+bool apply_agent_report(store::Store& st, const Cluster& c, const AgentReport& r,
+                        const std::string& data_dir = "");
 
 // Agent side: brings the agent's own store in line with the server's
 // answer. Deployments the server no longer lists are marked deleted so the

@@ -75,7 +75,14 @@ void RemoteAgent::sync_once() {
   if (mirror_desired_deployments(local_, desired)) notify_deployments_changed();
   AgentInfo info{hostname(), opts_.version, opts_.backend, opts_.heartbeat_ms};
   AgentReport report = build_agent_report(local_, info, host_capacity(), opts_.advertise_host);
+  const bj::value* takes_logs = desired.as_object().if_contains("accepts_logs");
+  if (takes_logs && takes_logs->is_bool() && takes_logs->get_bool()) {
+    logs_.begin_round();
+    for (auto& dr : report.deployments) dr.logs = logs_.collect(dr.id, dr.replicas);
+  }
   call("POST", "heartbeat", bj::serialize(to_json(report)));
+  // Only now: a report the server did not take is shipped again next round.
+  for (const auto& dr : report.deployments) logs_.acknowledge(dr.id, dr.logs);
 }
 
 KubePlacement RemoteAgent::placement(const std::string& deployment_id) {

@@ -4,7 +4,8 @@
 // into its own store (see agent_protocol.h), and reports capacity and
 // replica states back. A backend controller (LocalAgent, or the
 // Kubernetes one) works on that store and wakes the loop when replica
-// readiness changed, so the gateway learns of it at once.
+// readiness changed, so the gateway learns of it at once. Replica logs go
+// along with the reports (replica_logs.h) to servers that take them.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -64,6 +65,7 @@ class RemoteAgent {
   std::condition_variable cv_;
   bool woken_ = false;
   std::map<std::string, KubePlacement> placements_;  // under mu_
+  LogShipper logs_;                                  // used by the loop's thread only
 };
 
 }  // namespace hydra::deploy

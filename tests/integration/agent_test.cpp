@@ -1,7 +1,8 @@
 // A remote cluster on loopback: a real `hydra serve` and a real
 // `hydra agent` joining it as cluster `edge` with an administrator's join
 // token. A deployment on `edge` is started by the agent (not the server),
-// reaches Running and answers through the server's gateway; stopping the
+// reaches Running, answers through the server's gateway and has its log
+// read through the server's API and CLI; stopping the
 // agent makes the cluster unreachable; a restarted agent adopts the
 // replica; deleting stops it.
 #include <fcntl.h>
@@ -228,6 +229,26 @@ TEST_F(Agent, RemoteClusterRunsDeploymentsAndGoesUnreachableWhenSilent) {
   auto reply = chat(access);
   ASSERT_EQ(reply.status, 200) << reply.body;
   EXPECT_FALSE(parse_json(reply.body).at("choices").as_array().empty());
+
+  // The replica's log, written on the agent's machine, is read through the
+  // server's API and CLI: it arrives with the heartbeats.
+  std::string agent_log = hydra_.dir() + "/agent/deployments/" + str_of(d, "id") + "/replica-0.log";
+  std::string served_log;
+  auto log_wait = Clock::now();
+  while (ms_since(log_wait) < 10000) {
+    auto r = api_->call("GET", "/api/v1/deployments/edge-chat/logs?replica=0", "", admin_);
+    served_log = r.status == 200 ? r.body : "";
+    if (!served_log.empty() && served_log == read_file(agent_log)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_FALSE(served_log.empty());
+  EXPECT_EQ(served_log, read_file(agent_log));
+  std::cout << "[ figures ] remote replica log through the API after " << ms_since(log_wait)
+            << " ms (" << served_log.size() << " bytes)\n";
+  RunResult cli_logs = run_command({HYDRA_BINARY, "deploy", "logs", "edge-chat", "--replica", "0"},
+                                   {{"HYDRA_SERVER", hydra_.url()}, {"HYDRA_TOKEN", admin_}});
+  EXPECT_EQ(cli_logs.exit_code, 0) << cli_logs.err;
+  EXPECT_EQ(cli_logs.out, served_log);
 
   // A cluster with deployments cannot be deleted; an unknown cluster is refused.
   EXPECT_TRUE(is_error(api_->call("DELETE", "/api/v1/clusters/edge", "", admin_), 409));
