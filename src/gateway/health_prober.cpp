@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "common/log.h"
-#include "http/client.h"
 
 namespace hydra::gateway {
 namespace {
@@ -91,15 +90,17 @@ void HealthProber::probe_all() {
 }
 
 bool HealthProber::probe(const std::string& base_url, const std::string& api_key) {
-  http::ClientOptions o;
-  o.connect_timeout_ms = opts_.timeout_ms;
-  o.request_timeout_ms = opts_.timeout_ms;
-  o.max_response_bytes = 1 << 20;
-  http::Client client(o);  // a fresh connection: a probe must not ride a stale one
+  if (!client_) {  // first probe; only the prober's thread gets here
+    http::ClientOptions o;
+    o.connect_timeout_ms = opts_.timeout_ms;
+    o.request_timeout_ms = opts_.timeout_ms;
+    o.max_response_bytes = 1 << 20;
+    client_ = std::make_unique<http::Client>(o);
+  }
   http::Headers headers;
   if (!api_key.empty()) headers.emplace_back("Authorization", "Bearer " + api_key);
   try {
-    return client.get(models_url(base_url), headers).status < 500;
+    return client_->get(models_url(base_url), headers).status < 500;
   } catch (const std::exception&) {
     return false;
   }

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "gateway/route_table.h"
+#include "http/client.h"
 #include "http/metrics.h"
 
 namespace hydra::gateway {
@@ -42,6 +43,9 @@ class HealthProber {
   RouteTable& routes_;
   http::Metrics& metrics_;
   ProbeOptions opts_;
+  // One client for every probe: building one loads the system's trust
+  // store, too costly to repeat every round.
+  std::unique_ptr<http::Client> client_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -6,19 +6,6 @@
 namespace hydra::http {
 namespace {
 
-std::string escape_label(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out.push_back('\\');
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out.push_back(c);
-  }
-  return out;
-}
-
 std::string format_value(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
@@ -37,14 +24,30 @@ std::string with_label(const std::string& rendered, const std::string& name,
 
 }  // namespace
 
+// Called for every sample on the request path: one allocation, no temporaries.
 std::string Metrics::render_labels(const Labels& labels) {
   if (labels.empty()) return {};
-  std::string out = "{";
+  size_t size = 2;
+  for (const auto& [name, value] : labels) size += name.size() + value.size() + 4;
+  std::string out;
+  out.reserve(size + 8);
+  out += '{';
   for (size_t i = 0; i < labels.size(); ++i) {
-    if (i) out += ",";
-    out += labels[i].first + "=\"" + escape_label(labels[i].second) + "\"";
+    if (i) out += ',';
+    out += labels[i].first;
+    out += "=\"";
+    for (char c : labels[i].second) {
+      if (c == '\n') {
+        out += "\\n";
+        continue;
+      }
+      if (c == '\\' || c == '"') out += '\\';
+      out += c;
+    }
+    out += '"';
   }
-  return out + "}";
+  out += '}';
+  return out;
 }
 
 void Metrics::describe(const std::string& name, const std::string& type, const std::string& help) {
