@@ -1,23 +1,35 @@
-// The Kubernetes objects of a deployment validate against the Kubernetes
-// API schemas (trimmed below from the official OpenAPI of apps/v1
-// Deployment, v1 Service, v1 Namespace and LeaderWorkerSet v1, keeping the
-// fields the renderer may write plus the API server's name rules) and the
-// BaizeAI Dataset CRD read from the shared test data at test time.
+// The Kubernetes objects of a deployment validate twice:
+// - against the official Kubernetes API types (k8s_official_check.py, run
+//   on Debian's python3-kubernetes, whose models are generated from the
+//   official OpenAPI document): Deployment, Service and Namespace whole,
+//   a LeaderWorkerSet's leader and worker pod templates, every object's
+//   metadata. Unknown fields, wrong JSON types and missing required fields
+//   fail;
+// - against the schemas below (trimmed from the official OpenAPI of apps/v1
+//   Deployment, v1 Service, v1 Namespace and LeaderWorkerSet v1, keeping the
+//   fields the renderer may write plus the API server's name rules, enums
+//   and int32 ranges, which the client's types do not carry) and the BaizeAI
+//   Dataset CRD read from the shared test data at test time. The LWS
+//   envelope (size, restartPolicy, startupPolicy) is checked only here.
 #include "deploy/k8s_render.h"
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <sstream>
 
 #include "catalog/runtime_template.h"
 #include "common/error.h"
+#include "k8s_official.h"
 #include "k8s_schema.h"
 
 namespace hydra::deploy {
 namespace {
 
 namespace bj = boost::json;
+using testing::official_check;
 using testing::schema_errors;
 
 // --- trimmed Kubernetes schemas -------------------------------------------
@@ -224,11 +236,26 @@ bj::value schema_for(const std::string& kind) {
   throw std::runtime_error("no schema for " + kind);
 }
 
+// The checker's input files: one a rendered object, named after its kind and name.
+std::vector<std::pair<std::string, bj::value>> official_inputs(const std::vector<KubeObject>& objs,
+                                                               const std::string& tag = "") {
+  std::vector<std::pair<std::string, bj::value>> files;
+  for (const auto& o : objs) files.emplace_back(tag + o.kind + "-" + o.name, o.body);
+  return files;
+}
+
+void expect_officially_valid(const std::vector<std::pair<std::string, bj::value>>& files) {
+  auto r = official_check(files);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("valid against kubernetes client"), std::string::npos) << r.output;
+}
+
 void expect_valid(const std::vector<KubeObject>& objs) {
   for (const auto& o : objs) {
     auto errors = schema_errors(o.body, schema_for(o.kind));
     EXPECT_TRUE(errors.empty()) << o.kind << " " << o.name << ":\n" << joined(errors);
   }
+  if (!objs.empty()) expect_officially_valid(official_inputs(objs));
 }
 
 TEST(KubeRender, SingleNodeReplicasAreADeploymentAndAServiceThatValidate) {
@@ -376,6 +403,131 @@ TEST(KubeSchemaCheck, RejectsWrongTypesUnknownFieldsAndBadNames) {
   EXPECT_TRUE(schema_errors(ds, dataset_schema()).empty());
   ds.at("spec").at("source").as_object().erase("uri");
   EXPECT_FALSE(schema_errors(ds, dataset_schema()).empty());
+}
+
+// Every builtin runtime, single- and multi-node, with and without a
+// Dataset, in its own namespace or `default`, running or stopped: every
+// object the backend renders builds as its official Kubernetes type.
+TEST(KubeOfficialTypes, EveryRenderedObjectOfEveryBuiltinRuntimeValidates) {
+  std::vector<std::pair<std::string, bj::value>> files;
+  size_t n = 0;
+  for (const auto& rt : catalog::builtin_runtime_templates()) {
+    for (bool multi : {false, true}) {
+      for (const char* path : {"huggingface://Qwen/Qwen2.5-7B-Instruct", "/opt/models/qwen"}) {
+        KubeRenderInput in = input(path, multi ? "default" : "team-a");
+        in.runtime = rt;
+        // Runtimes without images of their own get one from the agent's rules.
+        in.image_rules = {ImageRule{{rt.name}, {"gpu"}, "registry.local/" + rt.name + ":v1"}};
+        if (multi) {
+          in.placement.distributed = catalog::Distributed{8, 2, 2};
+          in.placement.resources.gpu_count = 8;
+          in.deployment.desired = desired::kStopped;
+        }
+        auto objs = render_kube_objects(in);
+        ASSERT_TRUE(find_kind(objs, "Service")) << rt.name;
+        auto more = official_inputs(objs, std::to_string(n++) + "-" + rt.name + "-");
+        files.insert(files.end(), more.begin(), more.end());
+      }
+    }
+  }
+  ASSERT_GE(files.size(), 24u);
+  expect_officially_valid(files);
+}
+
+// The official check cannot pass silently: broken copies of rendered
+// objects are refused with the JSON path of each fault.
+TEST(KubeOfficialTypes, BrokenCopiesAreRefusedWithTheirPaths) {
+  auto single = render_kube_objects(input("huggingface://Qwen/Qwen2.5-7B-Instruct"));
+  const bj::value dep = find_kind(single, "Deployment")->body;
+  const bj::value svc = find_kind(single, "Service")->body;
+  KubeRenderInput multi_in = input("/opt/m", "default");
+  multi_in.placement.distributed = catalog::Distributed{8, 2, 2};
+  const bj::value lws = find_kind(render_kube_objects(multi_in), "LeaderWorkerSet")->body;
+  auto container = [](bj::value& pod_template) -> bj::object& {
+    return pod_template.at("spec").at("containers").at(0).as_object();
+  };
+
+  std::vector<std::pair<std::string, bj::value>> files;
+  bj::value b = dep;
+  container(b.at("spec").at("template"))["imagePullSecret"] = "regcred";  // unknown field
+  files.emplace_back("unknown-field", b);
+  b = dep;
+  container(b.at("spec").at("template"))["ports"].at(0).as_object()["containerPort"] = "8000";
+  files.emplace_back("string-for-int", b);
+  b = dep;
+  container(b.at("spec").at("template")).erase("name");
+  files.emplace_back("missing-name", b);
+  b = dep;
+  b.at("spec").as_object()["replicas"] = true;
+  files.emplace_back("bool-for-int", b);
+  b = svc;
+  b.at("spec").at("ports").at(0).as_object().erase("port");
+  b.at("spec").as_object()["selector"] = bj::array{"a"};
+  files.emplace_back("service", b);
+  b = lws;
+  container(b.at("spec").at("leaderWorkerTemplate").at("workerTemplate"))["env"] = "A=1";
+  files.emplace_back("lws-worker", b);
+  b = lws;
+  b.at("metadata").as_object()["labels"] = bj::object{{"n", 1}};
+  files.emplace_back("lws-metadata", b);
+  b = dep;
+  b.at("spec").at("template").at("spec").as_object().erase("containers");
+  files.emplace_back("missing-containers", b);
+  files.emplace_back("unknown-kind", bj::parse(R"({"apiVersion":"v1","kind":"Pet"})"));
+
+  auto r = official_check(files);
+  EXPECT_EQ(r.status, 1) << r.output;
+  const char* containers = "$.spec.template.spec.containers[0]";
+  for (const std::string& want : {
+           "unknown-field.json Deployment/" + std::string(containers) +
+               ".imagePullSecret: unknown field of V1Container",
+           "string-for-int.json Deployment/" + std::string(containers) +
+               ".ports[0].containerPort: must be an integer, got string",
+           "missing-name.json Deployment/" + std::string(containers) +
+               ".name: missing required field of V1Container",
+           std::string("bool-for-int.json Deployment/") +
+               "$.spec.replicas: must be an integer, got boolean",
+           std::string("service.json Service/") + "$.spec.ports[0].port: missing required field",
+           std::string("service.json Service/") + "$.spec.selector: must be an object",
+           std::string("lws-worker.json LeaderWorkerSet/") +
+               "$.spec.leaderWorkerTemplate.workerTemplate.spec.containers[0].env: must be an "
+               "array",
+           std::string("lws-metadata.json LeaderWorkerSet/") +
+               "$.metadata.labels[\"n\"]: must be a string, got integer",
+           std::string("missing-containers.json Deployment/") +
+               "$.spec.template.spec.containers: missing required field of V1PodSpec",
+           std::string("unknown-kind.json Pet/None: $: no official type"),
+       }) {
+    // The object name sits between the kind and the path.
+    std::string file = want.substr(0, want.find('/') + 1);
+    std::string rest = want.substr(want.find('/') + 1);
+    bool found = false;
+    std::istringstream lines(r.output);
+    for (std::string line; std::getline(lines, line);) {
+      found |=
+          line.rfind(file, 0) == 0 && line.find(rest.substr(rest.find('$'))) != std::string::npos;
+    }
+    EXPECT_TRUE(found) << "no error like: " << want << "\nin:\n" << r.output;
+  }
+  // Nothing else: each broken copy has only the faults put in it.
+  size_t lines = std::count(r.output.begin(), r.output.end(), '\n');
+  EXPECT_EQ(lines, 10u) << r.output;
+}
+
+// Without python3-kubernetes the check fails (exit 3) and says what to
+// install; it never passes. `-S` hides Debian's dist-packages.
+TEST(KubeOfficialTypes, AMissingClientFailsWithAClearMessage) {
+  std::string cmd = "/usr/bin/python3 -S " + std::string(HYDRA_SOURCE_DIR) +
+                    "/tests/unit/deploy/k8s_official_check.py /dev/null 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  ASSERT_TRUE(pipe);
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof(buf), pipe)) > 0;) out.append(buf, n);
+  int status = pclose(pipe);
+  ASSERT_TRUE(WIFEXITED(status)) << out;
+  EXPECT_EQ(WEXITSTATUS(status), 3) << out;
+  EXPECT_NE(out.find("python3-kubernetes is not installed"), std::string::npos) << out;
 }
 
 }  // namespace
