@@ -22,11 +22,27 @@ std::string plural(const std::string& kind) {
   throw std::logic_error("no REST resource for kind " + kind);
 }
 
+// A label value the API server takes: at most 63 characters of
+// [-A-Za-z0-9_.], beginning and ending with a letter or digit. Deployment
+// names run to 64 characters, so the longest lose their last one(s).
+std::string label_value(const std::string& s) {
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  std::string v;
+  for (char c : s) v += alnum(c) || c == '-' || c == '_' || c == '.' ? c : '-';
+  if (v.size() > 63) v.resize(63);
+  while (!v.empty() && !alnum(v.back())) v.pop_back();
+  size_t start = 0;
+  while (start < v.size() && !alnum(v[start])) ++start;
+  return v.substr(start);
+}
+
 bj::object labels(const Deployment& d) {
   return bj::object{{"app.kubernetes.io/name", "hydra-model"},
                     {kManagedByLabel, "hydra"},
                     {kDeploymentLabel, d.id},
-                    {"hydra.io/name", d.name}};
+                    {"hydra.io/name", label_value(d.name)}};
 }
 
 bj::object metadata(const Deployment& d, const std::string& name, bool namespaced) {

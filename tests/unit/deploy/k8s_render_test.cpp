@@ -46,12 +46,16 @@ const char* kDnsLabel =
 const char* kDnsSubdomain =
     R"({"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"})";
 const char* kStringMap = R"({"type":"object","additionalProperties":{"type":"string"}})";
+// Label values: the API server's rule (apimachinery validation, not in the
+// OpenAPI document).
+const char* kLabelMap =
+    R"({"type":"object","additionalProperties":{"type":"string","maxLength":63,"pattern":"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"}})";
 
 bj::object object_meta(const char* name_schema) {
   return bj::object{{"type", "object"},
                     {"properties", bj::object{{"name", J(name_schema)},
                                               {"namespace", J(kDnsLabel)},
-                                              {"labels", J(kStringMap)},
+                                              {"labels", J(kLabelMap)},
                                               {"annotations", J(kStringMap)}}}};
 }
 
@@ -89,7 +93,7 @@ bj::object pod_template_schema() {
            {"containers", bj::object{{"type", "array"}, {"items", container_schema()}}},
            {"volumes",
             J(R"({"type":"array","items":{"type":"object","required":["name"],"properties":{"name":{"type":"string"},"persistentVolumeClaim":{"type":"object","required":["claimName"],"properties":{"claimName":{"type":"string"},"readOnly":{"type":"boolean"}}}}}})")}}}};
-  bj::object meta{{"type", "object"}, {"properties", bj::object{{"labels", J(kStringMap)}}}};
+  bj::object meta{{"type", "object"}, {"properties", bj::object{{"labels", J(kLabelMap)}}}};
   return bj::object{{"type", "object"},
                     {"properties", bj::object{{"metadata", meta}, {"spec", spec}}}};
 }
@@ -347,6 +351,23 @@ TEST(KubeRender, StoppedDeploymentsScaleToZeroAndNamesStayShortAndDistinct) {
   expect_valid(objs);
   EXPECT_EQ(objs[0].body.at("spec").at("replicas").as_int64(), 0);
   EXPECT_LE(objs[0].name.size(), 63u);
+  // A 64-character deployment name (the longest allowed) is cut to a valid
+  // label value, ending in a letter or digit.
+  EXPECT_EQ(objs[0].body.at("metadata").at("labels").at("hydra.io/name").as_string(),
+            std::string(63, 'a'));
+  in.deployment.name = std::string(62, 'a') + "-b";
+  auto cut = render_kube_objects(in);
+  expect_valid(cut);
+  EXPECT_EQ(cut[0].body.at("metadata").at("labels").at("hydra.io/name").as_string(),
+            std::string(62, 'a'));
+  EXPECT_EQ(cut[0]
+                .body.at("spec")
+                .at("template")
+                .at("metadata")
+                .at("labels")
+                .at("hydra.io/name")
+                .as_string(),
+            std::string(62, 'a'));
   Deployment other = in.deployment;
   other.id = "another-id";
   EXPECT_NE(kube_object_name(other), kube_object_name(in.deployment));
