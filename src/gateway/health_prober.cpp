@@ -45,27 +45,14 @@ HealthProber::~HealthProber() {
 }
 
 void HealthProber::start() {
-  if (opts_.interval_ms <= 0 || thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!stopping_) {
-      lock.unlock();
-      probe_all();
-      lock.lock();
-      cv_.wait_for(lock, std::chrono::milliseconds(opts_.interval_ms),
-                   [this] { return stopping_; });
-    }
-  });
+  if (opts_.interval_ms <= 0) return;
+  thread_.start(
+      "gateway health probes", opts_.interval_ms, [this] { probe_all(); },
+      /*run_at_start=*/true);
 }
 
 void HealthProber::stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  thread_.stop();
 }
 
 void HealthProber::probe_all() {

@@ -7,12 +7,11 @@
 // failed probes in a row the upstream's endpoints leave the rotation
 // (balancer.h) until one probe passes. Passive ejection still works between
 // probes; the two complement each other.
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
+#include <memory>
 #include <string>
-#include <thread>
 
+#include "common/periodic_thread.h"
 #include "gateway/route_table.h"
 #include "http/client.h"
 #include "http/metrics.h"
@@ -46,10 +45,7 @@ class HealthProber {
   // One client for every probe: building one loads the system's trust
   // store, too costly to repeat every round.
   std::unique_ptr<http::Client> client_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  PeriodicThread thread_;
 };
 
 }  // namespace hydra::gateway

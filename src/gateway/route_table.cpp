@@ -128,29 +128,13 @@ void RouteTable::add_deployment_route(RouteMap& routes, const deploy::Deployment
 }
 
 void RouteTable::start_polling(int64_t interval_ms) {
-  poller_ = std::thread([this, interval_ms] {
-    std::unique_lock<std::mutex> lock(poll_mu_);
-    while (!stopping_) {
-      poll_cv_.wait_for(lock, std::chrono::milliseconds(interval_ms), [this] { return stopping_; });
-      if (stopping_) break;
-      lock.unlock();
-      try {
-        if (refresh()) spdlog::info("gateway routes reloaded");
-      } catch (const std::exception& e) {
-        spdlog::warn("gateway routes not reloaded: {}", e.what());
-      }
-      lock.lock();
-    }
+  poller_.start("gateway routes not reloaded", interval_ms, [this] {
+    if (refresh()) spdlog::info("gateway routes reloaded");
   });
 }
 
 void RouteTable::stop() {
-  {
-    std::lock_guard<std::mutex> lock(poll_mu_);
-    stopping_ = true;
-  }
-  poll_cv_.notify_all();
-  if (poller_.joinable()) poller_.join();
+  poller_.stop();
 }
 
 }  // namespace hydra::gateway

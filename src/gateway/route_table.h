@@ -7,16 +7,15 @@
 // Requests read an immutable snapshot; endpoint health lives in shared
 // state that survives rebuilds.
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/config.h"
+#include "common/periodic_thread.h"
 #include "common/secret_box.h"
 #include "deploy/deployment.h"
 #include "store/store.h"
@@ -80,10 +79,7 @@ class RouteTable {
   std::string signature_;
   std::map<std::string, std::shared_ptr<EndpointHealth>> health_;
   std::map<std::string, std::shared_ptr<std::atomic<uint64_t>>> cursors_;
-  std::mutex poll_mu_;
-  std::condition_variable poll_cv_;
-  bool stopping_ = false;
-  std::thread poller_;
+  PeriodicThread poller_;
 };
 
 }  // namespace hydra::gateway

@@ -79,40 +79,24 @@ void Admitter::start() {
     }
   }
   flush_quotas();
-  poller_ = std::thread([this] { poll_loop(); });
+  last_sweep_ms_ = now_ms();
+  poller_.start("rate limits not reloaded", opts_.poll_ms, [this] { poll_once(); });
 }
 
 void Admitter::stop() {
-  {
-    std::lock_guard<std::mutex> lock(poll_mu_);
-    if (stopping_) return;
-    stopping_ = true;
-  }
-  poll_cv_.notify_all();
-  if (poller_.joinable()) poller_.join();
+  if (stopped_.exchange(true)) return;
+  poller_.stop();
   flush_quotas();
   if (auto* redis = dynamic_cast<RedisLimiter*>(limiter_.get())) redis->drain();
 }
 
-void Admitter::poll_loop() {
-  int64_t last_sweep = now_ms();
-  std::unique_lock<std::mutex> lock(poll_mu_);
-  while (!stopping_) {
-    poll_cv_.wait_for(lock, std::chrono::milliseconds(opts_.poll_ms), [this] { return stopping_; });
-    if (stopping_) break;
-    lock.unlock();
-    try {
-      if (refresh()) spdlog::info("rate limits and quotas reloaded");
-    } catch (const std::exception& e) {
-      spdlog::warn("rate limits not reloaded: {}", e.what());
-    }
-    flush_quotas();
-    int64_t now = now_ms();
-    if (now - last_sweep >= opts_.sweep_ms) {
-      limiter_->sweep(now);
-      last_sweep = now;
-    }
-    lock.lock();
+void Admitter::poll_once() {
+  if (refresh()) spdlog::info("rate limits and quotas reloaded");
+  flush_quotas();
+  int64_t now = now_ms();
+  if (now - last_sweep_ms_ >= opts_.sweep_ms) {
+    limiter_->sweep(now);
+    last_sweep_ms_ = now;
   }
 }
 

@@ -7,14 +7,13 @@
 // thread (every poll interval) so changes apply without restart.
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
-#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
+#include "common/periodic_thread.h"
 #include "http/message.h"
 #include "http/metrics.h"
 #include "limits/admission.h"
@@ -66,7 +65,7 @@ class Admitter {
   void collect(Admission& a, const Estimate& e);
   http::Response refusal(Admission& a, int code, std::string message, int64_t retry_s);
   uint32_t uid_for(const std::string& id);
-  void poll_loop();
+  void poll_once();  // one round of the poller: rules, quota write-back, sweep
 
   store::Store& store_;
   http::Metrics& metrics_;
@@ -77,10 +76,9 @@ class Admitter {
   std::mutex refresh_mu_;
   std::string signature_;
   std::map<std::string, uint32_t> uids_;
-  std::mutex poll_mu_;
-  std::condition_variable poll_cv_;
-  bool stopping_ = false;
-  std::thread poller_;
+  std::atomic<bool> stopped_{false};
+  int64_t last_sweep_ms_ = 0;  // touched by the poller only
+  PeriodicThread poller_;
 };
 
 }  // namespace hydra::limits
