@@ -5,32 +5,21 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { makeTestModel, scratchDir, startHydra } from './lib/hydra.js';
+import { adminSession, makeTestModel, scratchDir, startHydra } from './lib/hydra.js';
 
 const dir = scratchDir();
 const password = 'Node-Admin-Pw-1';
-let hydra, token, client, access;
+let hydra, client, access;
 let deleted = false;
 
-async function api(method, path, body) {
-  const r = await fetch(`${hydra.baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
+let api;  // the administrator's JSON calls (adminSession)
 
 before(async () => {
   const model = makeTestModel(dir, 'tiny-qwen2', { template: 'Qwen-Qwen2.5-7B-Instruct.jinja' });
   process.env.HYDRA_ADMIN_PASSWORD = password;
   hydra = await startHydra(dir, (port) => ['serve', '--listen', `127.0.0.1:${port}`,
     '--data-dir', join(dir, 'data')], 'serve');
-  const login = await fetch(`${hydra.baseUrl}/api/v1/auth/login`, {
-    method: 'POST', body: JSON.stringify({ name: 'admin', password }),
-  });
-  token = (await login.json()).token;
+  ({ api } = await adminSession(hydra.baseUrl, password));
   const created = await api('POST', '/api/v1/deployments', { name: 'node-chat', model_path: model });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   access = created.body.access_name;

@@ -9,23 +9,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { scratchDir, startFakeUpstream, startHydra } from './lib/hydra.js';
+import { adminSession, scratchDir, startFakeUpstream, startHydra } from './lib/hydra.js';
 
 const dir = scratchDir();
 const password = 'Node-Admin-Pw-1';
 const model = 'public/node-maas';
 const upstreamModel = 'fake-upstream-model';
-let hydra, upstream, token, client;
+let hydra, upstream, client;
 
-async function api(method, path, body) {
-  const r = await fetch(`${hydra.baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
+let api;  // the administrator's JSON calls (adminSession)
 
 async function newKey(name) {
   const k = await api('POST', '/api/v1/api-keys', { name });
@@ -48,10 +40,7 @@ before(async () => {
   process.env.HYDRA_ADMIN_PASSWORD = password;
   hydra = await startHydra(dir, (port) => ['serve', '--listen', `127.0.0.1:${port}`,
     '--data-dir', join(dir, 'data')], 'serve');
-  const login = await fetch(`${hydra.baseUrl}/api/v1/auth/login`, {
-    method: 'POST', body: JSON.stringify({ name: 'admin', password }),
-  });
-  token = (await login.json()).token;
+  ({ api } = await adminSession(hydra.baseUrl, password));
   const created = await api('POST', '/api/v1/maas-models', {
     id: 'node-maas',
     enabled: true,

@@ -116,3 +116,22 @@ export async function startFakeUpstream(dir, args = [], timeoutMs = 10000) {
   });
   return { baseUrl: `http://127.0.0.1:${port}/v1`, port, child, stop };
 }
+
+// Logs in as the administrator; `api` sends JSON with that session and
+// answers { status, body } (body parsed, null when empty).
+export async function adminSession(baseUrl, password, name = 'admin') {
+  const login = await fetch(`${baseUrl}/api/v1/auth/login`, {
+    method: 'POST', body: JSON.stringify({ name, password }),
+  });
+  const { token } = await login.json();
+  async function api(method, path, body) {
+    const r = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : null };
+  }
+  return { token, api };
+}
