@@ -23,11 +23,6 @@ inline constexpr const char* kReachable = "reachable";
 inline constexpr const char* kUnreachable = "unreachable";
 }  // namespace cluster_state
 
-struct Gpu {
-  std::string name;
-  double memory_gb = 0;
-};
-
 struct ClusterCapacity {
   double cpu = 0;     // cores
   double memory = 0;  // GB
@@ -98,8 +93,11 @@ struct ReplicaCounts {
 ReplicaCounts count_cluster_replicas(store::Store& st, const std::string& name);
 
 // What deployments on `cluster` may ask for in all: this machine for
-// `local`, the last capacity its agent reported otherwise (unbounded
-// until the agent first reported, so a deployment may wait for its agent).
+// `local` (GPUs as the cluster monitor last reported them), the last
+// capacity its agent reported otherwise (unbounded until the agent first
+// reported, so a deployment may wait for its agent). GPUs are not counted
+// on a Kubernetes cluster whose agent reports none: its scheduler places
+// GPU pods on nodes the agent does not see.
 Capacity schedulable_capacity(store::Store& st, const std::string& cluster);
 
 boost::json::object to_json(const ClusterCapacity& c);

@@ -7,6 +7,7 @@
 #include "deploy/capacity.h"
 #include "deploy/cluster.h"
 #include "deploy/deployment.h"
+#include "deploy/host_capacity.h"
 
 namespace hydra::deploy {
 namespace {
@@ -212,10 +213,18 @@ ReplicaCounts count_cluster_replicas(store::Store& st, const std::string& name) 
 }
 
 Capacity schedulable_capacity(store::Store& st, const std::string& cluster) {
-  if (cluster == kLocalCluster) return machine_capacity();
   auto c = find_cluster(st, cluster);
-  if (!c || c->last_heartbeat_at == 0) return Capacity{1e12, 1e12};
-  return Capacity{c->capacity.cpu, c->capacity.memory};
+  if (cluster == kLocalCluster) {
+    Capacity m = machine_capacity();
+    // The GPUs the cluster monitor last read; this machine's own until it has.
+    m.gpus = c && c->last_heartbeat_at != 0 ? c->capacity.gpus : host_capacity().gpus;
+    return m;
+  }
+  if (!c || c->last_heartbeat_at == 0) return Capacity{1e12, 1e12, std::nullopt};
+  Capacity cap{c->capacity.cpu, c->capacity.memory, c->capacity.gpus};
+  // A Kubernetes agent that sees no GPU leaves GPU placement to the scheduler.
+  if (c->backend == "kubernetes" && c->capacity.gpus.empty()) cap.gpus.reset();
+  return cap;
 }
 
 bj::object to_json(const ClusterCapacity& c) {

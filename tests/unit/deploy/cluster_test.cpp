@@ -157,9 +157,12 @@ TEST_F(Clusters, LocalClusterIsRegisteredOnceAndCapacityComesFromReports) {
   EXPECT_EQ(total, 1);
   create("edge");
   EXPECT_GT(schedulable_capacity(*server_, "edge").cpu, 1e9);  // unknown until it reports
+  EXPECT_FALSE(schedulable_capacity(*server_, "edge").gpus);   // GPUs too
   record_heartbeat(*server_, "edge", AgentInfo{"h", "v", "local", 1000}, ClusterCapacity{4, 8, {}});
   EXPECT_EQ(schedulable_capacity(*server_, "edge").cpu, 4);
   EXPECT_EQ(schedulable_capacity(*server_, "edge").memory, 8);
+  ASSERT_TRUE(schedulable_capacity(*server_, "edge").gpus);  // counted: it has none
+  EXPECT_TRUE(schedulable_capacity(*server_, "edge").gpus->empty());
   EXPECT_GT(schedulable_capacity(*server_, "local").cpu, 0);
 }
 

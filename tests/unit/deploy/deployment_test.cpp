@@ -127,7 +127,7 @@ TEST_F(DeployStore, CapacityCountsOtherDeployments) {
   st_->exec("UPDATE deployments SET cpu = 2, memory = 4 WHERE id = ?", {a.id});
   Deployment b = make("bb", 1);
   b.cpu = 3;
-  Capacity cap{8, 64};
+  Capacity cap{8, 64, {}};
   EXPECT_NO_THROW(check_fits(*st_, b, 1, cap));         // 4 + 3 of 8 cores
   EXPECT_THROW(check_fits(*st_, b, 2, cap), ApiError);  // 4 + 6 > 8
   b.cpu = 0;
