@@ -20,13 +20,21 @@ bool has_avx512() {
          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
 }
 
+bool has_avx512_vnni() {
+  __builtin_cpu_init();
+  return has_avx512() && __builtin_cpu_supports("avx512vnni");
+}
+
+constexpr KernelPath kAllPaths[] = {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvx512,
+                                    KernelPath::kAvx512Vnni};
+
 KernelPath initial_path() {
   const char* env = std::getenv("HYDRA_ENGINE_KERNELS");
   if (env == nullptr || *env == '\0') return best_kernel_path();
   const auto path = kernel_path_from_name(env);
   if (!path) {
     throw std::invalid_argument(std::string("HYDRA_ENGINE_KERNELS=") + env +
-                                " is not one of scalar, avx2, avx512");
+                                " is not one of scalar, avx2, avx512, avx512_vnni");
   }
   if (!kernel_path_supported(*path)) {
     throw std::invalid_argument(std::string("HYDRA_ENGINE_KERNELS=") + env +
@@ -50,12 +58,14 @@ std::string_view kernel_path_name(KernelPath path) {
       return "avx2";
     case KernelPath::kAvx512:
       return "avx512";
+    case KernelPath::kAvx512Vnni:
+      return "avx512_vnni";
   }
   return "scalar";
 }
 
 std::optional<KernelPath> kernel_path_from_name(std::string_view name) {
-  for (KernelPath p : {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvx512}) {
+  for (KernelPath p : kAllPaths) {
     if (kernel_path_name(p) == name) return p;
   }
   return std::nullopt;
@@ -69,11 +79,14 @@ bool kernel_path_supported(KernelPath path) {
       return has_avx2();
     case KernelPath::kAvx512:
       return has_avx512();
+    case KernelPath::kAvx512Vnni:
+      return has_avx512_vnni();
   }
   return false;
 }
 
 KernelPath best_kernel_path() {
+  if (has_avx512_vnni()) return KernelPath::kAvx512Vnni;
   if (has_avx512()) return KernelPath::kAvx512;
   if (has_avx2()) return KernelPath::kAvx2;
   return KernelPath::kScalar;
@@ -85,6 +98,8 @@ const KernelTable& kernel_table(KernelPath path) {
       return avx2_kernel_table();
     case KernelPath::kAvx512:
       return avx512_kernel_table();
+    case KernelPath::kAvx512Vnni:
+      return avx512_vnni_kernel_table();
     case KernelPath::kScalar:
       break;
   }
@@ -97,7 +112,7 @@ const KernelTable& kernels() {
 
 KernelPath active_kernel_path() {
   const KernelTable* t = active_table().load(std::memory_order_relaxed);
-  for (KernelPath p : {KernelPath::kAvx512, KernelPath::kAvx2}) {
+  for (KernelPath p : {KernelPath::kAvx512Vnni, KernelPath::kAvx512, KernelPath::kAvx2}) {
     if (kernel_path_supported(p) && t == &kernel_table(p)) return p;
   }
   return KernelPath::kScalar;

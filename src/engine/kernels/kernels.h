@@ -2,7 +2,7 @@
 // The compute kernels of the engine, as a table of plain functions. One
 // table per instruction set (scalar, AVX2 + FMA, AVX-512); the table in use
 // is picked once from the CPU's features, or forced with the environment
-// variable HYDRA_ENGINE_KERNELS=scalar|avx2|avx512 (or set_kernel_path in
+// variable HYDRA_ENGINE_KERNELS=scalar|avx2|avx512|avx512_vnni (or set_kernel_path in
 // tests). Every SIMD table is tested against the scalar one.
 #include <cstddef>
 #include <cstdint>
@@ -25,6 +25,21 @@ struct MatrixRef {
   const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
 };
 
+// Activation rows quantized to int8 blocks of 32 (act_quant.h) for products
+// with Q8_0 weights. qs: rows x cols int8; d: rows x cols/32 scales.
+// `packed` and `packed_d` are filled by the table's pack_q8 for its gemm_q8
+// (the AVX-512 VNNI layout: per group of kQ8Group rows, per 4 columns, the
+// rows' 4 bytes offset by 128; scales per group and block, row fastest).
+constexpr int64_t kQ8Group = 16;
+struct Q8Acts {
+  int64_t rows = 0;
+  int64_t cols = 0;
+  const int8_t* qs = nullptr;
+  const float* d = nullptr;
+  uint8_t* packed = nullptr;
+  float* packed_d = nullptr;
+};
+
 struct KernelTable {
   const char* name;
   // y[r] = dot(row r of w, x) for r in [r0, r1). Streams the rows once.
@@ -39,9 +54,20 @@ struct KernelTable {
   // x = softmax(x * scale) over n values.
   void (*softmax)(float* x, int64_t n, float scale);
   void (*f32_to_f16)(const float* x, uint16_t* out, int64_t n);
+  // Q8_0 rows [r0, r1) of w times quantized activation row t of x: y[r].
+  // Every table computes the same bits: exact int32 sums per block, then
+  // acc = fma(float(sum), d_w * d_x, acc) block after block from 0.
+  void (*matvec_q8)(const MatrixRef& w, const Q8Acts& x, int64_t t, float* y, int64_t r0,
+                    int64_t r1);
+  // The same for every row of x: y[t * ldy + r], t < x.rows.
+  void (*gemm_q8)(const MatrixRef& w, const Q8Acts& x, float* y, int64_t ldy, int64_t r0,
+                  int64_t r1);
+  // Fills x.packed for gemm_q8, groups [g0, g1) of kQ8Group rows (may do
+  // nothing when gemm_q8 reads qs directly).
+  void (*pack_q8)(const Q8Acts& x, int64_t g0, int64_t g1);
 };
 
-enum class KernelPath { kScalar, kAvx2, kAvx512 };
+enum class KernelPath { kScalar, kAvx2, kAvx512, kAvx512Vnni };
 
 std::string_view kernel_path_name(KernelPath path);
 std::optional<KernelPath> kernel_path_from_name(std::string_view name);
@@ -64,5 +90,7 @@ void set_kernel_path(KernelPath path);
 const KernelTable& scalar_kernel_table();
 const KernelTable& avx2_kernel_table();
 const KernelTable& avx512_kernel_table();
+// The AVX-512 table with AVX512_VNNI int8 products for Q8_0 weights.
+const KernelTable& avx512_vnni_kernel_table();
 
 }  // namespace hydra::engine

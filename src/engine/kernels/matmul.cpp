@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "engine/kernels/act_quant.h"
 #include "engine/kernels/compute_pool.h"
 
 namespace hydra::engine {
@@ -49,17 +50,57 @@ void panel_task(const KernelTable& k, const MatmulTarget& t, const float* x, int
   k.gemm_nt(x, ldx, b, ldb, t.y + task.r0, t.ldy, n_tok, rows, cols);
 }
 
+// Q8_0 weights multiply int8 activations: the input is quantized once per
+// product (the same bytes whatever the batch, see act_quant.h), then integer
+// dot products; the weights are never widened to floats.
+void q8_task(const KernelTable& k, const MatmulTarget& t, const Q8Acts& acts, const Task& task) {
+  if (acts.rows == 1) {
+    k.matvec_q8(t.w, acts, 0, t.y, task.r0, task.r1);
+  } else {
+    k.gemm_q8(t.w, acts, t.y, t.ldy, task.r0, task.r1);
+  }
+}
+
+bool any_q8(std::span<const MatmulTarget> targets) {
+  for (const MatmulTarget& t : targets) {
+    if (t.w.type == GgmlType::kQ8_0) return true;
+  }
+  return false;
+}
+
+// Quantizes (and for batches packs) the input on the pool, 16 rows a task.
+Q8Acts quantize_input(const KernelTable& k, const float* x, int64_t n_tok, int64_t ldx,
+                      int64_t cols) {
+  thread_local Q8ActsBuffer buffer;
+  const Q8Acts acts = buffer.view(n_tok, cols);
+  int8_t* qs = buffer.qs.data();
+  float* d = buffer.d.data();
+  if (n_tok == 1) {
+    quantize_activations(x, ldx, cols, 0, 1, qs, d);
+    return acts;
+  }
+  parallel_for((n_tok + kQ8Group - 1) / kQ8Group, 1, [&](int64_t g0, int64_t g1) {
+    quantize_activations(x, ldx, cols, g0 * kQ8Group, std::min(n_tok, g1 * kQ8Group), qs, d);
+    k.pack_q8(acts, g0, g1);
+  });
+  return acts;
+}
+
 }  // namespace
 
 void matmul_group(std::span<const MatmulTarget> targets, const float* x, int64_t n_tok,
                   int64_t ldx) {
   if (n_tok <= 0) return;
   const KernelTable& k = kernels();
+  const Q8Acts acts =
+      any_q8(targets) ? quantize_input(k, x, n_tok, ldx, targets[0].w.cols) : Q8Acts{};
   const std::vector<Task> tasks = split(targets, n_tok == 1 ? kVecRows : kPanelRows);
   ComputePool::instance().run(static_cast<int64_t>(tasks.size()), [&](int64_t i) {
     const Task& task = tasks[static_cast<size_t>(i)];
     const MatmulTarget& t = targets[static_cast<size_t>(task.target)];
-    if (n_tok == 1) {
+    if (t.w.type == GgmlType::kQ8_0) {
+      q8_task(k, t, acts, task);
+    } else if (n_tok == 1) {
       vector_task(k, t, x, task);
     } else {
       panel_task(k, t, x, n_tok, ldx, task);

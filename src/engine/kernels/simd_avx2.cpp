@@ -326,10 +326,69 @@ void f32_to_f16(const float* x, uint16_t* out, int64_t n) {
   for (; i < n; ++i) out[i] = fp32_to_fp16(x[i]);
 }
 
+// Int8 products with Q8_0 weights (the order is fixed in kernels.h). Eight
+// rows at a time, one lane each, so the per-block multiply-add is a vector.
+
+// The 32 products of one block as 8 exact int32 lanes: |w| times x with
+// w's sign (maddubs wants unsigned times signed; pairs stay below 2^15).
+inline __m256i block_dot(const int8_t* w, __m256i x) {
+  const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
+  const __m256i p16 = _mm256_maddubs_epi16(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(x, wv));
+  return _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
+}
+
+// Lane j = the sum of the lanes of v[j].
+inline __m256i sum_lanes8(const __m256i* v) {
+  const __m256i a = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
+  const __m256i b = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
+  return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20),
+                          _mm256_permute2x128_si256(a, b, 0x31));
+}
+
+// Rows r .. r+n-1 (n <= 8; missing lanes repeat the last row).
+void q8_rows8(const MatrixRef& w, const int8_t* xq, const float* xd, float* y, int64_t r,
+              int64_t n) {
+  const BlockQ8_0* rows[8];
+  for (int64_t j = 0; j < 8; ++j)
+    rows[j] = reinterpret_cast<const BlockQ8_0*>(w.row(r + (j < n ? j : n - 1)));
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t b = 0; b < w.cols / kQK; ++b) {
+    const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + b * kQK));
+    __m256i sums[8];
+    alignas(16) uint16_t dh[8];
+    for (int j = 0; j < 8; ++j) {
+      sums[j] = block_dot(rows[j][b].qs, xv);
+      dh[j] = rows[j][b].d;
+    }
+    const __m256 scale =
+        _mm256_mul_ps(_mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(dh))),
+                      _mm256_set1_ps(xd[b]));
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum_lanes8(sums)), scale, acc);
+  }
+  alignas(32) float out[8];
+  _mm256_store_ps(out, acc);
+  for (int64_t j = 0; j < n; ++j) y[r + j] = out[j];
+}
+
+void matvec_q8(const MatrixRef& w, const Q8Acts& x, int64_t t, float* y, int64_t r0, int64_t r1) {
+  const int64_t nb = w.cols / kQK;
+  for (int64_t r = r0; r < r1; r += 8) {
+    q8_rows8(w, x.qs + t * x.cols, x.d + t * nb, y, r, r1 - r < 8 ? r1 - r : 8);
+  }
+}
+
+// Token by token: the panel of rows stays in cache across tokens.
+void gemm_q8(const MatrixRef& w, const Q8Acts& x, float* y, int64_t ldy, int64_t r0, int64_t r1) {
+  for (int64_t t = 0; t < x.rows; ++t) matvec_q8(w, x, t, y + t * ldy, r0, r1);
+}
+
+void pack_q8(const Q8Acts&, int64_t, int64_t) {}
+
 }  // namespace
 
 const KernelTable& avx2_kernel_table() {
-  static const KernelTable table{"avx2", matvec, rows_to_f32, gemm_nt, dot, softmax, f32_to_f16};
+  static const KernelTable table{"avx2",  matvec,     rows_to_f32, gemm_nt, dot,
+                                 softmax, f32_to_f16, matvec_q8,   gemm_q8, pack_q8};
   return table;
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "engine/kernels/kernels.h"
+#include "engine/kernels/simd_avx512_q8.h"
 #include "engine/kernels/simd_common.h"
 
 namespace hydra::engine {
@@ -377,10 +378,31 @@ void f32_to_f16(const float* x, uint16_t* out, int64_t n) {
   for (; i < n; ++i) out[i] = fp32_to_fp16(x[i]);
 }
 
+// Unsigned-by-signed byte products summed into int32 lanes without VNNI:
+// pairs into int16 (below 2^15 here, so no saturation), then pairs of those.
+struct MaddDot {
+  static __m512i apply(__m512i u, __m512i s) {
+    return _mm512_madd_epi16(_mm512_maddubs_epi16(u, s), _mm512_set1_epi16(1));
+  }
+};
+
+void matvec_q8(const MatrixRef& w, const Q8Acts& x, int64_t t, float* y, int64_t r0, int64_t r1) {
+  q8_matvec<MaddDot>(w, x, t, y, r0, r1);
+}
+
+// Token by token (the VNNI table has the real int8 GEMM): the panel of rows
+// stays in cache across tokens.
+void gemm_q8(const MatrixRef& w, const Q8Acts& x, float* y, int64_t ldy, int64_t r0, int64_t r1) {
+  for (int64_t t = 0; t < x.rows; ++t) matvec_q8(w, x, t, y + t * ldy, r0, r1);
+}
+
+void pack_q8(const Q8Acts&, int64_t, int64_t) {}
+
 }  // namespace
 
 const KernelTable& avx512_kernel_table() {
-  static const KernelTable table{"avx512", matvec, rows_to_f32, gemm_nt, dot, softmax, f32_to_f16};
+  static const KernelTable table{"avx512", matvec,     rows_to_f32, gemm_nt, dot,
+                                 softmax,  f32_to_f16, matvec_q8,   gemm_q8, pack_q8};
   return table;
 }
 

@@ -84,7 +84,8 @@ TEST(KernelPaths, EveryPathMatchesReferenceAndIsBatchInvariant) {
     const std::vector<int32_t> prompt = prompt_for(path);
     const auto want = ref.logits(prompt);
     const auto nv = static_cast<size_t>(model->n_vocab());
-    for (KernelPath p : {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvx512}) {
+    for (KernelPath p :
+         {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvx512, KernelPath::kAvx512Vnni}) {
       if (!kernel_path_supported(p)) continue;
       PathGuard guard(p);
       const auto t0 = std::chrono::steady_clock::now();

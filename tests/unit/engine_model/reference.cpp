@@ -1,5 +1,6 @@
 #include "reference.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <stdexcept>
@@ -11,7 +12,22 @@ namespace {
 
 using Vec = std::vector<double>;
 
-Vec matvec(const std::vector<double>& w, int64_t rows, int64_t cols, const Vec& x) {
+// What the engine multiplies Q8_0 weights with, as llama.cpp does: the input
+// rounded to int8 steps of max|x| / 127 per block of 32.
+Vec int8_steps(const Vec& x) {
+  Vec q(x.size());
+  for (size_t b = 0; b < x.size(); b += 32) {
+    double amax = 0;
+    for (size_t i = b; i < b + 32; ++i) amax = std::max(amax, std::fabs(x[i]));
+    const double d = static_cast<float>(amax) / 127.0f;
+    for (size_t i = b; i < b + 32; ++i) q[i] = d == 0 ? 0 : std::nearbyint(x[i] / d) * d;
+  }
+  return q;
+}
+
+Vec matvec(const std::vector<double>& w, int64_t rows, int64_t cols, const Vec& x_in,
+           bool int8_input = false) {
+  const Vec x = int8_input ? int8_steps(x_in) : x_in;
   Vec y(static_cast<size_t>(rows), 0.0);
   for (int64_t r = 0; r < rows; ++r) {
     double acc = 0;
@@ -68,7 +84,7 @@ ReferenceModel::Tensor ReferenceModel::get(const std::string& name, bool require
     return {};
   }
   std::vector<float> w = tensor_to_f32(*t);
-  return {t->n_rows(), t->ne[0], Mat(w.begin(), w.end())};
+  return {t->n_rows(), t->ne[0], Mat(w.begin(), w.end()), t->type == GgmlType::kQ8_0};
 }
 
 ReferenceModel::ReferenceModel(const std::string& path) {
@@ -152,9 +168,9 @@ std::vector<std::vector<double>> ReferenceModel::decoder_hidden(
     std::vector<Vec> q(T), k(T), v(T);
     for (int64_t t = 0; t < T; ++t) {
       Vec h = rms(x[t], l.attn_norm.w, eps_);
-      q[t] = matvec(l.q.w, l.q.rows, l.q.cols, h);
-      k[t] = matvec(l.k.w, l.k.rows, l.k.cols, h);
-      v[t] = matvec(l.v.w, l.v.rows, l.v.cols, h);
+      q[t] = matvec(l.q.w, l.q.rows, l.q.cols, h, l.q.int8);
+      k[t] = matvec(l.k.w, l.k.rows, l.k.cols, h, l.k.int8);
+      v[t] = matvec(l.v.w, l.v.rows, l.v.cols, h, l.v.int8);
       add(q[t], l.bq.w);
       add(k[t], l.bk.w);
       add(v[t], l.bv.w);
@@ -193,21 +209,21 @@ std::vector<std::vector<double>> ReferenceModel::decoder_hidden(
           for (int64_t i = 0; i < hd; ++i) att[h0 * hd + i] += s[j] / z * v[j][kh * hd + i];
         }
       }
-      Vec o = matvec(l.o.w, l.o.rows, l.o.cols, att);
+      Vec o = matvec(l.o.w, l.o.rows, l.o.cols, att, l.o.int8);
       add(o, l.bo.w);
       add(x[t], o);
       Vec h = rms(x[t], l.ffn_norm.w, eps_);
-      Vec g = matvec(l.gate.w, l.gate.rows, l.gate.cols, h);
-      Vec u = matvec(l.up.w, l.up.rows, l.up.cols, h);
+      Vec g = matvec(l.gate.w, l.gate.rows, l.gate.cols, h, l.gate.int8);
+      Vec u = matvec(l.up.w, l.up.rows, l.up.cols, h, l.up.int8);
       for (size_t i = 0; i < g.size(); ++i) g[i] = g[i] / (1 + std::exp(-g[i])) * u[i];
-      add(x[t], matvec(l.down.w, l.down.rows, l.down.cols, g));
+      add(x[t], matvec(l.down.w, l.down.rows, l.down.cols, g, l.down.int8));
     }
   }
   return x;
 }
 
 std::vector<double> ReferenceModel::last_hidden_logits(const std::vector<double>& x) const {
-  return matvec(out_.w, out_.rows, out_.cols, rms(x, out_norm_.w, eps_));
+  return matvec(out_.w, out_.rows, out_.cols, rms(x, out_norm_.w, eps_), out_.int8);
 }
 
 std::vector<int32_t> ReferenceModel::greedy(std::vector<int32_t> tokens, int n_new) const {
@@ -238,9 +254,9 @@ std::vector<std::vector<double>> ReferenceModel::encode(const std::vector<int32_
   for (const Layer& l : layers_) {
     std::vector<Vec> q(T), k(T), v(T);
     for (int64_t t = 0; t < T; ++t) {
-      q[t] = matvec(l.q.w, n, n, x[t]);
-      k[t] = matvec(l.k.w, n, n, x[t]);
-      v[t] = matvec(l.v.w, n, n, x[t]);
+      q[t] = matvec(l.q.w, n, n, x[t], l.q.int8);
+      k[t] = matvec(l.k.w, n, n, x[t], l.k.int8);
+      v[t] = matvec(l.v.w, n, n, x[t], l.v.int8);
       add(q[t], l.bq.w);
       add(k[t], l.bk.w);
       add(v[t], l.bv.w);
@@ -262,14 +278,14 @@ std::vector<std::vector<double>> ReferenceModel::encode(const std::vector<int32_
           for (int64_t i = 0; i < hd; ++i) att[h0 * hd + i] += s[j] / z * v[j][h0 * hd + i];
         }
       }
-      Vec o = matvec(l.o.w, n, n, att);
+      Vec o = matvec(l.o.w, n, n, att, l.o.int8);
       add(o, l.bo.w);
       for (int64_t i = 0; i < n; ++i) o[i] += x[t][i];
       Vec h = layernorm(o, l.attn_norm.w, l.attn_norm_b.w, eps_);
-      Vec u = matvec(l.up.w, l.up.rows, l.up.cols, h);
+      Vec u = matvec(l.up.w, l.up.rows, l.up.cols, h, l.up.int8);
       add(u, l.b_up.w);
       for (double& e : u) e = 0.5 * e * (1 + std::erf(e / std::sqrt(2.0)));
-      Vec d = matvec(l.down.w, l.down.rows, l.down.cols, u);
+      Vec d = matvec(l.down.w, l.down.rows, l.down.cols, u, l.down.int8);
       add(d, l.b_down.w);
       for (int64_t i = 0; i < n; ++i) d[i] += h[i];
       next[t] = layernorm(d, l.ffn_norm.w, l.ffn_norm_b.w, eps_);

@@ -1,0 +1,53 @@
+#include "engine/kernels/act_quant.h"
+
+namespace hydra::engine {
+
+namespace {
+
+// Round to nearest, ties to even, for |v| < 2^22: adding and subtracting
+// 1.5 * 2^23 leaves v rounded in the default rounding mode (no libm call).
+inline float round_even(float v) {
+  constexpr float kMagic = 12582912.0f;
+  return (v + kMagic) - kMagic;
+}
+
+void quantize_block(const float* x, int8_t* q, float* d) {
+  float amax = 0.0f;
+  for (int i = 0; i < kQK; ++i) {
+    const float a = x[i] < 0 ? -x[i] : x[i];
+    amax = a > amax ? a : amax;
+  }
+  const float scale = amax / 127.0f;
+  const float inv = scale != 0.0f ? 1.0f / scale : 0.0f;
+  for (int i = 0; i < kQK; ++i) {
+    // |x * inv| <= 127 up to rounding, so the clamp only guards that.
+    float v = round_even(x[i] * inv);
+    v = v > 127.0f ? 127.0f : v < -127.0f ? -127.0f : v;
+    q[i] = static_cast<int8_t>(v);
+  }
+  *d = scale;
+}
+
+}  // namespace
+
+void quantize_activations(const float* x, int64_t ldx, int64_t cols, int64_t r0, int64_t r1,
+                          int8_t* qs, float* d) {
+  const int64_t nb = cols / kQK;
+  for (int64_t r = r0; r < r1; ++r) {
+    for (int64_t b = 0; b < nb; ++b) {
+      quantize_block(x + r * ldx + b * kQK, qs + r * cols + b * kQK, d + r * nb + b);
+    }
+  }
+}
+
+Q8Acts Q8ActsBuffer::view(int64_t rows, int64_t cols) {
+  const auto groups = static_cast<size_t>((rows + kQ8Group - 1) / kQ8Group);
+  const auto nb = static_cast<size_t>(cols / kQK);
+  qs.resize(static_cast<size_t>(rows * cols));
+  d.resize(static_cast<size_t>(rows) * nb);
+  packed.resize(groups * kQ8Group * static_cast<size_t>(cols));
+  packed_d.resize(groups * kQ8Group * nb);
+  return Q8Acts{rows, cols, qs.data(), d.data(), packed.data(), packed_d.data()};
+}
+
+}  // namespace hydra::engine
