@@ -13,6 +13,12 @@ namespace {
 // a core slowed by other work does not hold everyone up.
 constexpr int64_t kVecRows = 32;
 constexpr int64_t kPanelRows = 64;
+// Up to this many tokens (a decode step of a few streams), float-type
+// weights are multiplied token by token over a task's rows: the rows come
+// from memory once and stay in cache for the other tokens, and no panel is
+// widened to floats. matvec and gemm_nt give the same bits, so this changes
+// no result.
+constexpr int64_t kSmallBatch = 16;
 
 struct Task {
   int target;
@@ -29,8 +35,9 @@ std::vector<Task> split(std::span<const MatmulTarget> targets, int64_t rows_per_
   return tasks;
 }
 
-void vector_task(const KernelTable& k, const MatmulTarget& t, const float* x, const Task& task) {
-  k.matvec(t.w, x, t.y, task.r0, task.r1);
+void vector_task(const KernelTable& k, const MatmulTarget& t, const float* x, int64_t n_tok,
+                 int64_t ldx, const Task& task) {
+  for (int64_t i = 0; i < n_tok; ++i) k.matvec(t.w, x + i * ldx, t.y + i * t.ldy, task.r0, task.r1);
 }
 
 // Weight rows [r0, r1) as floats (in place for F32), times every token.
@@ -94,14 +101,15 @@ void matmul_group(std::span<const MatmulTarget> targets, const float* x, int64_t
   const KernelTable& k = kernels();
   const Q8Acts acts =
       any_q8(targets) ? quantize_input(k, x, n_tok, ldx, targets[0].w.cols) : Q8Acts{};
-  const std::vector<Task> tasks = split(targets, n_tok == 1 ? kVecRows : kPanelRows);
+  const bool small = n_tok <= kSmallBatch;
+  const std::vector<Task> tasks = split(targets, small ? kVecRows : kPanelRows);
   ComputePool::instance().run(static_cast<int64_t>(tasks.size()), [&](int64_t i) {
     const Task& task = tasks[static_cast<size_t>(i)];
     const MatmulTarget& t = targets[static_cast<size_t>(task.target)];
     if (t.w.type == GgmlType::kQ8_0) {
       q8_task(k, t, acts, task);
-    } else if (n_tok == 1) {
-      vector_task(k, t, x, task);
+    } else if (small) {
+      vector_task(k, t, x, n_tok, ldx, task);
     } else {
       panel_task(k, t, x, n_tok, ldx, task);
     }
