@@ -1,5 +1,7 @@
 #include "engine/kernels/act_quant.h"
 
+#include <cmath>
+
 namespace hydra::engine {
 
 namespace {
@@ -12,11 +14,17 @@ inline float round_even(float v) {
 }
 
 void quantize_block(const float* x, int8_t* q, float* d) {
-  float amax = 0.0f;
-  for (int i = 0; i < kQK; ++i) {
-    const float a = x[i] < 0 ? -x[i] : x[i];
-    amax = a > amax ? a : amax;
+  // Eight running maxima (max is exact in any order): short dependency
+  // chains, and the compiler can keep them in one vector.
+  float m[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  for (int i = 0; i < kQK; i += 8) {
+    for (int j = 0; j < 8; ++j) {
+      const float a = std::fabs(x[i + j]);
+      m[j] = a > m[j] ? a : m[j];
+    }
   }
+  float amax = 0.0f;
+  for (float v : m) amax = v > amax ? v : amax;
   const float scale = amax / 127.0f;
   const float inv = scale != 0.0f ? 1.0f / scale : 0.0f;
   for (int i = 0; i < kQK; ++i) {

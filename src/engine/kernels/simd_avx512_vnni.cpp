@@ -66,23 +66,29 @@ struct Tile {
 // R rows times T groups of 16 tokens, blocks [b0, b1): per block, exact
 // int32 sums for every (row, token) in zmm lanes (tokens across lanes), then
 // one multiply-add per block into acc[i * T + t], carried across calls in
-// block order. With one group there are too few sums to hide vpdpbusd's
-// latency, so each is split in two chains (integers: the order is free).
+// block order. Several groups share a precomputed offset correction; one
+// group (a decode step) computes it beside the sums instead, as a second
+// vpdpbusd chain (which also hides the first chain's latency), so the rows
+// are read once and the stream from memory overlaps the arithmetic.
 template <int R, int T>
 void q8_tile(const Tile& tl, int64_t b0, int64_t b1, __m512* acc_io) {
-  constexpr int kChains = T == 1 ? 2 : 1;
+  constexpr bool kOwnCorr = T == 1;
+  const __m512i c80 = _mm512_set1_epi8(-128);
   // Locals, so the accumulators stay in registers (__m512 may alias).
   __m512 acc[R * T];
 #pragma GCC unroll 24
   for (int i = 0; i < R * T; ++i) acc[i] = acc_io[i];
   for (int64_t b = b0; b < b1; ++b) {
-    __m512i sum[kChains][R][T];
+    __m512i sum[R][T], corr[R];
 #pragma GCC unroll 8
     for (int i = 0; i < R; ++i) {
+      if constexpr (kOwnCorr) {
+        _mm_prefetch(reinterpret_cast<const char*>(&tl.rows[i][b + 8]), _MM_HINT_T0);
+        corr[i] = _mm512_setzero_si512();
+      }
 #pragma GCC unroll 4
       for (int t = 0; t < T; ++t) {
-        sum[0][i][t] = _mm512_set1_epi32(-tl.corr[i][b]);
-        if constexpr (kChains == 2) sum[kChains - 1][i][t] = _mm512_setzero_si512();
+        sum[i][t] = kOwnCorr ? _mm512_setzero_si512() : _mm512_set1_epi32(-tl.corr[i][b]);
       }
     }
 #pragma GCC unroll 8
@@ -95,11 +101,9 @@ void q8_tile(const Tile& tl, int64_t b0, int64_t b1, __m512* acc_io) {
         int32_t w4;
         std::memcpy(&w4, tl.rows[i][b].qs + q * 4, 4);
         const __m512i wb = _mm512_set1_epi32(w4);
+        if constexpr (kOwnCorr) corr[i] = _mm512_dpbusd_epi32(corr[i], c80, wb);
 #pragma GCC unroll 4
-        for (int t = 0; t < T; ++t) {
-          __m512i& s = sum[q % kChains][i][t];
-          s = _mm512_dpbusd_epi32(s, xv[t], wb);
-        }
+        for (int t = 0; t < T; ++t) sum[i][t] = _mm512_dpbusd_epi32(sum[i][t], xv[t], wb);
       }
     }
 #pragma GCC unroll 8
@@ -107,8 +111,8 @@ void q8_tile(const Tile& tl, int64_t b0, int64_t b1, __m512* acc_io) {
       const __m512 dw = _mm512_set1_ps(_cvtsh_ss(tl.rows[i][b].d));
 #pragma GCC unroll 4
       for (int t = 0; t < T; ++t) {
-        __m512i isum = sum[0][i][t];
-        if constexpr (kChains == 2) isum = _mm512_add_epi32(isum, sum[1][i][t]);
+        __m512i isum = sum[i][t];
+        if constexpr (kOwnCorr) isum = _mm512_sub_epi32(isum, corr[i]);
         const __m512 s = _mm512_mul_ps(_mm512_loadu_ps(tl.xd[t] + b * kQ8Group), dw);
         acc[i * T + t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), s, acc[i * T + t]);
       }
@@ -165,8 +169,11 @@ void run_pass(const MatrixRef& w, const Q8Acts& x, const int32_t* corr, const Pa
     tl.xs[t] = x.packed + (p.g + t) * kQ8Group * x.cols;
     tl.xd[t] = x.packed_d + (p.g + t) * kQ8Group * nb;
   }
-  for (int64_t b0 = 0; b0 < nb; b0 += kChunkBlocks) {
-    const int64_t b1 = nb - b0 < kChunkBlocks ? nb : b0 + kChunkBlocks;
+  // One group is small enough to stay in L2 across the rows; whole rows
+  // then stream from memory in order.
+  const int64_t chunk = p.nt == 1 ? nb : kChunkBlocks;
+  for (int64_t b0 = 0; b0 < nb; b0 += chunk) {
+    const int64_t b1 = nb - b0 < chunk ? nb : b0 + chunk;
     for (int64_t r = p.r0, j = 0; r < p.r1; r += p.height, ++j) {
       const int64_t nr = p.r1 - r < p.height ? p.r1 - r : p.height;
       for (int64_t i = 0; i < nr; ++i) {
@@ -197,7 +204,7 @@ void gemm_rows(const MatrixRef& w, const Q8Acts& x, float* y, int64_t ldy, int64
                int32_t* corr) {
   const int64_t nb = w.cols / kQK;
   const int64_t groups = (x.rows + kQ8Group - 1) / kQ8Group;
-  for (int64_t r = r0; r < r1; ++r) {
+  for (int64_t r = r0; r < r1 && groups > 1; ++r) {  // one group: the tile does it
     const auto* row = reinterpret_cast<const BlockQ8_0*>(w.row(r));
     for (int64_t b = 0; b < nb; ++b) corr[(r - r0) * nb + b] = offset_correction(row[b]);
   }
