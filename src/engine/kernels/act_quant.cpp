@@ -55,7 +55,8 @@ Q8Acts Q8ActsBuffer::view(int64_t rows, int64_t cols) {
   d.resize(static_cast<size_t>(rows) * nb);
   packed.resize(groups * kQ8Group * static_cast<size_t>(cols));
   packed_d.resize(groups * kQ8Group * nb);
-  return Q8Acts{rows, cols, qs.data(), d.data(), packed.data(), packed_d.data()};
+  packed_sum.resize(groups * kQ8Group * nb);
+  return Q8Acts{rows, cols, qs.data(), d.data(), packed.data(), packed_d.data(), packed_sum.data()};
 }
 
 }  // namespace hydra::engine

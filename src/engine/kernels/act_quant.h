@@ -23,6 +23,7 @@ struct Q8ActsBuffer {
   std::vector<int8_t> qs;
   std::vector<float> d, packed_d;
   std::vector<uint8_t> packed;
+  std::vector<int32_t> packed_sum;
 
   Q8Acts view(int64_t rows, int64_t cols);
 };

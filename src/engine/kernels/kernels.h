@@ -27,9 +27,10 @@ struct MatrixRef {
 
 // Activation rows quantized to int8 blocks of 32 (act_quant.h) for products
 // with Q8_0 weights. qs: rows x cols int8; d: rows x cols/32 scales.
-// `packed` and `packed_d` are filled by the table's pack_q8 for its gemm_q8
-// (the AVX-512 VNNI layout: per group of kQ8Group rows, per 4 columns, the
-// rows' 4 bytes offset by 128; scales per group and block, row fastest).
+// `packed`, `packed_d` and `packed_sum` are filled by the table's pack_q8
+// for its gemm_q8 (the AVX-512 VNNI layout: per group of kQ8Group rows, per
+// 4 columns, the rows' 4 bytes; scales and 128 * block sums per group and
+// block, row fastest).
 constexpr int64_t kQ8Group = 16;
 struct Q8Acts {
   int64_t rows = 0;
@@ -38,6 +39,7 @@ struct Q8Acts {
   const float* d = nullptr;
   uint8_t* packed = nullptr;
   float* packed_d = nullptr;
+  int32_t* packed_sum = nullptr;
 };
 
 struct KernelTable {

@@ -24,71 +24,68 @@ void matvec_q8(const MatrixRef& w, const Q8Acts& x, int64_t t, float* y, int64_t
 }
 
 // The layout of Q8Acts::packed: per group of 16 rows, per 4 columns, the 16
-// rows' 4 bytes as unsigned (x + 128), so one vpdpbusd multiplies 16 tokens
-// by 4 weights broadcast from a row. Missing rows of the last group are
-// zeros (128) with scale 0.
+// rows' 4 bytes, so one vpdpbusd multiplies 16 tokens by 4 weights broadcast
+// from a row. vpdpbusd wants that operand unsigned, so the weights get +128
+// on the fly and packed_sum holds what this adds to a block sum (128 times
+// the token's block sum). Missing rows of the last group are zeros.
 void pack_q8(const Q8Acts& x, int64_t g0, int64_t g1) {
   const int64_t nb = x.cols / kQK, quads = x.cols / 4;
   for (int64_t g = g0; g < g1; ++g) {
     uint8_t* dst = x.packed + g * kQ8Group * x.cols;
     float* dd = x.packed_d + g * kQ8Group * nb;
+    int32_t* ds = x.packed_sum + g * kQ8Group * nb;
     for (int64_t i = 0; i < kQ8Group; ++i) {
       const int64_t t = g * kQ8Group + i;
+      const bool real = t < x.rows;
+      const int8_t* src = x.qs + (real ? t : 0) * x.cols;
       for (int64_t q = 0; q < quads; ++q) {
         uint32_t v = 0;
-        if (t < x.rows) std::memcpy(&v, x.qs + t * x.cols + q * 4, 4);
-        v ^= 0x80808080u;
+        if (real) std::memcpy(&v, src + q * 4, 4);
         std::memcpy(dst + (q * kQ8Group + i) * 4, &v, 4);
       }
-      for (int64_t b = 0; b < nb; ++b) dd[b * kQ8Group + i] = t < x.rows ? x.d[t * nb + b] : 0.0f;
+      for (int64_t b = 0; b < nb; ++b) {
+        int32_t sum = 0;
+        for (int64_t j = 0; j < kQK; ++j) sum += src[b * kQK + j];
+        ds[b * kQ8Group + i] = real ? 128 * sum : 0;
+        dd[b * kQ8Group + i] = real ? x.d[t * nb + b] : 0.0f;
+      }
     }
   }
 }
 
-// 128 * (sum of a block's weights): what the +128 offset of the packed
-// activations adds to each block sum.
-inline int32_t offset_correction(const BlockQ8_0& blk) {
-  const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qs));
-  const __m256i s =
-      _mm256_sad_epu8(_mm256_xor_si256(w, _mm256_set1_epi8(-128)), _mm256_setzero_si256());
-  const __m128i h = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
-  const int64_t biased = _mm_cvtsi128_si64(h) + _mm_extract_epi64(h, 1);  // sum of (w + 128)
-  return static_cast<int32_t>((biased - 128 * kQK) * 128);
-}
-
 struct Tile {
   const BlockQ8_0* rows[8];
-  const int32_t* corr[8];  // per row, per block
-  const uint8_t* xs[3];    // per group
+  const uint8_t* xs[3];  // per group
   const float* xd[3];
+  const int32_t* xsum[3];
 };
 
 // R rows times T groups of 16 tokens, blocks [b0, b1): per block, exact
 // int32 sums for every (row, token) in zmm lanes (tokens across lanes), then
 // one multiply-add per block into acc[i * T + t], carried across calls in
-// block order. Several groups share a precomputed offset correction; one
-// group (a decode step) computes it beside the sums instead, as a second
-// vpdpbusd chain (which also hides the first chain's latency), so the rows
-// are read once and the stream from memory overlaps the arithmetic.
+// block order. One group (a decode step) splits each sum in two chains to
+// hide vpdpbusd's latency (integers: the order is free) and prefetches the
+// rows a few blocks ahead, so memory overlaps the arithmetic.
 template <int R, int T>
 void q8_tile(const Tile& tl, int64_t b0, int64_t b1, __m512* acc_io) {
-  constexpr bool kOwnCorr = T == 1;
+  constexpr int kChains = T == 1 ? 2 : 1;
   const __m512i c80 = _mm512_set1_epi8(-128);
   // Locals, so the accumulators stay in registers (__m512 may alias).
   __m512 acc[R * T];
 #pragma GCC unroll 24
   for (int i = 0; i < R * T; ++i) acc[i] = acc_io[i];
   for (int64_t b = b0; b < b1; ++b) {
-    __m512i sum[R][T], corr[R];
+    __m512i sum[kChains][R][T];
 #pragma GCC unroll 8
     for (int i = 0; i < R; ++i) {
-      if constexpr (kOwnCorr) {
-        _mm_prefetch(reinterpret_cast<const char*>(&tl.rows[i][b + 8]), _MM_HINT_T0);
-        corr[i] = _mm512_setzero_si512();
+      if constexpr (T == 1) {
+        _mm_prefetch(reinterpret_cast<const char*>(tl.rows[i]) + (b + 8) * sizeof(BlockQ8_0),
+                     _MM_HINT_T0);
       }
 #pragma GCC unroll 4
       for (int t = 0; t < T; ++t) {
-        sum[i][t] = kOwnCorr ? _mm512_setzero_si512() : _mm512_set1_epi32(-tl.corr[i][b]);
+        sum[0][i][t] = _mm512_setzero_si512();
+        sum[kChains - 1][i][t] = _mm512_setzero_si512();
       }
     }
 #pragma GCC unroll 8
@@ -100,10 +97,12 @@ void q8_tile(const Tile& tl, int64_t b0, int64_t b1, __m512* acc_io) {
       for (int i = 0; i < R; ++i) {
         int32_t w4;
         std::memcpy(&w4, tl.rows[i][b].qs + q * 4, 4);
-        const __m512i wb = _mm512_set1_epi32(w4);
-        if constexpr (kOwnCorr) corr[i] = _mm512_dpbusd_epi32(corr[i], c80, wb);
+        const __m512i wu = _mm512_xor_si512(_mm512_set1_epi32(w4), c80);  // w + 128
 #pragma GCC unroll 4
-        for (int t = 0; t < T; ++t) sum[i][t] = _mm512_dpbusd_epi32(sum[i][t], xv[t], wb);
+        for (int t = 0; t < T; ++t) {
+          __m512i& s = sum[q % kChains][i][t];
+          s = _mm512_dpbusd_epi32(s, wu, xv[t]);
+        }
       }
     }
 #pragma GCC unroll 8
@@ -111,8 +110,9 @@ void q8_tile(const Tile& tl, int64_t b0, int64_t b1, __m512* acc_io) {
       const __m512 dw = _mm512_set1_ps(_cvtsh_ss(tl.rows[i][b].d));
 #pragma GCC unroll 4
       for (int t = 0; t < T; ++t) {
-        __m512i isum = sum[i][t];
-        if constexpr (kOwnCorr) isum = _mm512_sub_epi32(isum, corr[i]);
+        __m512i isum = sum[0][i][t];
+        if constexpr (kChains == 2) isum = _mm512_add_epi32(isum, sum[1][i][t]);
+        isum = _mm512_sub_epi32(isum, _mm512_loadu_si512(tl.xsum[t] + b * kQ8Group));
         const __m512 s = _mm512_mul_ps(_mm512_loadu_ps(tl.xd[t] + b * kQ8Group), dw);
         acc[i * T + t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), s, acc[i * T + t]);
       }
@@ -123,6 +123,10 @@ void q8_tile(const Tile& tl, int64_t b0, int64_t b1, __m512* acc_io) {
 }
 
 using TileFn = void (*)(const Tile&, int64_t, int64_t, __m512*);
+
+// Rows per tile: 8 with one group (16 accumulators), 4 with more (up to 12).
+template <int T>
+constexpr int kMaxRows = T == 1 ? 8 : 4;
 
 template <int T>
 TileFn tile_for(int64_t r) {
@@ -136,13 +140,13 @@ TileFn tile_for(int64_t r) {
     case 4:
       return q8_tile<4, T>;
     case 5:
-      return q8_tile < T == 1 ? 5 : 4, T > ;
+      return q8_tile<(kMaxRows<T> < 5 ? kMaxRows<T> : 5), T>;
     case 6:
-      return q8_tile < T == 1 ? 6 : 4, T > ;
+      return q8_tile<(kMaxRows<T> < 6 ? kMaxRows<T> : 6), T>;
     case 7:
-      return q8_tile < T == 1 ? 7 : 4, T > ;
+      return q8_tile<(kMaxRows<T> < 7 ? kMaxRows<T> : 7), T>;
     default:
-      return q8_tile < T == 1 ? 8 : 4, T > ;
+      return q8_tile<kMaxRows<T>, T>;
   }
 }
 
@@ -150,36 +154,33 @@ TileFn pick_tile(int64_t r, int64_t t) {
   return t == 1 ? tile_for<1>(r) : t == 2 ? tile_for<2>(r) : tile_for<3>(r);
 }
 
-// Rows per pass (their accumulators and corrections live on the stack) and
-// blocks per chunk: 3 groups x 16 tokens x 512 columns stay in L1 while
-// every row of the pass goes over them.
+// Rows per pass (their accumulators live on the stack) and blocks per
+// chunk: 3 groups x 16 tokens x 512 columns stay in L1 while every row of
+// the pass goes over them.
 constexpr int64_t kPassRows = 64;
-constexpr int64_t kCorrInts = 8192;
 constexpr int64_t kChunkBlocks = 16;
 
 struct Pass {
   int64_t r0, r1, g, nt, height;
 };
 
-void run_pass(const MatrixRef& w, const Q8Acts& x, const int32_t* corr, const Pass& p,
-              __m512 (*acc)[24]) {
+void run_pass(const MatrixRef& w, const Q8Acts& x, const Pass& p, __m512 (*acc)[24]) {
   const int64_t nb = w.cols / kQK;
   Tile tl{};
   for (int64_t t = 0; t < p.nt; ++t) {
     tl.xs[t] = x.packed + (p.g + t) * kQ8Group * x.cols;
     tl.xd[t] = x.packed_d + (p.g + t) * kQ8Group * nb;
+    tl.xsum[t] = x.packed_sum + (p.g + t) * kQ8Group * nb;
   }
-  // One group is small enough to stay in L2 across the rows; whole rows
-  // then stream from memory in order.
+  // One group stays in L2 across the rows; whole rows then stream from
+  // memory in order.
   const int64_t chunk = p.nt == 1 ? nb : kChunkBlocks;
   for (int64_t b0 = 0; b0 < nb; b0 += chunk) {
     const int64_t b1 = nb - b0 < chunk ? nb : b0 + chunk;
     for (int64_t r = p.r0, j = 0; r < p.r1; r += p.height, ++j) {
       const int64_t nr = p.r1 - r < p.height ? p.r1 - r : p.height;
-      for (int64_t i = 0; i < nr; ++i) {
+      for (int64_t i = 0; i < nr; ++i)
         tl.rows[i] = reinterpret_cast<const BlockQ8_0*>(w.row(r + i));
-        tl.corr[i] = corr + (r + i - p.r0) * nb;
-      }
       pick_tile(nr, p.nt)(tl, b0, b1, acc[j]);
     }
   }
@@ -200,36 +201,19 @@ void store_pass(const Q8Acts& x, const Pass& p, __m512 (*acc)[24], float* y, int
   }
 }
 
-void gemm_rows(const MatrixRef& w, const Q8Acts& x, float* y, int64_t ldy, int64_t r0, int64_t r1,
-               int32_t* corr) {
-  const int64_t nb = w.cols / kQK;
-  const int64_t groups = (x.rows + kQ8Group - 1) / kQ8Group;
-  for (int64_t r = r0; r < r1 && groups > 1; ++r) {  // one group: the tile does it
-    const auto* row = reinterpret_cast<const BlockQ8_0*>(w.row(r));
-    for (int64_t b = 0; b < nb; ++b) corr[(r - r0) * nb + b] = offset_correction(row[b]);
-  }
-  __m512 acc[kPassRows / 4][24];
-  for (int64_t g = 0; g < groups; g += 3) {
-    const int64_t nt = groups - g < 3 ? groups - g : 3;
-    const Pass p{r0, r1, g, nt, nt == 1 ? 8 : 4};
-    for (auto& tile : acc)
-      for (__m512& v : tile) v = _mm512_setzero_ps();
-    run_pass(w, x, corr, p, acc);
-    store_pass(x, p, acc, y, ldy);
-  }
-}
-
 void gemm_q8(const MatrixRef& w, const Q8Acts& x, float* y, int64_t ldy, int64_t r0, int64_t r1) {
-  alignas(64) int32_t corr[kCorrInts];
-  const int64_t nb = w.cols / kQK;
-  int64_t step = kCorrInts / nb / 8 * 8;
-  step = step < kPassRows ? step : kPassRows;
-  if (step == 0) {  // rows too long for the buffer: token by token
-    for (int64_t t = 0; t < x.rows; ++t) matvec_q8(w, x, t, y + t * ldy, r0, r1);
-    return;
-  }
-  for (int64_t r = r0; r < r1; r += step) {
-    gemm_rows(w, x, y, ldy, r, r1 - r < step ? r1 : r + step, corr);
+  const int64_t groups = (x.rows + kQ8Group - 1) / kQ8Group;
+  __m512 acc[kPassRows / 4][24];
+  for (int64_t pr = r0; pr < r1; pr += kPassRows) {
+    const int64_t pr1 = r1 - pr < kPassRows ? r1 : pr + kPassRows;
+    for (int64_t g = 0; g < groups; g += 3) {
+      const int64_t nt = groups - g < 3 ? groups - g : 3;
+      const Pass p{pr, pr1, g, nt, nt == 1 ? 8 : 4};
+      for (auto& tile : acc)
+        for (__m512& v : tile) v = _mm512_setzero_ps();
+      run_pass(w, x, p, acc);
+      store_pass(x, p, acc, y, ldy);
+    }
   }
 }
 
