@@ -34,6 +34,7 @@ struct Runtime::Sequence {
   int64_t fed = 0;      // prompt tokens in the cache (computed or reused)
   int64_t pending = 0;  // rows of this sequence in the current step
   bool done = false;
+  TokenEvent final_event;  // delivered once the sequence's blocks are freed
 
   bool prefilling() const { return fed < static_cast<int64_t>(entry->request.prompt.size()); }
 
@@ -266,11 +267,13 @@ void Runtime::step_batch() {
   }
   int freed = 0;
   int64_t freed_blocks = 0;
+  std::vector<std::pair<std::shared_ptr<Entry>, TokenEvent>> finals;
   for (auto& seq : running_) {
     if (!seq->done) continue;
     ++freed;
     freed_blocks += blocks_needed(seq->entry->request);
     if (--seq->entry->live == 0) running_requests_.fetch_sub(1);
+    finals.emplace_back(seq->entry, std::move(seq->final_event));
   }
   std::erase_if(running_, [](const std::unique_ptr<Sequence>& s) { return s->done; });
   running_sequences_.store(static_cast<int64_t>(running_.size()));
@@ -284,6 +287,9 @@ void Runtime::step_batch() {
     reserved_slots_ -= freed;
     reserved_blocks_ -= freed_blocks;
   }
+  // Last, so a caller that sees its request finish also sees its cache
+  // blocks returned in the stats.
+  for (auto& [entry, ev] : finals) entry->sink->deliver(std::move(ev));
   if (options_.on_step) options_.on_step(stats());
 }
 
@@ -316,7 +322,8 @@ void Runtime::sample_next(Sequence& seq) {
 }
 
 // Ends a sequence: releases held-back text (unless a stop string ended it)
-// and delivers the final event.
+// and keeps the final event, delivered when the step has freed the
+// sequence (or by cancel_all).
 void Runtime::finish(Sequence& seq, TokenEvent& ev, std::string reason) {
   if (reason != "cancelled" && reason != "error" && !seq.stops.stopped()) {
     std::string tail = seq.stops.push(seq.detok.flush());
@@ -332,7 +339,7 @@ void Runtime::finish(Sequence& seq, TokenEvent& ev, std::string reason) {
   ev.finish_reason = std::move(reason);
   ev.completion_tokens = static_cast<int32_t>(seq.output.size());
   seq.done = true;
-  seq.entry->sink->deliver(std::move(ev));
+  seq.final_event = std::move(ev);
 }
 
 void Runtime::report_load() {
@@ -344,12 +351,15 @@ void Runtime::report_load() {
 // At shutdown: every request still queued or running ends as cancelled, so
 // no caller waits forever.
 void Runtime::cancel_all() {
+  std::vector<std::pair<std::shared_ptr<Entry>, TokenEvent>> finals;
   for (auto& seq : running_) {
     if (seq->done) continue;
     TokenEvent ev;
     finish(*seq, ev, "cancelled");
+    finals.emplace_back(seq->entry, std::move(seq->final_event));
   }
   running_.clear();
+  for (auto& [entry, ev] : finals) entry->sink->deliver(std::move(ev));
   std::lock_guard lk(mu_);
   for (auto& e : waiting_) {
     for (int c = 0; c < e->request.params.n; ++c) {
