@@ -2,7 +2,7 @@
 // The OpenAI-compatible data plane (DESIGN.md §4): authenticate the API
 // key, resolve `model` to a route, pick an endpoint, proxy the request
 // (whole or as a server-sent event stream), capture usage and meter it.
-// Handlers are coroutines on the client connection's strand; the store is
+// Handlers are coroutines on the client connection's network thread; the store is
 // reached only through the worker pool.
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>

@@ -1,7 +1,7 @@
 #pragma once
 // The gateway's asynchronous client for upstream OpenAI-compatible servers.
 // It runs on the executor of the coroutine that calls it (the client
-// connection's strand), keeps a keep-alive pool per upstream host with a cap
+// connection's network thread), keeps a keep-alive pool per upstream host with a cap
 // on open connections, and enforces connect, first-byte and between-chunk
 // time-outs. A response body can be read whole or piece by piece as it
 // arrives (chunked transfer encoding is decoded here).

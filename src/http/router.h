@@ -18,7 +18,7 @@ struct Route {
   std::string pattern;
   std::string summary;         // one line, for the route listing and docs
   Handler handler;             // runs on the worker pool
-  AsyncHandler async_handler;  // or: a coroutine on the connection's strand
+  AsyncHandler async_handler;  // or: a coroutine on the connection's network thread
   std::vector<std::string> segments;
 };
 

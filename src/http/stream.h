@@ -1,7 +1,7 @@
 #pragma once
 // Asynchronous handlers, for answers that stream (server-sent events) or
 // wait on other network I/O (a proxied upstream). They run as coroutines on
-// the connection's strand; blocking work (the store) goes to the worker pool
+// the connection's network thread; blocking work (the store) goes to the worker pool
 // through run_blocking().
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>

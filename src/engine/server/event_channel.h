@@ -1,10 +1,10 @@
 #pragma once
 // Hands a request's token events from the decode thread to the coroutine
 // serving it, without polling: deliver() queues the event and posts a
-// wakeup to the coroutine's executor (its connection's strand), which
+// wakeup to the coroutine's executor (its connection's network thread), which
 // cancels the timer the coroutine sleeps on. The timer lives in the
 // coroutine's frame; the wakeup only touches it through the pointer the
-// coroutine registers, and both run on the same strand.
+// coroutine registers, and both run on the same thread.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
