@@ -8,15 +8,13 @@
 #include <sstream>
 
 #include "api/routes.h"
-#include "auth/bootstrap.h"
 #include "auth/password.h"
-#include "auth/sessions.h"
 #include "auth/users.h"
 #include "catalog/runtime_template.h"
 #include "common/error.h"
 #include "common/random.h"
 #include "common/strings.h"
-#include "http/url.h"
+#include "route_test.h"
 
 namespace hydra::api {
 namespace {
@@ -31,59 +29,21 @@ std::string read_text(const fs::path& p) {
   return ss.str();
 }
 
-class CatalogRoutes : public ::testing::Test {
+class CatalogRoutes : public testing::RouteTest {
  protected:
+  CatalogRoutes() : RouteTest("catalog") {}
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("hydra-catalog-api-" + random_hex(8));
-    fs::create_directories(dir_);
-    store::StoreOptions opts;
-    opts.synchronous = "NORMAL";
-    store_ = store::open_store("sqlite:" + (dir_ / "hydra.db").string(), opts);
-    store_->migrate();
-    catalog::seed_runtime_templates(*store_);
-    cfg_.admin_password = "admin-password";
-    cfg_.data_dir = (dir_ / "data").string();
-    auth::ensure_admin(*store_, cfg_);
+    RouteTest::SetUp();
     auth::NewUser nu;
     nu.name = "bob";
     nu.password_hash = auth::hash_password("bob-password");
     store_->transact([&](store::Session& s) { auth::create_user(s, nu); });
-    admin_ = auth::login(*store_, cfg_, {"admin", "admin-password", "127.0.0.1", "r1"}).token;
     bob_ = auth::login(*store_, cfg_, {"bob", "bob-password", "127.0.0.1", "r2"}).token;
-    ctx_ = std::make_unique<ApiContext>(ApiContext{*store_, cfg_, metrics_});
     register_provider_routes(router_, *ctx_);
     register_model_routes(router_, *ctx_);
     register_maas_routes(router_, *ctx_);
     register_template_routes(router_, *ctx_);
   }
-  void TearDown() override {
-    ctx_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
-  }
-
-  http::Response call(const std::string& method, const std::string& target,
-                      const std::string& token, const std::string& body = {},
-                      const std::string& content_type = "application/json") {
-    http::Request req;
-    req.method = method;
-    req.target = target;
-    size_t q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos) req.query = http::parse_query(target.substr(q + 1));
-    if (!token.empty()) req.headers.emplace_back("authorization", "Bearer " + token);
-    if (!content_type.empty()) req.headers.emplace_back("content-type", content_type);
-    req.body = body;
-    req.remote_addr = "127.0.0.1";
-    const http::Route* route = router_.match(req);
-    if (!route) return http::Response::text(404, "no route");
-    try {
-      return route->handler(req);
-    } catch (const ApiError& e) {
-      return http::Response::json(e.http_status(), error_body(e.code(), e.what(), e.param()));
-    }
-  }
-
   bj::value json_of(const http::Response& r) { return bj::parse(r.body); }
 
   std::vector<std::string> model_ids(const std::string& query, const std::string& token) {
@@ -104,13 +64,7 @@ class CatalogRoutes : public ::testing::Test {
     return read_text(fs::path(HYDRA_TESTDATA_DIR) / "modelhub" / rel / "metadata.yaml");
   }
 
-  fs::path dir_;
-  std::unique_ptr<store::Store> store_;
-  Config cfg_;
-  http::Metrics metrics_;
-  std::unique_ptr<ApiContext> ctx_;
-  http::Router router_;
-  std::string admin_, bob_;
+  std::string bob_;
 };
 
 TEST_F(CatalogRoutes, ImportFromBodyMultipartAndJsonThenPublishForUsers) {

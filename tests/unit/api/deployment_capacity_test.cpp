@@ -6,40 +6,26 @@
 #include <filesystem>
 
 #include "api/routes.h"
-#include "auth/bootstrap.h"
-#include "auth/sessions.h"
 #include "catalog/deployment_template.h"
 #include "catalog/model_store.h"
 #include "catalog/runtime_template.h"
 #include "common/error.h"
 #include "common/json.h"
-#include "common/random.h"
 #include "deploy/capacity.h"
 #include "deploy/cluster.h"
 #include "deploy/deployment.h"
-#include "http/url.h"
+#include "route_test.h"
 
 namespace hydra::api {
 namespace {
 
 namespace bj = boost::json;
-namespace fs = std::filesystem;
 
-class DeploymentCapacity : public ::testing::Test {
+class DeploymentCapacity : public testing::RouteTest {
  protected:
+  DeploymentCapacity() : RouteTest("deploy") {}
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("hydra-deploy-api-" + random_hex(8));
-    fs::create_directories(dir_);
-    store::StoreOptions opts;
-    opts.synchronous = "NORMAL";
-    store_ = store::open_store("sqlite:" + (dir_ / "hydra.db").string(), opts);
-    store_->migrate();
-    catalog::seed_runtime_templates(*store_);
-    cfg_.admin_password = "admin-password";
-    cfg_.data_dir = (dir_ / "data").string();
-    auth::ensure_admin(*store_, cfg_);
-    admin_ = auth::login(*store_, cfg_, {"admin", "admin-password", "127.0.0.1", "r1"}).token;
-    ctx_ = std::make_unique<ApiContext>(ApiContext{*store_, cfg_, metrics_});
+    RouteTest::SetUp();
     register_deployment_routes(router_, *ctx_);
     catalog::Model m;
     m.id = "qwen";
@@ -50,12 +36,6 @@ class DeploymentCapacity : public ::testing::Test {
                              deploy::AgentInfo{"", "", "local", 2000},
                              deploy::ClusterCapacity{64, 256, {}});
   }
-  void TearDown() override {
-    ctx_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
-  }
-
   // A template of model qwen; `resources` and `distributed` as the API takes them.
   std::string make_template(const std::string& name, const std::string& resources,
                             const std::string& distributed = "{}") {
@@ -75,23 +55,10 @@ class DeploymentCapacity : public ::testing::Test {
                              deploy::ClusterCapacity{64, 256, std::move(gpus)});
   }
 
+  // As the administrator.
   http::Response call(const std::string& method, const std::string& target,
                       const std::string& body = {}) {
-    http::Request req;
-    req.method = method;
-    req.target = target;
-    req.path = target;
-    req.headers.emplace_back("authorization", "Bearer " + admin_);
-    req.headers.emplace_back("content-type", "application/json");
-    req.body = body;
-    req.remote_addr = "127.0.0.1";
-    const http::Route* route = router_.match(req);
-    if (!route) return http::Response::text(404, "no route");
-    try {
-      return route->handler(req);
-    } catch (const ApiError& e) {
-      return http::Response::json(e.http_status(), error_body(e.code(), e.what(), e.param()));
-    }
+    return RouteTest::call(method, target, admin_, body);
   }
 
   http::Response create(const std::string& name, const std::string& template_id,
@@ -119,14 +86,6 @@ class DeploymentCapacity : public ::testing::Test {
   int64_t count(const std::string& sql, std::vector<store::Value> args = {}) {
     return store_->query(sql, std::move(args))[0].i64("n");
   }
-
-  fs::path dir_;
-  std::unique_ptr<store::Store> store_;
-  Config cfg_;
-  http::Metrics metrics_;
-  std::unique_ptr<ApiContext> ctx_;
-  http::Router router_;
-  std::string admin_;
 };
 
 const deploy::Gpu kA100{"NVIDIA A100-SXM4-80GB", 80};
