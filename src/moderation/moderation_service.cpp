@@ -17,23 +17,17 @@ ModerationService::~ModerationService() {
 }
 
 void ModerationService::start() {
-  // The version is read before the first load: a change committed between the
-  // load and the poller's first look must still count as unseen.
-  uint64_t loaded_version = rules_version();
+  if (started_.exchange(true)) return;
+  // The version is read before the first load: a change committed between
+  // the load and the poller's first look must still count as unseen.
+  seen_version_ = rules_version();
   reload();
-  std::lock_guard<std::mutex> lock(mu_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this, loaded_version] { run(loaded_version); });
+  last_load_ns_ = mono_ns();
+  poller_.start("moderation rules not reloaded", opts_.local_ms, [this] { poll_once(); });
 }
 
 void ModerationService::stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  poller_.stop();
 }
 
 void ModerationService::reload() {
@@ -44,20 +38,13 @@ void ModerationService::reload() {
   }
 }
 
-void ModerationService::run(uint64_t seen) {
-  int64_t last_load = mono_ns();
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!cv_.wait_for(lock, std::chrono::milliseconds(opts_.local_ms),
-                       [this] { return stopping_; })) {
-    uint64_t now_version = rules_version();
-    bool due = (mono_ns() - last_load) / 1000000 >= opts_.poll_ms;
-    if (now_version == seen && !due) continue;
-    lock.unlock();
-    reload();
-    lock.lock();
-    seen = now_version;
-    last_load = mono_ns();
-  }
+void ModerationService::poll_once() {
+  uint64_t now_version = rules_version();
+  bool due = (mono_ns() - last_load_ns_) / 1000000 >= opts_.poll_ms;
+  if (now_version == seen_version_ && !due) return;
+  reload();
+  seen_version_ = now_version;
+  last_load_ns_ = mono_ns();
 }
 
 void ModerationService::check_input(const boost::json::value& request,

@@ -5,12 +5,11 @@
 // change committed by this process.
 #include <atomic>
 #include <boost/json.hpp>
-#include <condition_variable>
+#include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
+#include "common/periodic_thread.h"
 #include "moderation/output_scanner.h"
 #include "moderation/rule_set.h"
 #include "store/store.h"
@@ -45,15 +44,15 @@ class ModerationService {
   OutputScanner scanner(const std::string& workspace) const { return {rules(), workspace}; }
 
  private:
-  void run(uint64_t loaded_version);
+  void poll_once();  // reloads when this process changed a rule or the slow poll is due
 
   store::Store& store_;
   ModerationOptions opts_;
   std::atomic<std::shared_ptr<const RuleSet>> rules_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::atomic<bool> started_{false};
+  uint64_t seen_version_ = 0;  // the poller's, like last_load_ns_
+  int64_t last_load_ns_ = 0;
+  PeriodicThread poller_;
 };
 
 // The error answered when output breaks `rule_id` (also sent as the SSE
