@@ -387,7 +387,16 @@ bool mirror_desired_deployments(store::Store& local, const bj::value& desired) {
       runtimes.insert(want.runtime);
       if (rt->is_object() && !rt->get_object().empty()) mirror_runtime_template(local, *rt);
     }
-    upsert_mirrored(local, want);
+    try {
+      upsert_mirrored(local, want);
+    } catch (const store::UniqueViolation&) {
+      // The name is still held here by a deployment the server has already
+      // forgotten (deleted, its replicas still stopping): this one is
+      // mirrored on a later round, once that one is purged.
+      spdlog::warn("deployment {} waits: its name '{}' is still held on this cluster", want.id,
+                   want.name);
+      continue;
+    }
     changed = true;
   }
   DeploymentQuery q;

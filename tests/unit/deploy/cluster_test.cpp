@@ -273,6 +273,31 @@ TEST_F(Clusters, DesiredStateAndObservedReplicasRoundTrip) {
   EXPECT_TRUE(list_replicas(*server_, d.id).empty());
 }
 
+TEST_F(Clusters, ANameStillHeldByAForgottenDeploymentWaitsInsteadOfFailingTheRound) {
+  Cluster c;
+  c.name = "edge";
+  create("edge");
+  Deployment old = deploy("chat", "edge", 1);
+  Deployment other = deploy("other", "edge", 1);
+  round_trip(c);
+  ASSERT_TRUE(find_deployment(*agent_, old.id));
+  // The server forgets the old one (deleted and purged) and takes the name
+  // again, while the agent still holds the old row for its stopping replicas.
+  server_->exec("DELETE FROM deployments WHERE id = ?", {old.id});
+  Deployment fresh = deploy("chat", "edge", 2);
+  server_->exec("UPDATE deployments SET replicas = 3 WHERE id = ?", {other.id});
+  bj::value desired = desired_deployments(*server_, "edge");
+  EXPECT_NO_THROW(mirror_desired_deployments(*agent_, desired));
+  EXPECT_FALSE(find_deployment(*agent_, fresh.id));            // waits for the name
+  EXPECT_EQ(find_deployment(*agent_, other.id)->replicas, 3);  // the rest of the round ran
+  EXPECT_EQ(find_deployment(*agent_, old.id)->desired, desired::kDeleted);
+  // Once the old row is purged, the next round mirrors the new one.
+  agent_->exec("DELETE FROM deployments WHERE id = ?", {old.id});
+  mirror_desired_deployments(*agent_, desired);
+  ASSERT_TRUE(find_deployment(*agent_, fresh.id));
+  EXPECT_EQ(find_deployment(*agent_, fresh.id)->replicas, 2);
+}
+
 TEST_F(Clusters, ReportsOfAnotherClusterAreIgnored) {
   create("edge");
   create("other");
