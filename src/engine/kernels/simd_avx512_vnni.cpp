@@ -23,12 +23,52 @@ void matvec_q8(const MatrixRef& w, const Q8Acts& x, int64_t t, float* y, int64_t
   q8_matvec<VnniDot>(w, x, t, y, r0, r1);
 }
 
+// Up to 8 rows (a decode step of a few streams) use the narrow layout:
+// per block, per q < 4, 64 bytes whose 128-bit lanes hold rows 0-3's quad q,
+// rows 0-3's quad q + 4, rows 4-7's quad q, rows 4-7's quad q + 4. A row's
+// 32 weight bytes broadcast to both 256-bit halves and shuffled within the
+// 128-bit lanes (vpshufd) then give every lane its token's weights, so one
+// vpdpbusd does 8 tokens x 2 quads and no lane idles. Scales and sums: per
+// block 16 lanes, lane l for row (l / 8) * 4 + l % 4 (the lanes where a
+// block's two halves are added).
+constexpr int64_t kNarrowRows = 8;
+
+int64_t narrow_row(int64_t lane) {
+  return (lane / 8) * 4 + lane % 4;
+}
+
+void pack_q8_narrow(const Q8Acts& x) {
+  const int64_t nb = x.cols / kQK;
+  for (int64_t b = 0; b < nb; ++b) {
+    for (int64_t q = 0; q < 4; ++q) {
+      for (int64_t l = 0; l < 16; ++l) {
+        const int64_t t = (l / 8) * 4 + l % 4, quad = q + 4 * ((l / 4) % 2);
+        uint32_t v = 0;
+        if (t < x.rows) std::memcpy(&v, x.qs + t * x.cols + b * kQK + quad * 4, 4);
+        std::memcpy(x.packed + ((b * 4 + q) * 16 + l) * 4, &v, 4);
+      }
+    }
+    for (int64_t l = 0; l < 16; ++l) {
+      const int64_t t = narrow_row(l);
+      const bool real = t < x.rows;
+      int32_t sum = 0;
+      for (int64_t j = 0; real && j < kQK; ++j) sum += x.qs[t * x.cols + b * kQK + j];
+      x.packed_sum[b * 16 + l] = real ? 128 * sum : 0;
+      x.packed_d[b * 16 + l] = real ? x.d[t * nb + b] : 0.0f;
+    }
+  }
+}
+
 // The layout of Q8Acts::packed: per group of 16 rows, per 4 columns, the 16
 // rows' 4 bytes, so one vpdpbusd multiplies 16 tokens by 4 weights broadcast
 // from a row. vpdpbusd wants that operand unsigned, so the weights get +128
 // on the fly and packed_sum holds what this adds to a block sum (128 times
 // the token's block sum). Missing rows of the last group are zeros.
 void pack_q8(const Q8Acts& x, int64_t g0, int64_t g1) {
+  if (x.rows <= kNarrowRows) {
+    if (g0 == 0 && g1 > 0) pack_q8_narrow(x);
+    return;
+  }
   const int64_t nb = x.cols / kQK, quads = x.cols / 4;
   for (int64_t g = g0; g < g1; ++g) {
     uint8_t* dst = x.packed + g * kQ8Group * x.cols;
@@ -201,7 +241,98 @@ void store_pass(const Q8Acts& x, const Pass& p, __m512 (*acc)[24], float* y, int
   }
 }
 
+// R rows times up to 8 tokens in the narrow layout, over every block: per
+// block and row 4 vpdpbusd, then the two halves of each token's sum added
+// (exact), the offset removed and one multiply-add in block order; lanes
+// 4-7 and 12-15 carry copies of 0-3 and 8-11. Rows are prefetched ahead.
+template <int R>
+void q8_narrow_tile(const BlockQ8_0* const* rows, const Q8Acts& x, int64_t nb, const char* ahead,
+                    const char* ahead_end, int64_t lines, __m512* out) {
+  const __m512i c80 = _mm512_set1_epi8(-128);
+  __m512 acc[R];
+#pragma GCC unroll 8
+  for (int i = 0; i < R; ++i) acc[i] = _mm512_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* xb = x.packed + b * 256;
+    const __m512i x0 = _mm512_loadu_si512(xb), x1 = _mm512_loadu_si512(xb + 64);
+    const __m512i x2 = _mm512_loadu_si512(xb + 128), x3 = _mm512_loadu_si512(xb + 192);
+    const __m512i xsum = _mm512_loadu_si512(x.packed_sum + b * 16);
+    const __m512 xd = _mm512_loadu_ps(x.packed_d + b * 16);
+    for (int64_t l = 0; l < lines && ahead < ahead_end; ++l, ahead += 64) {
+      _mm_prefetch(ahead, _MM_HINT_T0);
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < R; ++i) {
+      _mm_prefetch(reinterpret_cast<const char*>(rows[i]) + (b + 8) * sizeof(BlockQ8_0),
+                   _MM_HINT_T0);
+      const __m512i wv = _mm512_xor_si512(_mm512_broadcast_i64x4(_mm256_loadu_si256(
+                                              reinterpret_cast<const __m256i*>(rows[i][b].qs))),
+                                          c80);  // w + 128
+      __m512i s =
+          _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_shuffle_epi32(wv, _MM_PERM_AAAA), x0);
+      s = _mm512_dpbusd_epi32(s, _mm512_shuffle_epi32(wv, _MM_PERM_BBBB), x1);
+      s = _mm512_dpbusd_epi32(s, _mm512_shuffle_epi32(wv, _MM_PERM_CCCC), x2);
+      s = _mm512_dpbusd_epi32(s, _mm512_shuffle_epi32(wv, _MM_PERM_DDDD), x3);
+      s = _mm512_add_epi32(s, _mm512_shuffle_i32x4(s, s, 0xB1));
+      s = _mm512_sub_epi32(s, xsum);
+      const __m512 sc = _mm512_mul_ps(xd, _mm512_set1_ps(_cvtsh_ss(rows[i][b].d)));
+      acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), sc, acc[i]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < R; ++i) out[i] = acc[i];
+}
+
+using NarrowFn = void (*)(const BlockQ8_0* const*, const Q8Acts&, int64_t, const char*, const char*,
+                          int64_t, __m512*);
+
+NarrowFn narrow_tile(int64_t r) {
+  switch (r) {
+    case 1:
+      return q8_narrow_tile<1>;
+    case 2:
+      return q8_narrow_tile<2>;
+    case 3:
+      return q8_narrow_tile<3>;
+    case 4:
+      return q8_narrow_tile<4>;
+    case 5:
+      return q8_narrow_tile<5>;
+    case 6:
+      return q8_narrow_tile<6>;
+    case 7:
+      return q8_narrow_tile<7>;
+    default:
+      return q8_narrow_tile<8>;
+  }
+}
+
+void gemm_q8_narrow(const MatrixRef& w, const Q8Acts& x, float* y, int64_t ldy, int64_t r0,
+                    int64_t r1) {
+  const int64_t nb = w.cols / kQK;
+  alignas(64) float lanes[16];
+  __m512 acc[8];
+  const BlockQ8_0* rows[8];
+  const char* ahead_end = reinterpret_cast<const char*>(w.data) + w.row_bytes * w.rows;
+  const int64_t lines = (8 * static_cast<int64_t>(w.row_bytes) / 64 + nb - 1) / nb;
+  for (int64_t r = r0; r < r1; r += 8) {
+    const int64_t nr = r1 - r < 8 ? r1 - r : 8;
+    for (int64_t i = 0; i < nr; ++i) rows[i] = reinterpret_cast<const BlockQ8_0*>(w.row(r + i));
+    // The next tile's rows (contiguous) are prefetched a few lines per block.
+    const char* ahead = reinterpret_cast<const char*>(w.row(r + 8));
+    narrow_tile(nr)(rows, x, nb, ahead, ahead_end, lines, acc);
+    for (int64_t i = 0; i < nr; ++i) {
+      _mm512_store_ps(lanes, acc[i]);
+      for (int64_t t = 0; t < x.rows; ++t) y[t * ldy + r + i] = lanes[(t / 4) * 8 + t % 4];
+    }
+  }
+}
+
 void gemm_q8(const MatrixRef& w, const Q8Acts& x, float* y, int64_t ldy, int64_t r0, int64_t r1) {
+  if (x.rows <= kNarrowRows) {
+    gemm_q8_narrow(w, x, y, ldy, r0, r1);
+    return;
+  }
   const int64_t groups = (x.rows + kQ8Group - 1) / kQ8Group;
   __m512 acc[kPassRows / 4][24];
   for (int64_t pr = r0; pr < r1; pr += kPassRows) {

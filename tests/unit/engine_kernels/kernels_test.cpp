@@ -226,7 +226,7 @@ TEST(Kernels, Int8ProductsEqualScalarExactly) {
     for (int64_t rows : {1, 7, 37, 64}) {
       Matrix m = make_matrix(GgmlType::kQ8_0, rows, cols, 31);
       m.bytes[2] = 0x80;  // row 0, element 0: -128
-      for (int64_t tokens : {1, 5, 17, 50}) {
+      for (int64_t tokens : {1, 2, 5, 8, 17, 50}) {
         std::vector<float> x = gaussian(static_cast<size_t>(tokens * cols), 37);
         x[1] = -1e3f;
         Q8ActsBuffer rb;
