@@ -67,6 +67,11 @@ struct KernelTable {
   // Fills x.packed for gemm_q8, groups [g0, g1) of kQ8Group rows (may do
   // nothing when gemm_q8 reads qs directly).
   void (*pack_q8)(const Q8Acts& x, int64_t g0, int64_t g1);
+  // matvec for n tokens at once: y[t * ldy + r] = dot(row r of w, x + t *
+  // ldx), with the bits of matvec token by token (each row widened once for
+  // several tokens). Null where the table has none (matvec per token).
+  void (*matvec_multi)(const MatrixRef& w, const float* x, int64_t ldx, int64_t n, float* y,
+                       int64_t ldy, int64_t r0, int64_t r1);
 };
 
 enum class KernelPath { kScalar, kAvx2, kAvx512, kAvx512Vnni };

@@ -14,10 +14,11 @@ namespace {
 constexpr int64_t kVecRows = 32;
 constexpr int64_t kPanelRows = 64;
 // Up to this many tokens (a decode step of a few streams), float-type
-// weights are multiplied token by token over a task's rows: the rows come
-// from memory once and stay in cache for the other tokens, and no panel is
-// widened to floats. matvec and gemm_nt give the same bits, so this changes
-// no result.
+// weights go through matvec_multi over a task's rows (token by token with
+// matvec where a table has none): the rows come from memory once, each
+// piece of a row is widened to floats once for up to four tokens, and no
+// panel is stored. matvec, matvec_multi and gemm_nt give the same bits, so
+// this changes no result.
 constexpr int64_t kSmallBatch = 16;
 
 struct Task {
@@ -37,6 +38,10 @@ std::vector<Task> split(std::span<const MatmulTarget> targets, int64_t rows_per_
 
 void vector_task(const KernelTable& k, const MatmulTarget& t, const float* x, int64_t n_tok,
                  int64_t ldx, const Task& task) {
+  if (k.matvec_multi != nullptr && n_tok > 1) {
+    k.matvec_multi(t.w, x, ldx, n_tok, t.y, t.ldy, task.r0, task.r1);
+    return;
+  }
   for (int64_t i = 0; i < n_tok; ++i) k.matvec(t.w, x + i * ldx, t.y + i * t.ldy, task.r0, task.r1);
 }
 

@@ -387,8 +387,8 @@ void pack_q8(const Q8Acts&, int64_t, int64_t) {}
 }  // namespace
 
 const KernelTable& avx2_kernel_table() {
-  static const KernelTable table{"avx2",  matvec,     rows_to_f32, gemm_nt, dot,
-                                 softmax, f32_to_f16, matvec_q8,   gemm_q8, pack_q8};
+  static const KernelTable table{"avx2",     matvec,    rows_to_f32, gemm_nt, dot,    softmax,
+                                 f32_to_f16, matvec_q8, gemm_q8,     pack_q8, nullptr};
   return table;
 }
 

@@ -195,6 +195,95 @@ void matvec(const MatrixRef& w, const float* x, float* y, int64_t r0, int64_t r1
   }
 }
 
+// NR rows times T tokens: each step widens the rows' sixteen values once and
+// multiplies them into every token's accumulator, in matvec_rows' order
+// (one accumulator per row and token, the same tail and reduction), so the
+// bits are those of matvec token by token. The next NR rows are prefetched
+// on the first pass over a row group.
+template <int NR, int T, class Load>
+void matvec_rows_multi(const MatrixRef& m, const float* x, int64_t ldx, float* y, int64_t ldy,
+                       int64_t r, bool prefetch) {
+  Load w[NR];
+  __m512 acc[T][NR];
+  for (int j = 0; j < NR; ++j) w[j] = Load{reinterpret_cast<decltype(w[j].p)>(m.row(r + j))};
+#pragma GCC unroll 4
+  for (int t = 0; t < T; ++t) {
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j) acc[t][j] = _mm512_setzero_ps();
+  }
+  const char* ahead = reinterpret_cast<const char*>(m.row(r + NR));
+  const char* ahead_end =
+      prefetch ? reinterpret_cast<const char*>(m.data) + m.row_bytes * static_cast<size_t>(m.rows)
+               : ahead;
+  const int64_t steps = (m.cols + 15) / 16;
+  const int64_t lines_per_step = (static_cast<int64_t>(NR * m.row_bytes) / 64 + steps - 1) / steps;
+  const int64_t n = m.cols;
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    for (int64_t l = 0; l < lines_per_step && ahead < ahead_end; ++l, ahead += 64) {
+      _mm_prefetch(ahead, _MM_HINT_T0);
+    }
+    __m512 wv[NR];
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j) wv[j] = w[j].at(i);
+#pragma GCC unroll 4
+    for (int t = 0; t < T; ++t) {
+      const __m512 xv = _mm512_loadu_ps(x + t * ldx + i);
+#pragma GCC unroll 4
+      for (int j = 0; j < NR; ++j) acc[t][j] = _mm512_fmadd_ps(wv[j], xv, acc[t][j]);
+    }
+  }
+  if (i < n) {
+    __m512 wv[NR];
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j) wv[j] = w[j].tail(i, n - i);
+#pragma GCC unroll 4
+    for (int t = 0; t < T; ++t) {
+      const __m512 xv = _mm512_maskz_loadu_ps(tail_mask(n - i), x + t * ldx + i);
+#pragma GCC unroll 4
+      for (int j = 0; j < NR; ++j) acc[t][j] = _mm512_fmadd_ps(wv[j], xv, acc[t][j]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int t = 0; t < T; ++t) store_sums<NR>(acc[t], y + t * ldy + r);
+}
+
+using MultiFn = void (*)(const MatrixRef&, const float*, int64_t, float*, int64_t, int64_t, bool);
+
+template <int NR, class Load>
+MultiFn multi_for_tokens(int64_t t) {
+  return t == 1   ? matvec_rows_multi<NR, 1, Load>
+         : t == 2 ? matvec_rows_multi<NR, 2, Load>
+         : t == 3 ? matvec_rows_multi<NR, 3, Load>
+                  : matvec_rows_multi<NR, 4, Load>;
+}
+
+template <class Load>
+MultiFn multi_for(int64_t nr, int64_t t) {
+  return nr == 1   ? multi_for_tokens<1, Load>(t)
+         : nr == 2 ? multi_for_tokens<2, Load>(t)
+         : nr == 3 ? multi_for_tokens<3, Load>(t)
+                   : multi_for_tokens<4, Load>(t);
+}
+
+void matvec_multi(const MatrixRef& w, const float* x, int64_t ldx, int64_t n_tok, float* y,
+                  int64_t ldy, int64_t r0, int64_t r1) {
+  if (w.type != GgmlType::kF32 && w.type != GgmlType::kF16 && w.type != GgmlType::kBF16) {
+    for (int64_t t = 0; t < n_tok; ++t) matvec(w, x + t * ldx, y + t * ldy, r0, r1);
+    return;
+  }
+  for (int64_t r = r0; r < r1; r += 4) {
+    const int64_t nr = r1 - r < 4 ? r1 - r : 4;
+    for (int64_t t = 0; t < n_tok; t += 4) {
+      const int64_t nt = n_tok - t < 4 ? n_tok - t : 4;
+      const MultiFn fn = w.type == GgmlType::kF16    ? multi_for<F16Load>(nr, nt)
+                         : w.type == GgmlType::kBF16 ? multi_for<BF16Load>(nr, nt)
+                                                     : multi_for<F32Load>(nr, nt);
+      fn(w, x + t * ldx, ldx, y + t * ldy, ldy, r, t == 0);
+    }
+  }
+}
+
 float dot(const float* a, const float* b, int64_t n) {
   __m512 acc = _mm512_setzero_ps();
   const F32Load w{a};
@@ -401,8 +490,8 @@ void pack_q8(const Q8Acts&, int64_t, int64_t) {}
 }  // namespace
 
 const KernelTable& avx512_kernel_table() {
-  static const KernelTable table{"avx512", matvec,     rows_to_f32, gemm_nt, dot,
-                                 softmax,  f32_to_f16, matvec_q8,   gemm_q8, pack_q8};
+  static const KernelTable table{"avx512",   matvec,    rows_to_f32, gemm_nt, dot,         softmax,
+                                 f32_to_f16, matvec_q8, gemm_q8,     pack_q8, matvec_multi};
   return table;
 }
 

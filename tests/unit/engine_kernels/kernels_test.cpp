@@ -196,10 +196,31 @@ TEST(ComputePool, RunsEveryTaskOnceAndFallsBackWhenBusy) {
   EXPECT_GE(physical_core_count(), 1);
 }
 
+// Several tokens at once (each row widened once): the bits of matvec token
+// by token, for every row and token tail.
+TEST(Kernels, MultiTokenMatvecEqualsMatvecPerToken) {
+  for (KernelPath path : simd_paths()) {
+    const KernelTable& k = kernel_table(path);
+    if (k.matvec_multi == nullptr) continue;
+    for (GgmlType type : {GgmlType::kF32, GgmlType::kF16, GgmlType::kBF16, GgmlType::kQ8_0}) {
+      const int64_t cols = type == GgmlType::kQ8_0 ? 96 : 100;
+      const Matrix m = make_matrix(type, 11, cols, 41);
+      for (int64_t tokens : {2, 5, 8, 16}) {
+        const std::vector<float> x = gaussian(static_cast<size_t>(tokens * cols), 43);
+        std::vector<float> got(static_cast<size_t>(tokens * 11)), want(got.size());
+        k.matvec_multi(m.ref, x.data(), cols, tokens, got.data(), 11, 0, 11);
+        for (int64_t t = 0; t < tokens; ++t)
+          k.matvec(m.ref, x.data() + t * cols, want.data() + t * 11, 0, 11);
+        EXPECT_EQ(got, want) << k.name << " " << type_name(type) << " " << tokens << " tokens";
+      }
+    }
+  }
+}
+
 TEST(Matmul, ParallelProductEqualsKernelProduct) {
   for (GgmlType type : {GgmlType::kF16, GgmlType::kQ8_0}) {
     const Matrix m = make_matrix(type, 300, 128, 23);
-    for (int64_t tokens : {1, 3, 40}) {
+    for (int64_t tokens : {1, 3, 8, 40}) {
       const std::vector<float> x = gaussian(static_cast<size_t>(tokens * 128), 29);
       std::vector<float> y(static_cast<size_t>(tokens * 300)), want(y.size());
       matmul(m.ref, x.data(), tokens, 128, y.data(), 300);
