@@ -98,6 +98,10 @@ struct Tile {
   const uint8_t* xs[3];  // per group
   const float* xd[3];
   const int32_t* xsum[3];
+  // One group: the next tile's rows, prefetched `lines` a block.
+  const char* ahead;
+  const char* ahead_end;
+  int64_t lines;
 };
 
 // R rows times T groups of 16 tokens, blocks [b0, b1): per block, exact
@@ -114,7 +118,13 @@ void q8_tile(const Tile& tl, int64_t b0, int64_t b1, __m512* acc_io) {
   __m512 acc[R * T];
 #pragma GCC unroll 24
   for (int i = 0; i < R * T; ++i) acc[i] = acc_io[i];
+  const char* ahead = tl.ahead;
   for (int64_t b = b0; b < b1; ++b) {
+    if constexpr (T == 1) {
+      for (int64_t l = 0; l < tl.lines && ahead < tl.ahead_end; ++l, ahead += 64) {
+        _mm_prefetch(ahead, _MM_HINT_T0);
+      }
+    }
     __m512i sum[kChains][R][T];
 #pragma GCC unroll 8
     for (int i = 0; i < R; ++i) {
@@ -215,12 +225,15 @@ void run_pass(const MatrixRef& w, const Q8Acts& x, const Pass& p, __m512 (*acc)[
   // One group stays in L2 across the rows; whole rows then stream from
   // memory in order.
   const int64_t chunk = p.nt == 1 ? nb : kChunkBlocks;
+  tl.ahead_end = p.nt == 1 ? reinterpret_cast<const char*>(w.data) + w.row_bytes * w.rows : nullptr;
+  tl.lines = (p.height * static_cast<int64_t>(w.row_bytes) / 64 + nb - 1) / nb;
   for (int64_t b0 = 0; b0 < nb; b0 += chunk) {
     const int64_t b1 = nb - b0 < chunk ? nb : b0 + chunk;
     for (int64_t r = p.r0, j = 0; r < p.r1; r += p.height, ++j) {
       const int64_t nr = p.r1 - r < p.height ? p.r1 - r : p.height;
       for (int64_t i = 0; i < nr; ++i)
         tl.rows[i] = reinterpret_cast<const BlockQ8_0*>(w.row(r + i));
+      tl.ahead = reinterpret_cast<const char*>(w.row(r + nr));
       pick_tile(nr, p.nt)(tl, b0, b1, acc[j]);
     }
   }
