@@ -16,7 +16,7 @@ constexpr int64_t kPanelRows = 64;
 // Up to this many tokens (a decode step of a few streams), float-type
 // weights go through matvec_multi over a task's rows (token by token with
 // matvec where a table has none): the rows come from memory once, each
-// piece of a row is widened to floats once for up to four tokens, and no
+// piece of a row is widened to floats once for up to six tokens, and no
 // panel is stored. matvec, matvec_multi and gemm_nt give the same bits, so
 // this changes no result.
 constexpr int64_t kSmallBatch = 16;

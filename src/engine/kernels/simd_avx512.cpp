@@ -206,7 +206,7 @@ void matvec_rows_multi(const MatrixRef& m, const float* x, int64_t ldx, float* y
   Load w[NR];
   __m512 acc[T][NR];
   for (int j = 0; j < NR; ++j) w[j] = Load{reinterpret_cast<decltype(w[j].p)>(m.row(r + j))};
-#pragma GCC unroll 4
+#pragma GCC unroll 6
   for (int t = 0; t < T; ++t) {
 #pragma GCC unroll 4
     for (int j = 0; j < NR; ++j) acc[t][j] = _mm512_setzero_ps();
@@ -226,7 +226,7 @@ void matvec_rows_multi(const MatrixRef& m, const float* x, int64_t ldx, float* y
     __m512 wv[NR];
 #pragma GCC unroll 4
     for (int j = 0; j < NR; ++j) wv[j] = w[j].at(i);
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (int t = 0; t < T; ++t) {
       const __m512 xv = _mm512_loadu_ps(x + t * ldx + i);
 #pragma GCC unroll 4
@@ -237,14 +237,14 @@ void matvec_rows_multi(const MatrixRef& m, const float* x, int64_t ldx, float* y
     __m512 wv[NR];
 #pragma GCC unroll 4
     for (int j = 0; j < NR; ++j) wv[j] = w[j].tail(i, n - i);
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (int t = 0; t < T; ++t) {
       const __m512 xv = _mm512_maskz_loadu_ps(tail_mask(n - i), x + t * ldx + i);
 #pragma GCC unroll 4
       for (int j = 0; j < NR; ++j) acc[t][j] = _mm512_fmadd_ps(wv[j], xv, acc[t][j]);
     }
   }
-#pragma GCC unroll 4
+#pragma GCC unroll 6
   for (int t = 0; t < T; ++t) store_sums<NR>(acc[t], y + t * ldy + r);
 }
 
@@ -255,7 +255,9 @@ MultiFn multi_for_tokens(int64_t t) {
   return t == 1   ? matvec_rows_multi<NR, 1, Load>
          : t == 2 ? matvec_rows_multi<NR, 2, Load>
          : t == 3 ? matvec_rows_multi<NR, 3, Load>
-                  : matvec_rows_multi<NR, 4, Load>;
+         : t == 4 ? matvec_rows_multi<NR, 4, Load>
+         : t == 5 ? matvec_rows_multi<NR, 5, Load>
+                  : matvec_rows_multi<NR, 6, Load>;
 }
 
 template <class Load>
@@ -274,12 +276,15 @@ void matvec_multi(const MatrixRef& w, const float* x, int64_t ldx, int64_t n_tok
   }
   for (int64_t r = r0; r < r1; r += 4) {
     const int64_t nr = r1 - r < 4 ? r1 - r : 4;
-    for (int64_t t = 0; t < n_tok; t += 4) {
-      const int64_t nt = n_tok - t < 4 ? n_tok - t : 4;
+    // Passes of up to 6 tokens, as even as possible (8 = 4 + 4, 16 = 6 + 5 + 5).
+    const int64_t passes = (n_tok + 5) / 6;
+    for (int64_t p = 0, t = 0; p < passes; ++p) {
+      const int64_t nt = (n_tok - t) / (passes - p);
       const MultiFn fn = w.type == GgmlType::kF16    ? multi_for<F16Load>(nr, nt)
                          : w.type == GgmlType::kBF16 ? multi_for<BF16Load>(nr, nt)
                                                      : multi_for<F32Load>(nr, nt);
       fn(w, x + t * ldx, ldx, y + t * ldy, ldy, r, t == 0);
+      t += nt;
     }
   }
 }
