@@ -6,6 +6,23 @@
 
 namespace hydra::json {
 
+int64_t count_or_zero(const bj::value* v) {
+  if (!v) return 0;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64()) {
+    uint64_t u = v->get_uint64();
+    return u > static_cast<uint64_t>(INT64_MAX) ? 0 : static_cast<int64_t>(u);
+  }
+  if (v->is_double()) {
+    double d = v->get_double();
+    // 2^63 is the first double past int64's range; NaN fails both tests.
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return 0;
+    double whole = std::trunc(d);
+    return whole == d ? static_cast<int64_t>(whole) : 0;
+  }
+  return 0;
+}
+
 bj::value parse(std::string_view text) {
   boost::system::error_code ec;
   bj::parse_options opts;

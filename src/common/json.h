@@ -17,6 +17,9 @@ namespace bj = boost::json;
 // Parses a request body; malformed input throws ApiError(PARAM_ERROR).
 bj::value parse(std::string_view text);
 std::string dump(const bj::value& v);
+// A count (tokens, limits) read from outside JSON: an integer, or a float
+// that holds one exactly; anything else, out of range included, is 0.
+int64_t count_or_zero(const bj::value* v);
 
 class Fields {
  public:

@@ -6,6 +6,7 @@
 #include "auth/auth_epoch.h"
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/random.h"
 #include "common/strings.h"
@@ -42,7 +43,7 @@ constexpr size_t kMaxModelName = 256;
 void capture_usage(const bj::object& usage, UsageRecord& rec) {
   auto num = [](const bj::object& o, std::string_view k) -> int64_t {
     const bj::value* v = o.if_contains(k);
-    return v && v->is_number() ? v->to_number<int64_t>() : 0;
+    return json::count_or_zero(v);
   };
   rec.prompt_tokens = num(usage, "prompt_tokens");
   rec.completion_tokens = num(usage, "completion_tokens");

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/json.h"
 #include "gateway/sse.h"
 
 namespace hydra::gateway {
@@ -17,7 +18,7 @@ bool flag(const bj::object& o, std::string_view key) {
 
 int64_t num(const bj::object& o, std::string_view key) {
   const bj::value* v = o.if_contains(key);
-  return v && v->is_number() ? v->to_number<int64_t>() : 0;
+  return json::count_or_zero(v);
 }
 
 // True when a chat or completion event carries generated text: a non-empty

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "common/clock.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/random.h"
 
@@ -33,7 +34,7 @@ LimitRule row_to_rule(const store::Rows::Row& r) {
 
 int64_t int_field(const bj::object& o, std::string_view k) {
   const bj::value* v = o.if_contains(k);
-  return v && v->is_number() ? v->to_number<int64_t>() : 0;
+  return json::count_or_zero(v);
 }
 
 }  // namespace
