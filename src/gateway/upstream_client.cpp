@@ -1,5 +1,6 @@
 #include "gateway/upstream_client.h"
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -13,6 +14,7 @@
 #include "common/clock.h"
 #include "common/strings.h"
 #include "http/url.h"
+#include "http/wire_head.h"
 
 namespace hydra::gateway {
 
@@ -158,7 +160,8 @@ class UpstreamPool {
 struct UpstreamExchange::State {
   http::Url url;
   std::string key;
-  bhttp::request<bhttp::string_body> req;
+  std::string head;  // the request's head and body, sent as one write
+  std::string body;
   std::shared_ptr<UpstreamConn> conn;
   std::unique_ptr<asio::steady_timer> timer;
   std::unique_ptr<bhttp::response_parser<bhttp::buffer_body>> parser;
@@ -248,7 +251,8 @@ template <class Stream>
 static asio::awaitable<bool> send_and_read_head(Stream& s, UpstreamExchange::State& st,
                                                 const UpstreamOptions& opts) {
   st.arm(opts.first_byte_timeout_ms);
-  auto [wec, wn] = co_await bhttp::async_write(s, st.req, asio::as_tuple(use_awaitable));
+  std::array<asio::const_buffer, 2> message{asio::buffer(st.head), asio::buffer(st.body)};
+  auto [wec, wn] = co_await asio::async_write(s, message, asio::as_tuple(use_awaitable));
   if (wec) {
     if (st.conn->timed_out) st.fail("sending the request", wec);
     co_return false;
@@ -383,14 +387,10 @@ asio::awaitable<void> UpstreamExchange::start(UpstreamRequest r) {
   }
   st.key = st.url.scheme + "://" + st.url.host + ":" + std::to_string(st.url.port);
   st.timer = std::make_unique<asio::steady_timer>(co_await asio::this_coro::executor);
-  st.req = bhttp::request<bhttp::string_body>{bhttp::string_to_verb(r.method), st.url.target, 11};
   bool default_port = st.url.port == (st.url.scheme == "https" ? 443 : 80);
-  st.req.set(bhttp::field::host,
-             default_port ? st.url.host : st.url.host + ":" + std::to_string(st.url.port));
-  for (const auto& [k, v] : r.headers) st.req.set(k, v);
-  st.req.body() = std::move(r.body);
-  st.req.keep_alive(true);
-  st.req.prepare_payload();
+  std::string host = default_port ? st.url.host : st.url.host + ":" + std::to_string(st.url.port);
+  st.head = http::request_head(r.method, st.url.target, host, r.headers, r.body.size());
+  st.body = std::move(r.body);
 
   bool stale = co_await attempt(true);
   if (stale) {

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -21,6 +22,7 @@
 #include "common/strings.h"
 #include "http/beast_request.h"
 #include "http/dispatch.h"
+#include "http/wire_head.h"
 
 namespace hydra::http {
 
@@ -77,15 +79,12 @@ class StreamWriter : public ResponseWriter {
     if (started_) co_return false;
     started_ = true;
     status_ = resp.status;
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), version_};
-    for (auto& [k, v] : resp.headers) res.set(k, v);
-    res.set("X-Request-Id", request_id_);
     bytes_ += resp.body.size();
-    res.body() = std::move(resp.body);
-    res.keep_alive(keep_alive_);
-    res.prepare_payload();
+    std::string head = response_head(version_, resp.status, resp.headers, request_id_, keep_alive_,
+                                     resp.body.size());
+    std::array<net::const_buffer, 2> message{net::buffer(head), net::buffer(resp.body)};
     arm();
-    auto [ec, n] = co_await bhttp::async_write(stream_, res, net::as_tuple(net::use_awaitable));
+    auto [ec, n] = co_await net::async_write(stream_, message, net::as_tuple(net::use_awaitable));
     co_return note(ec);
   }
 
@@ -94,15 +93,11 @@ class StreamWriter : public ResponseWriter {
     started_ = true;
     chunked_ = true;
     status_ = status;
-    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(status), version_};
-    for (auto& [k, v] : headers) res.set(k, v);
-    res.set("X-Request-Id", request_id_);
-    res.keep_alive(keep_alive_);
-    res.chunked(true);
-    bhttp::response_serializer<bhttp::empty_body> sr{res};
+    std::string head =
+        response_head(version_, status, headers, request_id_, keep_alive_, std::nullopt);
     arm();
     auto [ec, n] =
-        co_await bhttp::async_write_header(stream_, sr, net::as_tuple(net::use_awaitable));
+        co_await net::async_write(stream_, net::buffer(head), net::as_tuple(net::use_awaitable));
     co_return note(ec);
   }
 

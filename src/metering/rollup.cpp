@@ -64,16 +64,37 @@ void Totals::add(const Totals& t) {
   cost += t.cost;
 }
 
-void add_to_rollups(store::Session& s, const std::vector<UsageRecord>& batch) {
-  using Key = std::tuple<int, int64_t, std::string, std::string, std::string>;
-  std::map<Key, Totals> sums;
+std::vector<store::Params> rollup_rows(const std::vector<UsageRecord>& batch) {
+  // Records are summed per minute first (one lookup each, keys viewing the
+  // batch's own strings), and the few minute sums fold into hours and days.
+  using Group = std::tuple<int64_t, std::string_view, std::string_view, std::string_view>;
+  std::map<Group, Totals> minutes;
   for (const auto& r : batch) {
-    for (Granularity g : kAllGranularities) {
-      Key k{static_cast<int>(g), bucket_start(r.time, g), r.workspace_id, r.key_id, r.model};
-      sums[k].add(r);
+    minutes[Group{bucket_start(r.time, Granularity::kMinute), r.workspace_id, r.key_id, r.model}]
+        .add(r);
+  }
+  using Key = std::tuple<int, int64_t, std::string_view, std::string_view, std::string_view>;
+  std::map<Key, Totals> sums;
+  for (const auto& [g, t] : minutes) {
+    for (Granularity gr : kAllGranularities) {
+      Key k{static_cast<int>(gr), bucket_start(std::get<0>(g), gr), std::get<1>(g), std::get<2>(g),
+            std::get<3>(g)};
+      sums[k].add(t);
     }
   }
+  std::vector<store::Params> rows;
+  rows.reserve(sums.size());
   for (const auto& [k, t] : sums) {
+    rows.push_back({std::string(granularity_name(static_cast<Granularity>(std::get<0>(k)))),
+                    std::get<1>(k), std::string(std::get<2>(k)), std::string(std::get<3>(k)),
+                    std::string(std::get<4>(k)), t.calls, t.failures, t.aborted, t.prompt_tokens,
+                    t.completion_tokens, t.cached_tokens, t.cost});
+  }
+  return rows;
+}
+
+void add_to_rollups(store::Session& s, const std::vector<store::Params>& rows) {
+  for (const auto& row : rows) {
     s.exec(
         "INSERT INTO usage_rollups (granularity, bucket, workspace_id, key_id, model, calls, "
         "failures, aborted, prompt_tokens, completion_tokens, cached_tokens, cost) "
@@ -86,9 +107,7 @@ void add_to_rollups(store::Session& s, const std::vector<UsageRecord>& batch) {
         "completion_tokens = usage_rollups.completion_tokens + excluded.completion_tokens, "
         "cached_tokens = usage_rollups.cached_tokens + excluded.cached_tokens, "
         "cost = usage_rollups.cost + excluded.cost",
-        {std::string(granularity_name(static_cast<Granularity>(std::get<0>(k)))), std::get<1>(k),
-         std::get<2>(k), std::get<3>(k), std::get<4>(k), t.calls, t.failures, t.aborted,
-         t.prompt_tokens, t.completion_tokens, t.cached_tokens, t.cost});
+        row);
   }
 }
 

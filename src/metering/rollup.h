@@ -38,8 +38,11 @@ struct Totals {
   void add(const Totals& t);
 };
 
-// Adds the batch to the rollups inside the caller's transaction (one upsert
-// per distinct bucket/workspace/key/model and granularity).
-void add_to_rollups(store::Session& s, const std::vector<UsageRecord>& batch);
+// What a batch adds to the rollups: one row of upsert parameters per
+// distinct bucket/workspace/key/model and granularity. Computed before the
+// transaction, so a store that retries it writes the same rows.
+std::vector<store::Params> rollup_rows(const std::vector<UsageRecord>& batch);
+// Adds those rows inside the caller's transaction.
+void add_to_rollups(store::Session& s, const std::vector<store::Params>& rows);
 
 }  // namespace hydra::metering

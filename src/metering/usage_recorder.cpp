@@ -80,20 +80,29 @@ void UsageRecorder::write_batch(std::vector<UsageRecord>& batch) {
     if (r.cost == 0)
       r.cost = cost_of(prices_.price_of(r.model), r.prompt_tokens, r.completion_tokens);
   }
+  // Parameters are built before the transaction, so a store that retries it
+  // writes the same rows; the records give their strings up to them.
+  std::vector<store::Params> rollups = rollup_rows(batch);
+  std::vector<store::Params> rows;
+  rows.reserve(batch.size());
+  for (auto& r : batch) {
+    rows.push_back({std::move(r.id), r.time, std::move(r.request_id), std::move(r.workspace_id),
+                    std::move(r.user_id), std::move(r.key_id), std::move(r.model),
+                    std::move(r.upstream), r.prompt_tokens, r.completion_tokens, r.cached_tokens,
+                    r.cost, int64_t{r.status}, r.error_code, r.latency_ms, r.ttft_ms,
+                    int64_t{r.stream ? 1 : 0}});
+  }
   try {
     store_.transact([&](store::Session& s) {
-      for (const auto& r : batch) {
+      for (const auto& row : rows) {
         s.exec(
             "INSERT INTO usage_records (id, time, request_id, workspace_id, user_id, key_id, "
-            "model, "
-            "upstream, prompt_tokens, completion_tokens, cached_tokens, cost, status, error_code, "
-            "latency_ms, ttft_ms, stream) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            "?)",
-            {r.id, r.time, r.request_id, r.workspace_id, r.user_id, r.key_id, r.model, r.upstream,
-             r.prompt_tokens, r.completion_tokens, r.cached_tokens, r.cost, int64_t{r.status},
-             r.error_code, r.latency_ms, r.ttft_ms, int64_t{r.stream ? 1 : 0}});
+            "model, upstream, prompt_tokens, completion_tokens, cached_tokens, cost, status, "
+            "error_code, latency_ms, ttft_ms, stream) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            row);
       }
-      add_to_rollups(s, batch);
+      add_to_rollups(s, rollups);
     });
   } catch (const std::exception& e) {
     spdlog::error("usage: {} records not stored: {}", batch.size(), e.what());

@@ -24,7 +24,7 @@ namespace hydra::metering {
 
 struct UsageRecorderOptions {
   size_t capacity = 65536;
-  size_t batch = 256;
+  size_t batch = 1024;  // fewer, larger commits: each rewrites the b-trees' last pages
   int64_t interval_ms = 200;
 };
 

@@ -376,6 +376,13 @@ CREATE TABLE model_file_uses (
 );
 CREATE INDEX model_file_uses_set ON model_file_uses(file_set_id);
 )SQL"},
+      // Every index on usage_records is written by every request; these two
+      // served only the record list filtered by model or status, which the
+      // time index serves too (totals come from usage_rollups).
+      {9, "usage_records_fewer_indexes", R"SQL(
+DROP INDEX IF EXISTS usage_records_status;
+DROP INDEX IF EXISTS usage_records_model;
+)SQL"},
   };
   return all;
 }

@@ -22,9 +22,19 @@ namespace {
   throw std::runtime_error(msg);
 }
 
+// SQLite keeps allocation statistics behind a global mutex by default, a
+// lock and unlock for every allocation of every connection; nothing here
+// reads them. This must run before SQLite initializes, so it happens once
+// before the first connection opens (and is harmless if it is too late).
+void configure_sqlite_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 class Connection : public Session {
  public:
   Connection(const std::string& path, const StoreOptions& opts) {
+    configure_sqlite_once();
     int rc =
         sqlite3_open_v2(path.c_str(), &db_,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -54,6 +64,15 @@ class Connection : public Session {
 
   Rows query(std::string_view sql, const Params& params) override {
     sqlite3_stmt* stmt = prepare(sql);
+    // Bound text points into `params`: the statement is reset and let go
+    // of it on every way out.
+    struct Release {
+      sqlite3_stmt* stmt;
+      ~Release() {
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+      }
+    } release{stmt};
     bind(stmt, params);
     Rows rows;
     int ncol = sqlite3_column_count(stmt);
@@ -68,8 +87,6 @@ class Connection : public Session {
       rows.data.push_back(read_row(stmt, ncol));
     }
     rows.affected = sqlite3_changes(db_);
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
     return rows;
   }
 
@@ -99,7 +116,8 @@ class Connection : public Session {
       } else if (auto* d = std::get_if<double>(&v)) {
         sqlite3_bind_double(stmt, idx, *d);
       } else if (auto* s = std::get_if<std::string>(&v)) {
-        sqlite3_bind_text(stmt, idx, s->data(), static_cast<int>(s->size()), SQLITE_TRANSIENT);
+        // Not copied: `params` outlives the statement's use (see query()).
+        sqlite3_bind_text(stmt, idx, s->data(), static_cast<int>(s->size()), SQLITE_STATIC);
       } else {
         sqlite3_bind_null(stmt, idx);
       }
