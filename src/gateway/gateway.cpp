@@ -73,10 +73,14 @@ ApiError error_for(const UpstreamError& e, const std::string& model) {
                   "the upstream of " + model + " failed: " + e.what());
 }
 
+// Request and answer documents are parsed into a buffer that lives as long
+// as the request, instead of one heap allocation per member and string.
+constexpr size_t kParseBuffer = 4096;
+
 // The client's body, with `model` required and `stream` checked.
-bj::object parse_body(const std::string& text) {
+bj::object parse_body(const std::string& text, bj::storage_ptr storage) {
   bj::error_code ec;
-  bj::value v = bj::parse(text, ec);
+  bj::value v = bj::parse(text, ec, std::move(storage));
   if (ec || !v.is_object()) throw_param("the request body must be a JSON object");
   bj::object& o = v.as_object();
   const bj::value* m = o.if_contains("model");
@@ -174,8 +178,8 @@ void Gateway::register_routes(http::Router& router) {
       "Models the API key may use (OpenAI-compatible)");
 }
 
-asio::awaitable<auth::VerifiedKey> Gateway::authenticate(http::Request& req,
-                                                         http::ResponseWriter& w) {
+asio::awaitable<std::shared_ptr<const auth::VerifiedKey>> Gateway::authenticate(
+    http::Request& req, http::ResponseWriter& w) {
   const std::string* h = req.header("authorization");
   std::string token;
   if (h && h->size() > 7 && to_lower(h->substr(0, 7)) == "bearer ") token = trim(h->substr(7));
@@ -184,26 +188,28 @@ asio::awaitable<auth::VerifiedKey> Gateway::authenticate(http::Request& req,
                    "You didn't provide an API key. Send it as 'Authorization: Bearer sk-...'.");
   }
   uint64_t epoch = auth::auth_epoch();  // read before the query, see key_cache.h
-  std::optional<auth::VerifiedKey> found = keys_.find(token, epoch);
-  if (found) co_return std::move(*found);
+  std::shared_ptr<const auth::VerifiedKey> cached = keys_.find(token, epoch);
+  if (cached) co_return cached;
   store::Store* st = &store_;
   std::function<std::optional<auth::VerifiedKey>()> check = [st, token] {
     return auth::verify_key(*st, token);
   };
-  found = co_await http::run_blocking<std::optional<auth::VerifiedKey>>(w.worker_executor(),
-                                                                        std::move(check));
+  std::optional<auth::VerifiedKey> found =
+      co_await http::run_blocking<std::optional<auth::VerifiedKey>>(w.worker_executor(),
+                                                                    std::move(check));
   if (!found) throw ApiError(ErrorCode::kIncorrectApiKey, "Incorrect API key provided.");
-  keys_.put(token, epoch, *found);
-  co_return std::move(*found);
+  auto verified = std::make_shared<const auth::VerifiedKey>(std::move(*found));
+  keys_.put(token, epoch, verified);
+  co_return verified;
 }
 
 asio::awaitable<void> Gateway::serve_models(http::Request& req, http::ResponseWriter& w) {
-  auth::VerifiedKey key = co_await authenticate(req, w);
+  std::shared_ptr<const auth::VerifiedKey> key = co_await authenticate(req, w);
   auto routes = routes_.snapshot();
   bj::array data;
   for (const auto& [name, route] : *routes) {
-    if (!key.key.allows(name)) continue;
-    if (!route.workspace_id.empty() && route.workspace_id != key.key.workspace_id) continue;
+    if (!key->key.allows(name)) continue;
+    if (!route.workspace_id.empty() && route.workspace_id != key->key.workspace_id) continue;
     data.push_back(bj::object{{"id", name},
                               {"object", "model"},
                               {"created", route.created_at / 1000},
@@ -239,20 +245,22 @@ asio::awaitable<void> Gateway::serve_inference(http::Request& req, http::Respons
 
 asio::awaitable<void> Gateway::proxy(http::Request& req, http::ResponseWriter& w, std::string path,
                                      Call& call) {
-  auth::VerifiedKey key = co_await authenticate(req, w);
+  std::shared_ptr<const auth::VerifiedKey> key = co_await authenticate(req, w);
   call.authenticated = true;
-  call.rec.workspace_id = key.key.workspace_id;
-  call.rec.user_id = key.key.user_id;
-  call.rec.key_id = key.key.id;
+  call.rec.workspace_id = key->key.workspace_id;
+  call.rec.user_id = key->key.user_id;
+  call.rec.key_id = key->key.id;
 
-  bj::object body = parse_body(req.body);
+  unsigned char parse_buffer[kParseBuffer];
+  bj::monotonic_resource parse_memory(parse_buffer, sizeof parse_buffer);
+  bj::object body = parse_body(req.body, &parse_memory);
   std::string model(body["model"].get_string());
   call.rec.model = model;
   auto routes = routes_.snapshot();  // held for the whole request
   auto it = routes->find(model);
   // A deployment belongs to one workspace: other keys see no such model.
   if (it != routes->end() && !it->second.workspace_id.empty() &&
-      it->second.workspace_id != key.key.workspace_id) {
+      it->second.workspace_id != key->key.workspace_id) {
     it = routes->end();
   }
   if (it == routes->end()) {
@@ -260,7 +268,7 @@ asio::awaitable<void> Gateway::proxy(http::Request& req, http::ResponseWriter& w
                    "The model '" + model + "' does not exist or you do not have access to it.",
                    "model");
   }
-  if (!key.key.allows(model)) {
+  if (!key->key.allows(model)) {
     throw ApiError(ErrorCode::kModelNotAllowed,
                    "This API key may not use the model '" + model + "'.", "model");
   }
@@ -376,8 +384,10 @@ asio::awaitable<void> Gateway::relay_whole(UpstreamExchange& ex, http::ResponseW
   ex.release();
   int status = ex.status();
   if (status == 200) {
+    unsigned char parse_buffer[kParseBuffer];
+    bj::monotonic_resource parse_memory(parse_buffer, sizeof parse_buffer);
     bj::error_code ec;
-    bj::value v = bj::parse(body, ec);
+    bj::value v = bj::parse(body, ec, &parse_memory);
     if (!ec && v.is_object()) {
       const bj::value* u = v.as_object().if_contains("usage");
       if (u && u->is_object()) capture_usage(u->get_object(), call.rec);

@@ -67,7 +67,8 @@ class Gateway {
   asio::awaitable<void> serve_inference(http::Request& req, http::ResponseWriter& w,
                                         std::string path);
   asio::awaitable<void> serve_models(http::Request& req, http::ResponseWriter& w);
-  asio::awaitable<auth::VerifiedKey> authenticate(http::Request& req, http::ResponseWriter& w);
+  asio::awaitable<std::shared_ptr<const auth::VerifiedKey>> authenticate(http::Request& req,
+                                                                         http::ResponseWriter& w);
   asio::awaitable<void> proxy(http::Request& req, http::ResponseWriter& w, std::string path,
                               Call& call);
   asio::awaitable<void> relay_whole(UpstreamExchange& ex, http::ResponseWriter& w, Call& call);

@@ -7,6 +7,7 @@
 // past the key's own expiry, and for at most `ttl_ms`, which bounds how late
 // such a change made by another process sharing the store is noticed.
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -22,14 +23,16 @@ class KeyCache {
   explicit KeyCache(size_t max_entries = 100000, int64_t ttl_ms = 1000)
       : max_entries_(max_entries), ttl_ms_(ttl_ms) {}
 
-  std::optional<auth::VerifiedKey> find(std::string_view plaintext, uint64_t epoch);
-  void put(std::string_view plaintext, uint64_t epoch, const auth::VerifiedKey& key);
+  // Shared, not copied: a hit costs no allocation. Null on a miss.
+  std::shared_ptr<const auth::VerifiedKey> find(std::string_view plaintext, uint64_t epoch);
+  void put(std::string_view plaintext, uint64_t epoch,
+           std::shared_ptr<const auth::VerifiedKey> key);
 
  private:
   struct Entry {
     uint64_t epoch = 0;
     int64_t expires_ms = 0;  // wall clock, like the key's own expires_at
-    auth::VerifiedKey key;
+    std::shared_ptr<const auth::VerifiedKey> key;
   };
 
   std::mutex mu_;

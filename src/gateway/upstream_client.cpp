@@ -9,6 +9,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "common/clock.h"
@@ -377,19 +378,44 @@ asio::awaitable<bool> UpstreamExchange::attempt(bool allow_reuse) {
   co_return !answered;
 }
 
+namespace {
+
+// An upstream URL taken apart: requests to one endpoint repeat it, so each
+// network thread keeps the few it has seen instead of parsing every time.
+struct Target {
+  http::Url url;
+  std::string key;   // scheme://host:port, the pool's key
+  std::string host;  // the Host header
+};
+
+const Target& target_of(const std::string& url) {
+  thread_local std::unordered_map<std::string, Target> seen;
+  auto it = seen.find(url);
+  if (it != seen.end()) return it->second;
+  Target t;
+  t.url = http::parse_url(url);
+  t.key = t.url.scheme + "://" + t.url.host + ":" + std::to_string(t.url.port);
+  bool default_port = t.url.port == (t.url.scheme == "https" ? 443 : 80);
+  t.host = default_port ? t.url.host : t.url.host + ":" + std::to_string(t.url.port);
+  if (seen.size() >= 1024) seen.clear();  // endpoints come and go; stay small
+  return seen.emplace(url, std::move(t)).first->second;
+}
+
+}  // namespace
+
 asio::awaitable<void> UpstreamExchange::start(UpstreamRequest r) {
   st_ = std::make_unique<State>();
   State& st = *st_;
+  const Target* target = nullptr;
   try {
-    st.url = http::parse_url(r.url);
+    target = &target_of(r.url);
   } catch (const std::exception& e) {
     throw UpstreamError(UpstreamFailure::kConnect, e.what());
   }
-  st.key = st.url.scheme + "://" + st.url.host + ":" + std::to_string(st.url.port);
+  st.url = target->url;
+  st.key = target->key;
   st.timer = std::make_unique<asio::steady_timer>(co_await asio::this_coro::executor);
-  bool default_port = st.url.port == (st.url.scheme == "https" ? 443 : 80);
-  std::string host = default_port ? st.url.host : st.url.host + ":" + std::to_string(st.url.port);
-  st.head = http::request_head(r.method, st.url.target, host, r.headers, r.body.size());
+  st.head = http::request_head(r.method, st.url.target, target->host, r.headers, r.body.size());
   st.body = std::move(r.body);
 
   bool stale = co_await attempt(true);

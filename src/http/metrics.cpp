@@ -90,6 +90,13 @@ void Metrics::gauge_add(const std::string& name, const Labels& labels, double v)
   f.values[key] += v;
 }
 
+void Metrics::gauge_fn(const std::string& name, std::function<double()> read) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& f = families_[name];
+  if (f.type.empty()) f.type = "gauge";
+  f.read = std::move(read);
+}
+
 void Metrics::observe(const std::string& name, const Labels& labels, double v) {
   std::string key = render_labels(labels);
   std::lock_guard<std::mutex> lock(mu_);
@@ -110,9 +117,10 @@ std::string Metrics::render() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
   for (const auto& [name, f] : families_) {
-    if (f.values.empty() && f.histograms.empty()) continue;
+    if (f.values.empty() && f.histograms.empty() && !f.read) continue;
     if (!f.help.empty()) out += "# HELP " + name + " " + f.help + "\n";
     out += "# TYPE " + name + " " + (f.type.empty() ? "untyped" : f.type) + "\n";
+    if (f.read) out += name + " " + format_value(f.read()) + "\n";
     for (const auto& [labels, v] : f.values) out += name + labels + " " + format_value(v) + "\n";
     for (const auto& [labels, h] : f.histograms) {
       double cumulative = 0;

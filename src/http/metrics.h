@@ -3,6 +3,7 @@
 // rendered in the text exposition format (checked with promtool in tests).
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,6 +20,9 @@ class Metrics {
   void counter_add(const std::string& name, const Labels& labels, double v = 1);
   void gauge_set(const std::string& name, const Labels& labels, double v);
   void gauge_add(const std::string& name, const Labels& labels, double v);
+  // A gauge without labels read from `read` when rendered, for values the
+  // owner already keeps (no registry update on the hot path).
+  void gauge_fn(const std::string& name, std::function<double()> read);
   // Buckets must have been given to describe_histogram first.
   void describe_histogram(const std::string& name, const std::string& help,
                           std::vector<double> buckets);
@@ -37,6 +41,7 @@ class Metrics {
     std::vector<double> buckets;
     std::map<std::string, double> values;  // rendered label set -> value
     std::map<std::string, Histogram> histograms;
+    std::function<double()> read;  // gauge_fn
   };
   static std::string render_labels(const Labels& labels);
   mutable std::mutex mu_;

@@ -174,7 +174,8 @@ struct Server::Impl {
   std::unique_ptr<net::ssl::context> ssl;
   std::vector<std::thread> threads;
   std::atomic<int64_t> connections{0};
-  std::atomic<int64_t> inflight{0};
+  // Shared with the registry, which reads it when /metrics is scraped.
+  std::shared_ptr<std::atomic<int64_t>> inflight = std::make_shared<std::atomic<int64_t>>(0);
   std::atomic<bool> stopping{false};
   std::mutex mu;
   std::condition_variable drained;
@@ -195,6 +196,8 @@ struct Server::Impl {
     metrics->describe("hydra_http_requests_total", "counter", "HTTP requests answered");
     metrics->describe("hydra_http_connections", "gauge", "Open HTTP connections");
     metrics->describe("hydra_http_inflight_requests", "gauge", "Requests being handled");
+    metrics->gauge_fn("hydra_http_inflight_requests",
+                      [n = inflight] { return static_cast<double>(n->load()); });
     metrics->describe("hydra_http_rejected_connections_total", "counter",
                       "Connections refused because of the connection limit");
     metrics->describe_histogram(
@@ -354,8 +357,7 @@ struct Server::Impl {
         co_await reject(stream, ec);
         co_return;
       }
-      inflight++;
-      metrics->gauge_add("hydra_http_inflight_requests", {}, 1);
+      ++*inflight;
       bool keep_alive = parser.get().keep_alive() && !stopping;
       unsigned version = parser.get().version();
       auto ex = std::make_shared<Exchange>();
@@ -393,8 +395,7 @@ struct Server::Impl {
       metrics->observe("hydra_http_request_duration_seconds", {{"route", ex->route}},
                        (mono_ns() - start) / 1e9);
       log_access(ex->req, status, bytes_out, start);
-      metrics->gauge_add("hydra_http_inflight_requests", {}, -1);
-      if (--inflight == 0) drained.notify_all();
+      if (--*inflight == 0) drained.notify_all();
       if (write_failed || !keep_alive) co_return;
     }
   }

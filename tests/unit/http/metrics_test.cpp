@@ -34,5 +34,15 @@ TEST(Metrics, EscapesLabelValues) {
   EXPECT_NE(m.render().find("x_total{path=\"a\\\"b\\\\c\\nd\"} 1"), std::string::npos);
 }
 
+TEST(Metrics, GaugeFunctionsAreReadWhenRendered) {
+  Metrics m;
+  double level = 3;
+  m.describe("hydra_level", "gauge", "A level kept elsewhere");
+  m.gauge_fn("hydra_level", [&] { return level; });
+  EXPECT_NE(m.render().find("# TYPE hydra_level gauge\nhydra_level 3\n"), std::string::npos);
+  level = 7;
+  EXPECT_NE(m.render().find("hydra_level 7\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hydra::http
