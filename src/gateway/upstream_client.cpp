@@ -38,9 +38,14 @@ struct UpstreamConn {
   std::unique_ptr<tcp::socket> plain;
   std::unique_ptr<ssl::stream<tcp::socket>> tls;
   beast::flat_buffer buffer;
-  std::atomic<uint64_t> deadline_gen{0};
   std::atomic<bool> timed_out{false};
   int64_t idle_since_ms = 0;
+  // The watchdog (see arm()): touched only on the connection's context.
+  std::unique_ptr<asio::steady_timer> watchdog;
+  int64_t deadline_ns = 0;  // mono_ns; 0 while nothing is watched
+  uint64_t wait_gen = 0;    // which pending wait is the live one
+  bool watching = false;
+  int64_t watching_until = 0;
 
   tcp::socket& lowest() { return tls ? tls->next_layer() : *plain; }
   void close() {
@@ -48,6 +53,51 @@ struct UpstreamConn {
     lowest().close(ec);
   }
 };
+
+namespace {
+
+void watch(const std::shared_ptr<UpstreamConn>& c, int64_t until_ns);
+
+// The watchdog's wait ended: a deadline that moved later is waited for
+// again; one that passed closes the socket, which fails the pending I/O.
+void on_watch(const std::weak_ptr<UpstreamConn>& weak, uint64_t gen, boost::system::error_code ec) {
+  auto c = weak.lock();
+  if (ec || !c || gen != c->wait_gen) return;  // replaced by a sooner wait, or gone
+  c->watching = false;
+  if (c->deadline_ns == 0) return;
+  if (mono_ns() < c->deadline_ns) {
+    watch(c, c->deadline_ns);
+    return;
+  }
+  c->timed_out = true;
+  c->close();
+}
+
+void watch(const std::shared_ptr<UpstreamConn>& c, int64_t until_ns) {
+  c->watching = true;
+  c->watching_until = until_ns;
+  uint64_t gen = ++c->wait_gen;
+  c->watchdog->expires_at(
+      std::chrono::steady_clock::time_point(std::chrono::nanoseconds(until_ns)));
+  c->watchdog->async_wait([weak = std::weak_ptr<UpstreamConn>(c),
+                           gen](boost::system::error_code ec) { on_watch(weak, gen, ec); });
+}
+
+// Sets the time the connection's current step must end by. Steps follow
+// each other with later deadlines, so the pending wait usually stays and
+// re-checks when it fires: a request costs no timer operation, where one
+// timer armed and cancelled per step cost a handler run each.
+void arm(const std::shared_ptr<UpstreamConn>& c, int64_t ms) {
+  c->deadline_ns = mono_ns() + ms * 1000000;
+  if (c->watching && c->watching_until <= c->deadline_ns) return;
+  watch(c, c->deadline_ns);
+}
+
+void disarm(UpstreamConn& c) {
+  c.deadline_ns = 0;
+}
+
+}  // namespace
 
 // Open and idle connections per "scheme://host:port". Idle connections are
 // kept per io_context: each network thread runs its own, and a socket is
@@ -164,27 +214,12 @@ struct UpstreamExchange::State {
   std::string head;  // the request's head and body, sent as one write
   std::string body;
   std::shared_ptr<UpstreamConn> conn;
-  std::unique_ptr<asio::steady_timer> timer;
   std::unique_ptr<bhttp::response_parser<bhttp::buffer_body>> parser;
   bool reusable = false;
   char piece[kReadPiece];
 
-  // The watchdog: closing the socket fails whatever operation is pending.
-  // It runs on the caller's executor, like the I/O it guards.
-  void arm(int64_t ms) {
-    auto c = conn;
-    uint64_t gen = ++c->deadline_gen;
-    timer->expires_after(std::chrono::milliseconds(ms));
-    timer->async_wait([c, gen](boost::system::error_code ec) {
-      if (ec || c->deadline_gen != gen) return;
-      c->timed_out = true;
-      c->close();
-    });
-  }
-  void disarm() {
-    ++conn->deadline_gen;
-    timer->cancel();
-  }
+  void arm(int64_t ms) { gateway::arm(conn, ms); }
+  void disarm() { gateway::disarm(*conn); }
   [[noreturn]] void fail(const char* what, const boost::system::error_code& ec) {
     if (conn->timed_out) {
       throw UpstreamError(UpstreamFailure::kTimeout,
@@ -296,7 +331,7 @@ UpstreamExchange::UpstreamExchange(std::shared_ptr<UpstreamPool> pool) : pool_(s
 
 UpstreamExchange::~UpstreamExchange() {
   if (!st_ || !st_->conn) return;
-  if (st_->timer) st_->disarm();
+  st_->disarm();
   if (done_ && st_->reusable && !st_->conn->timed_out) {
     pool_->give_back(std::move(st_->conn));
   } else {
@@ -357,6 +392,7 @@ asio::awaitable<bool> UpstreamExchange::attempt(bool allow_reuse) {
     conn->key = st.key;
     conn->context = context;
     conn->plain = std::make_unique<tcp::socket>(executor);
+    conn->watchdog = std::make_unique<asio::steady_timer>(executor);
   }
   st.conn = conn;
   if (!reused) {
@@ -414,7 +450,6 @@ asio::awaitable<void> UpstreamExchange::start(UpstreamRequest r) {
   }
   st.url = target->url;
   st.key = target->key;
-  st.timer = std::make_unique<asio::steady_timer>(co_await asio::this_coro::executor);
   st.head = http::request_head(r.method, st.url.target, target->host, r.headers, r.body.size());
   st.body = std::move(r.body);
 
