@@ -476,22 +476,40 @@ void run(const Args& a, Fleet& f) {
   printf("added by gateway: p50 %.0f us, p99 %.0f us (targets 50 / 150 us): %s\n", added50, added99,
          added50 <= 50 && added99 <= 150 ? "met" : "NOT met");
 
-  printf("-- 2. maximum throughput (64 connections, 2 wrk threads, %d s each)\n", a.seconds);
-  double cpu0 = bench::cpu_seconds(nginx);
-  auto nginx_max = drive(url(nginx_port), direct_script, 64, 2, a.seconds);
-  double nginx_cpu_us = (bench::cpu_seconds(nginx) - cpu0) * 1e6 / nginx_max.requests;
-  cpu0 = bench::cpu_seconds(g.pid);
-  auto gw_max = drive(url(g.port), gateway_script, 64, 2, a.seconds, g.key);
-  double gw_cpu_us = (bench::cpu_seconds(g.pid) - cpu0) * 1e6 / gw_max.requests;
-  bench::print_result("through nginx", nginx_max);
-  bench::print_result("through the gateway", gw_max);
+  // Rounds alternate nginx and the gateway, and the median of the rounds'
+  // ratios is the figure: this machine's speed drifts by more than the
+  // difference being measured, and back-to-back runs see the same drift.
+  constexpr int kRounds = 3;
+  printf("-- 2. maximum throughput (64 connections, 2 wrk threads, %d rounds of %d s each)\n",
+         kRounds, a.seconds);
+  std::vector<double> ratios;
+  bench::WrkResult gw_max;
+  double nginx_cpu_us = 0, gw_cpu_us = 0;
+  int64_t gw_errors = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    double cpu0 = bench::cpu_seconds(nginx);
+    auto n = drive(url(nginx_port), direct_script, 64, 2, a.seconds);
+    nginx_cpu_us += (bench::cpu_seconds(nginx) - cpu0) * 1e6 / n.requests / kRounds;
+    cpu0 = bench::cpu_seconds(g.pid);
+    auto w = drive(url(g.port), gateway_script, 64, 2, a.seconds, g.key);
+    gw_cpu_us += (bench::cpu_seconds(g.pid) - cpu0) * 1e6 / w.requests / kRounds;
+    gw_errors += w.errors;
+    bench::print_result("through nginx", n);
+    bench::print_result("through the gateway", w);
+    ratios.push_back(w.rps / n.rps);
+    if (w.rps > gw_max.rps) gw_max = w;
+  }
   // What each proxy costs the machine per request: on 2 shared cores this
   // bounds the rate more than anything else.
   printf("CPU per request: nginx %.1f us, gateway %.1f us (%.2fx)\n", nginx_cpu_us, gw_cpu_us,
          gw_cpu_us / nginx_cpu_us);
-  double ratio = gw_max.rps / nginx_max.rps;
-  printf("gateway / nginx requests/s: %.2f (target >= 0.80): %s\n", ratio,
-         ratio >= 0.8 && gw_max.errors == 0 ? "met" : "NOT met");
+  std::vector<double> sorted = ratios;
+  std::sort(sorted.begin(), sorted.end());
+  double ratio = sorted[sorted.size() / 2];
+  printf("gateway / nginx requests/s by round:");
+  for (double r : ratios) printf(" %.2f", r);
+  printf("; median %.2f (target >= 0.80): %s\n", ratio,
+         ratio >= 0.8 && gw_errors == 0 ? "met" : "NOT met");
 
   if (a.streams_part) {
     printf("-- 3. concurrent streams\n");

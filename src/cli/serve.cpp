@@ -32,6 +32,7 @@ http::ServerOptions server_options(const Config& cfg) {
   o.idle_timeout_ms = cfg.idle_timeout_ms;
   o.max_connections = cfg.max_connections;
   o.io_threads = static_cast<int>(cfg.io_threads);
+  o.io_spin_us = cfg.io_spin_us;
   o.worker_threads = static_cast<int>(cfg.worker_threads);
   o.access_log = cfg.access_log;
   o.tls_cert = cfg.tls_cert;

@@ -62,6 +62,8 @@ const std::vector<ConfigKey>& config_keys() {
       int_key("idle_timeout_ms", "keep-alive idle time before close", &Config::idle_timeout_ms),
       int_key("max_connections", "open connections accepted at once", &Config::max_connections),
       int_key("io_threads", "network threads (0: cores)", &Config::io_threads),
+      int_key("io_spin_us", "time a network thread polls for work before it sleeps",
+              &Config::io_spin_us),
       int_key("worker_threads", "handler threads (0: 2 x cores)", &Config::worker_threads),
       int_key("shutdown_grace_ms", "time to drain requests on shutdown",
               &Config::shutdown_grace_ms),

@@ -22,6 +22,9 @@ struct ServerOptions {
   int64_t idle_timeout_ms = 60000;
   int64_t max_connections = 10000;
   int io_threads = 0;
+  // How long a network thread keeps polling for work before it sleeps (0:
+  // sleep at once). See run_network_thread() in server.cpp.
+  int64_t io_spin_us = 0;
   int worker_threads = 0;
   bool access_log = true;
   std::string tls_cert;  // PEM files; TLS when both are set
