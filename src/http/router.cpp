@@ -56,6 +56,9 @@ void Router::add(std::string method, std::string pattern, Handler handler, std::
       throw std::logic_error("route registered twice: " + r.method + " " + r.pattern);
     }
   }
+  bool literal = true;
+  for (const auto& seg : r.segments) literal = literal && !is_capture(seg);
+  if (literal) literal_[r.pattern].push_back(routes_.size());
   routes_.push_back(std::move(r));
 }
 
@@ -72,6 +75,14 @@ void Router::add_async(std::string method, std::string pattern, AsyncHandler han
 }
 
 const Route* Router::match(Request& req, bool* path_matched) const {
+  if (auto hit = literal_.find(req.path); hit != literal_.end()) {
+    for (size_t i : hit->second) {
+      if (routes_[i].method != req.method) continue;
+      if (path_matched) *path_matched = true;
+      req.path_params.clear();
+      return &routes_[i];
+    }
+  }
   auto segs = path_segments(req.path);
   const Route* best = nullptr;
   std::map<std::string, std::string> best_params;

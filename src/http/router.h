@@ -4,6 +4,7 @@
 // the rest of the path (for ids that contain '/', e.g. "public/qwen").
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "http/message.h"
@@ -42,6 +43,9 @@ class Router {
 
  private:
   std::vector<Route> routes_;
+  // Routes without captures by their pattern: an exact match is the best
+  // match there can be, found without walking every route.
+  std::unordered_map<std::string, std::vector<size_t>> literal_;
   Handler fallback_;
 };
 

@@ -31,7 +31,12 @@ bool request_owned(std::string_view name) {
 }
 
 void append_clean(std::string& out, std::string_view text) {
-  for (char c : text) out += (c == '\r' || c == '\n') ? ' ' : c;
+  size_t from = out.size();
+  out += text;
+  if (text.find_first_of("\r\n") == std::string_view::npos) return;
+  for (size_t i = from; i < out.size(); ++i) {
+    if (out[i] == '\r' || out[i] == '\n') out[i] = ' ';
+  }
 }
 
 // RFC 9110 token characters: anything else cannot be a field name.
