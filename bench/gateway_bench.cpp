@@ -443,7 +443,10 @@ void run_soak(const Args& a, const Gateway& g, double rate) {
 }
 
 void run(const Args& a, Fleet& f) {
-  int upstream = start_upstream(f, "upstream", {"--threads", "1", "--tokens", "4"});
+  // No ledger: what the upstream remembers per request would grow through
+  // the run and slow later rounds, which the comparison must not see.
+  int upstream =
+      start_upstream(f, "upstream", {"--threads", "1", "--tokens", "4", "--ledger-max", "1"});
   int stream_upstream =
       start_upstream(f, "stream-upstream",
                      {"--threads", "1", "--tokens", std::to_string(a.stream_tokens),
