@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/strings.h"
 #include "http/url.h"
+#include "http/watchdog.h"
 #include "http/wire_head.h"
 
 namespace hydra::gateway {
@@ -40,12 +41,8 @@ struct UpstreamConn {
   beast::flat_buffer buffer;
   std::atomic<bool> timed_out{false};
   int64_t idle_since_ms = 0;
-  // The watchdog (see arm()): touched only on the connection's context.
-  std::unique_ptr<asio::steady_timer> watchdog;
-  int64_t deadline_ns = 0;  // mono_ns; 0 while nothing is watched
-  uint64_t wait_gen = 0;    // which pending wait is the live one
-  bool watching = false;
-  int64_t watching_until = 0;
+  // Closes the socket when a step overruns its time (on the connection's context).
+  std::unique_ptr<http::Watchdog> watchdog;
 
   tcp::socket& lowest() { return tls ? tls->next_layer() : *plain; }
   void close() {
@@ -53,51 +50,6 @@ struct UpstreamConn {
     lowest().close(ec);
   }
 };
-
-namespace {
-
-void watch(const std::shared_ptr<UpstreamConn>& c, int64_t until_ns);
-
-// The watchdog's wait ended: a deadline that moved later is waited for
-// again; one that passed closes the socket, which fails the pending I/O.
-void on_watch(const std::weak_ptr<UpstreamConn>& weak, uint64_t gen, boost::system::error_code ec) {
-  auto c = weak.lock();
-  if (ec || !c || gen != c->wait_gen) return;  // replaced by a sooner wait, or gone
-  c->watching = false;
-  if (c->deadline_ns == 0) return;
-  if (mono_ns() < c->deadline_ns) {
-    watch(c, c->deadline_ns);
-    return;
-  }
-  c->timed_out = true;
-  c->close();
-}
-
-void watch(const std::shared_ptr<UpstreamConn>& c, int64_t until_ns) {
-  c->watching = true;
-  c->watching_until = until_ns;
-  uint64_t gen = ++c->wait_gen;
-  c->watchdog->expires_at(
-      std::chrono::steady_clock::time_point(std::chrono::nanoseconds(until_ns)));
-  c->watchdog->async_wait([weak = std::weak_ptr<UpstreamConn>(c),
-                           gen](boost::system::error_code ec) { on_watch(weak, gen, ec); });
-}
-
-// Sets the time the connection's current step must end by. Steps follow
-// each other with later deadlines, so the pending wait usually stays and
-// re-checks when it fires: a request costs no timer operation, where one
-// timer armed and cancelled per step cost a handler run each.
-void arm(const std::shared_ptr<UpstreamConn>& c, int64_t ms) {
-  c->deadline_ns = mono_ns() + ms * 1000000;
-  if (c->watching && c->watching_until <= c->deadline_ns) return;
-  watch(c, c->deadline_ns);
-}
-
-void disarm(UpstreamConn& c) {
-  c.deadline_ns = 0;
-}
-
-}  // namespace
 
 // Open and idle connections per "scheme://host:port". Idle connections are
 // kept per io_context: each network thread runs its own, and a socket is
@@ -218,8 +170,8 @@ struct UpstreamExchange::State {
   bool reusable = false;
   char piece[kReadPiece];
 
-  void arm(int64_t ms) { gateway::arm(conn, ms); }
-  void disarm() { gateway::disarm(*conn); }
+  void arm(int64_t ms) { conn->watchdog->arm(ms); }
+  void disarm() { conn->watchdog->disarm(); }
   [[noreturn]] void fail(const char* what, const boost::system::error_code& ec) {
     if (conn->timed_out) {
       throw UpstreamError(UpstreamFailure::kTimeout,
@@ -392,7 +344,11 @@ asio::awaitable<bool> UpstreamExchange::attempt(bool allow_reuse) {
     conn->key = st.key;
     conn->context = context;
     conn->plain = std::make_unique<tcp::socket>(executor);
-    conn->watchdog = std::make_unique<asio::steady_timer>(executor);
+    UpstreamConn* raw = conn.get();  // the watchdog dies with the connection
+    conn->watchdog = std::make_unique<http::Watchdog>(executor, [raw] {
+      raw->timed_out = true;
+      raw->close();
+    });
   }
   st.conn = conn;
   if (!reused) {

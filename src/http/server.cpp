@@ -23,6 +23,7 @@
 #include "common/strings.h"
 #include "http/beast_request.h"
 #include "http/dispatch.h"
+#include "http/watchdog.h"
 #include "http/wire_head.h"
 
 namespace hydra::http {
@@ -67,9 +68,10 @@ std::string json_escape(std::string_view s) {
 template <class Stream>
 class StreamWriter : public ResponseWriter {
  public:
-  StreamWriter(Stream& stream, unsigned version, bool keep_alive, std::string request_id,
-               net::any_io_executor workers, int64_t write_timeout_ms)
+  StreamWriter(Stream& stream, Watchdog& dog, unsigned version, bool keep_alive,
+               std::string request_id, net::any_io_executor workers, int64_t write_timeout_ms)
       : stream_(stream),
+        dog_(dog),
         version_(version),
         keep_alive_(keep_alive),
         request_id_(std::move(request_id)),
@@ -138,15 +140,17 @@ class StreamWriter : public ResponseWriter {
   bool reusable() const { return keep_alive_ && !gone_ && started_ && (!chunked_ || ended_); }
 
  private:
-  void arm() {
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(timeout_ms_));
-  }
+  // Each write must end within the time-out; between writes (a stream
+  // waiting for its upstream) nothing is watched.
+  void arm() { dog_.arm(timeout_ms_); }
   bool note(const beast::error_code& ec) {
+    dog_.disarm();
     if (ec) gone_ = true;
     return !ec;
   }
 
   Stream& stream_;
+  Watchdog& dog_;
   unsigned version_;
   bool keep_alive_;
   std::string request_id_;
@@ -370,12 +374,19 @@ struct Server::Impl {
   net::awaitable<void> serve(Stream& stream, std::shared_ptr<Conn> conn, std::string remote) {
     beast::flat_buffer buffer;
     auto& lowest = beast::get_lowest_layer(stream);
+    // Time-outs come from the watchdog, not from Beast's per-operation
+    // timers (see watchdog.h): expiry closes the socket, failing the I/O.
+    lowest.expires_never();
+    Watchdog dog(co_await net::this_coro::executor, [&lowest] {
+      beast::error_code ignored;
+      lowest.socket().close(ignored);
+    });
     for (;;) {
       conn->idle = true;
       if (stopping) co_return;
       if (buffer.size() == 0) {
         // Waiting for the first byte of the next request is "idle".
-        lowest.expires_after(std::chrono::milliseconds(opts.idle_timeout_ms));
+        dog.arm(opts.idle_timeout_ms);
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192),
                                                        net::as_tuple(net::use_awaitable));
         if (ec) co_return;
@@ -386,9 +397,10 @@ struct Server::Impl {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<uint32_t>(opts.max_header_bytes));
       parser.body_limit(static_cast<uint64_t>(opts.max_body_bytes));
-      lowest.expires_after(std::chrono::milliseconds(opts.read_timeout_ms));
+      dog.arm(opts.read_timeout_ms);
       auto [ec, n] =
           co_await bhttp::async_read(stream, buffer, parser, net::as_tuple(net::use_awaitable));
+      dog.disarm();
       if (ec) {
         co_await reject(stream, ec);
         co_return;
@@ -404,7 +416,7 @@ struct Server::Impl {
       size_t bytes_out = 0;
       bool write_failed = false;
       if (async_route) {
-        StreamWriter<Stream> writer(stream, version, keep_alive, ex->req.request_id,
+        StreamWriter<Stream> writer(stream, dog, version, keep_alive, ex->req.request_id,
                                     workers.get_executor(), opts.read_timeout_ms);
         ex->route = async_route->pattern;
         co_await run_async(*async_route, ex->req, writer);
@@ -421,9 +433,10 @@ struct Server::Impl {
         keep_alive = keep_alive && !stopping;
         auto res = to_beast(std::move(ex->resp), version, keep_alive, ex->req.request_id);
         bytes_out = res.body().size();
-        lowest.expires_after(std::chrono::milliseconds(opts.read_timeout_ms));
+        dog.arm(opts.read_timeout_ms);
         auto [wec, wn] =
             co_await bhttp::async_write(stream, res, net::as_tuple(net::use_awaitable));
+        dog.disarm();
         write_failed = static_cast<bool>(wec);
       }
       metrics->counter_add(
