@@ -35,7 +35,8 @@ constexpr size_t kReadPiece = 16384;
 
 struct UpstreamConn {
   std::string key;
-  const void* context = nullptr;  // the io_context its socket lives on
+  const void* context = nullptr;   // the io_context its socket lives on
+  asio::any_io_executor executor;  // that context's: the socket and watchdog are used there only
   std::unique_ptr<tcp::socket> plain;
   std::unique_ptr<ssl::stream<tcp::socket>> tls;
   beast::flat_buffer buffer;
@@ -89,10 +90,14 @@ class UpstreamPool {
     // At the cap, a connection idling on another thread is closed so its
     // slot serves this one: otherwise a request could wait out the cap
     // beside an unused connection.
+    // It is closed and let go on its own thread, where its socket and
+    // watchdog live.
     for (auto& [other, others_idle] : h.idle) {
       if (others_idle.empty()) continue;
-      others_idle.front()->close();
+      std::shared_ptr<UpstreamConn> victim = std::move(others_idle.front());
       others_idle.pop_front();
+      asio::any_io_executor home = victim->executor;
+      asio::post(home, [victim = std::move(victim)] { victim->close(); });
       return Take::kSlot;
     }
     return Take::kFull;
@@ -343,6 +348,7 @@ asio::awaitable<bool> UpstreamExchange::attempt(bool allow_reuse) {
     conn = std::make_shared<UpstreamConn>();
     conn->key = st.key;
     conn->context = context;
+    conn->executor = executor;
     conn->plain = std::make_unique<tcp::socket>(executor);
     UpstreamConn* raw = conn.get();  // the watchdog dies with the connection
     conn->watchdog = std::make_unique<http::Watchdog>(executor, [raw] {
