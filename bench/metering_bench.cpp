@@ -6,7 +6,7 @@
 // same rows written by one prepared INSERT into an unindexed copy of the
 // table, the floor any SQLite metering pays.
 #include <sqlite3.h>
-#include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -18,19 +18,13 @@
 #include "common/random.h"
 #include "http/metrics.h"
 #include "metering/usage_recorder.h"
+#include "process.h"
 #include "store/store.h"
 
 namespace fs = std::filesystem;
 using hydra::metering::UsageRecord;
 
 namespace {
-
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return sec(u.ru_utime) + sec(u.ru_stime);
-}
 
 UsageRecord record(int64_t now, int i) {
   UsageRecord r;
@@ -64,7 +58,7 @@ Figure run_recorder(const std::string& dir, int n) {
   opts.capacity = static_cast<size_t>(n);  // submitters never wait: only the work is timed
   hydra::metering::UsageRecorder rec(*st, metrics, opts);
   int64_t now = 1700000000000;
-  double cpu0 = cpu_seconds();
+  double cpu0 = bench::cpu_seconds(getpid());
   auto t0 = std::chrono::steady_clock::now();
   auto feed = [&](int from, int to) {
     for (int i = from; i < to; ++i) {
@@ -76,7 +70,7 @@ Figure run_recorder(const std::string& dir, int n) {
   b.join();
   rec.flush();
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  double cpu = cpu_seconds() - cpu0;
+  double cpu = bench::cpu_seconds(getpid()) - cpu0;
   auto rows = st->query("SELECT COUNT(*) AS n FROM usage_records");
   if (rows[0].i64("n") != n)
     std::fprintf(stderr, "recorder stored %lld of %d\n", static_cast<long long>(rows[0].i64("n")),
@@ -99,7 +93,7 @@ Figure run_baseline(const std::string& dir, int n) {
   sqlite3_prepare_v2(db, "INSERT INTO r VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &ins,
                      nullptr);
   int64_t now = 1700000000000;
-  double cpu0 = cpu_seconds();
+  double cpu0 = bench::cpu_seconds(getpid());
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < n; i += 256) {
     sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
@@ -131,7 +125,7 @@ Figure run_baseline(const std::string& dir, int n) {
     sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
   }
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  double cpu = cpu_seconds() - cpu0;
+  double cpu = bench::cpu_seconds(getpid()) - cpu0;
   sqlite3_finalize(ins);
   sqlite3_close(db);
   return {cpu / n * 1e6, n / wall};

@@ -10,10 +10,9 @@ namespace hydra::http {
 struct Watchdog::State {
   boost::asio::steady_timer timer;
   std::function<void()> on_expire;
-  int64_t deadline_ns = 0;  // mono_ns; 0 while nothing is watched
-  int64_t waiting_until = 0;
-  uint64_t wait_gen = 0;  // which pending wait is the live one
-  bool waiting = false;
+  int64_t deadline_ns = 0;    // mono_ns; 0 while nothing is watched
+  int64_t waiting_until = 0;  // when the pending wait ends; 0 when none is pending
+  uint64_t wait_gen = 0;      // which pending wait is the live one
   bool expired = false;
 
   State(boost::asio::any_io_executor ex, std::function<void()> fn)
@@ -29,7 +28,7 @@ void on_wait(const std::weak_ptr<Watchdog::State>& weak, uint64_t gen,
   auto s = weak.lock();
   // Cancelled (a sooner wait replaced this one, or the watchdog is gone).
   if (ec || !s || gen != s->wait_gen) return;
-  s->waiting = false;
+  s->waiting_until = 0;
   if (s->deadline_ns == 0) return;
   if (mono_ns() < s->deadline_ns) {
     wait_until(s, s->deadline_ns);  // the deadline moved on since this wait began
@@ -41,7 +40,6 @@ void on_wait(const std::weak_ptr<Watchdog::State>& weak, uint64_t gen,
 }
 
 void wait_until(const std::shared_ptr<Watchdog::State>& s, int64_t until_ns) {
-  s->waiting = true;
   s->waiting_until = until_ns;
   uint64_t gen = ++s->wait_gen;
   s->timer.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(until_ns)));
@@ -61,7 +59,7 @@ Watchdog::~Watchdog() {
 void Watchdog::arm(int64_t ms) {
   State& s = *state_;
   s.deadline_ns = mono_ns() + ms * 1000000;
-  if (s.waiting && s.waiting_until <= s.deadline_ns) return;
+  if (s.waiting_until != 0 && s.waiting_until <= s.deadline_ns) return;
   wait_until(state_, s.deadline_ns);
 }
 

@@ -75,23 +75,46 @@ void UsageRecorder::stop() {
   flush();
 }
 
+namespace {
+
+// A record's row for the INSERT below, its strings moved in (a braced list
+// would copy them).
+store::Params row_of(UsageRecord&& r) {
+  store::Params p;
+  p.reserve(17);
+  p.emplace_back(std::move(r.id));
+  p.emplace_back(r.time);
+  p.emplace_back(std::move(r.request_id));
+  p.emplace_back(std::move(r.workspace_id));
+  p.emplace_back(std::move(r.user_id));
+  p.emplace_back(std::move(r.key_id));
+  p.emplace_back(std::move(r.model));
+  p.emplace_back(std::move(r.upstream));
+  p.emplace_back(r.prompt_tokens);
+  p.emplace_back(r.completion_tokens);
+  p.emplace_back(r.cached_tokens);
+  p.emplace_back(r.cost);
+  p.emplace_back(int64_t{r.status});
+  p.emplace_back(r.error_code);
+  p.emplace_back(r.latency_ms);
+  p.emplace_back(r.ttft_ms);
+  p.emplace_back(int64_t{r.stream ? 1 : 0});
+  return p;
+}
+
+}  // namespace
+
 void UsageRecorder::write_batch(std::vector<UsageRecord>& batch) {
   for (auto& r : batch) {
     if (r.cost == 0)
       r.cost = cost_of(prices_.price_of(r.model), r.prompt_tokens, r.completion_tokens);
   }
   // Parameters are built before the transaction, so a store that retries it
-  // writes the same rows; the records give their strings up to them.
+  // writes the same rows.
   std::vector<store::Params> rollups = rollup_rows(batch);
   std::vector<store::Params> rows;
   rows.reserve(batch.size());
-  for (auto& r : batch) {
-    rows.push_back({std::move(r.id), r.time, std::move(r.request_id), std::move(r.workspace_id),
-                    std::move(r.user_id), std::move(r.key_id), std::move(r.model),
-                    std::move(r.upstream), r.prompt_tokens, r.completion_tokens, r.cached_tokens,
-                    r.cost, int64_t{r.status}, r.error_code, r.latency_ms, r.ttft_ms,
-                    int64_t{r.stream ? 1 : 0}});
-  }
+  for (auto& r : batch) rows.push_back(row_of(std::move(r)));
   try {
     store_.transact([&](store::Session& s) {
       for (const auto& row : rows) {
