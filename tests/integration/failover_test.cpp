@@ -92,6 +92,17 @@ TEST(Failover, KilledEndpointCostsAlmostNoRequestsAndNoStreamHangs) {
     });
   }
   std::this_thread::sleep_until(start + std::chrono::seconds(seconds) / 3);
+  // The balancer may have every stream on `b` at this instant; wait (a few
+  // seconds at most) until one is part-way through on `a`, so the kill
+  // cuts a stream every time.
+  bool cut_a_stream = false;
+  for (auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+       !cut_a_stream && std::chrono::steady_clock::now() < give_up;) {
+    for (int n = seq - 1; n >= 0 && n >= seq - 8 && !cut_a_stream; --n) {
+      bj::value e = a->ledger_entry("fo-" + std::to_string(n));
+      cut_a_stream = e.is_object() && e.at("stream").as_bool() && !e.at("finished").as_bool();
+    }
+  }
   a->kill9();
   for (auto& t : threads) t.join();
 
@@ -105,7 +116,8 @@ TEST(Failover, KilledEndpointCostsAlmostNoRequestsAndNoStreamHangs) {
   EXPECT_GE(ratio, 0.999);
   EXPECT_EQ(streams_hung, 0);
   EXPECT_EQ(streams_other, 0);
-  EXPECT_GE(streams_error, 1);  // streams were on the killed endpoint when it died
+  ASSERT_TRUE(cut_a_stream) << "no stream reached the endpoint about to be killed in 5 s";
+  EXPECT_GE(streams_error, 1);  // a stream was on the killed endpoint when it died
   EXPECT_GT(streams_done, 0);
 }
 

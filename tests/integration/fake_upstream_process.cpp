@@ -85,6 +85,15 @@ boost::json::value FakeUpstreamProcess::ledger() const {
   return parse_json(r.body);
 }
 
+boost::json::value FakeUpstreamProcess::ledger_entry(const std::string& request_id) const {
+  http::Client client;
+  auto r = client.get("http://127.0.0.1:" + std::to_string(port_) + "/ledger?id=" + request_id);
+  if (r.status != 200) throw std::runtime_error("ledger answered " + std::to_string(r.status));
+  boost::json::value doc = parse_json(r.body);
+  const auto& requests = doc.as_object().at("requests").as_array();
+  return requests.empty() ? boost::json::value() : requests.front();
+}
+
 StreamResult post_stream(uint16_t port, const std::string& path, const std::string& key,
                          const std::string& request_id, const std::string& body,
                          int abort_after_events, int64_t timeout_ms) {

@@ -23,6 +23,8 @@ class FakeUpstreamProcess {
   std::string base_url() const;  // http://127.0.0.1:PORT/v1
   // GET /ledger: per request id, what it generated.
   boost::json::value ledger() const;
+  // The ledger's entry for one request id (null when it has none).
+  boost::json::value ledger_entry(const std::string& request_id) const;
   void kill9();
 
  private:
