@@ -64,14 +64,21 @@ uint64_t id_random() {
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
+
+// Writes the low `digits` hex digits of v, most significant first.
+void put_hex(char* out, uint64_t v, int digits) {
+  static const char* hex = "0123456789abcdef";
+  for (int i = digits - 1; i >= 0; --i, v >>= 4) out[i] = hex[v & 15];
+}
 }  // namespace
 
 std::string new_id() {
-  char buf[23];
-  snprintf(buf, sizeof buf, "%012llx%010llx",
-           static_cast<unsigned long long>(now_ms()) & 0xffffffffffffULL,
-           static_cast<unsigned long long>(id_random() & 0xffffffffffULL));
-  return std::string(buf, 22);
+  // Formatted by hand: the gateway makes one per request, and printf's
+  // format parsing cost more than the rest of the id.
+  std::string id(22, '0');
+  put_hex(id.data(), static_cast<uint64_t>(now_ms()), 12);
+  put_hex(id.data() + 12, id_random(), 10);
+  return id;
 }
 
 std::string sha256_hex(std::string_view data) {

@@ -159,9 +159,17 @@ TEST(Random, TokensAreUniqueAndWellFormed) {
   EXPECT_TRUE(constant_time_equal("abc", "abc"));
   EXPECT_FALSE(constant_time_equal("abc", "abd"));
   EXPECT_FALSE(constant_time_equal("abc", "ab"));
+  int64_t before = now_ms();
   auto id1 = new_id(), id2 = new_id();
+  int64_t after = now_ms();
   EXPECT_EQ(id1.size(), 22u);
   EXPECT_NE(id1, id2);
+  EXPECT_EQ(id1.find_first_not_of("0123456789abcdef"), std::string::npos);
+  // Time-ordered: the first 12 hex digits are the milliseconds it was made at.
+  int64_t made = std::stoll(id1.substr(0, 12), nullptr, 16);
+  EXPECT_GE(made, before);
+  EXPECT_LE(made, after);
+  EXPECT_LE(id1.substr(0, 12), id2.substr(0, 12));
 }
 
 }  // namespace
