@@ -474,8 +474,7 @@ void run_latency(const Args& a, const std::string& direct_url, const std::string
            round + 1, nginx50.back(), nginx99.back(), gw50.back(), gw99.back());
   }
   double added50 = median(gw50), added99 = median(gw99);
-  printf("added by nginx (median):   p50 %.0f us, p99 %.0f us\n", median(nginx50),
-         median(nginx99));
+  printf("added by nginx (median):   p50 %.0f us, p99 %.0f us\n", median(nginx50), median(nginx99));
   printf("added by gateway (median): p50 %.0f us, p99 %.0f us (targets 50 / 150 us): %s\n", added50,
          added99, added50 <= 50 && added99 <= 150 ? "met" : "NOT met");
 }

@@ -73,8 +73,8 @@ void put_hex(char* out, uint64_t v, int digits) {
 }  // namespace
 
 std::string new_id() {
-  // Formatted by hand: the gateway makes one per request, and printf's
-  // format parsing cost more than the rest of the id.
+  // Formatted by hand: ids are made on every request, and printf's format
+  // parsing cost more than the rest of the id.
   std::string id(22, '0');
   put_hex(id.data(), static_cast<uint64_t>(now_ms()), 12);
   put_hex(id.data() + 12, id_random(), 10);
