@@ -3,11 +3,13 @@
 // Starts a fast fake OpenAI upstream, `hydra serve` routing a MaaS model to
 // it (API key auth, a rate-limit rule on the key, metering on: everything a
 // real request goes through), and Debian's nginx configured as a plain
-// keep-alive reverse proxy to the same upstream. wrk drives all three with
-// the same non-streaming chat request. Prints:
-//   1. latency at concurrency 1: direct, through nginx, through the gateway,
-//      and the gateway's added p50/p99 (gateway minus direct; median of 3 rounds);
-//   2. maximum requests/s through the gateway and through nginx, and the ratio;
+// keep-alive reverse proxy to the same upstream. The same non-streaming chat
+// request goes to all three. Prints:
+//   1. latency at concurrency 1 (one client timing every request): direct,
+//      through nginx, through the gateway, and the gateway's added p50/p99
+//      (gateway minus direct), with wrk's coordinated-omission view beside it;
+//   2. maximum requests/s through the gateway and through nginx (wrk), and
+//      the ratio;
 //   3. N concurrent SSE streams (default 2,000) through the gateway: every
 //      stream must receive every event of the answer, none may stall;
 //   4. the gateway's resident memory over a paced run at half its maximum
@@ -27,6 +29,7 @@
 #include <thread>
 
 #include "http/client.h"
+#include "latency_probe.h"
 #include "process.h"
 #include "wrk.h"
 
@@ -447,36 +450,71 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-// Rounds of direct, nginx and gateway runs, one after the other: p99 at
-// concurrency 1 on this machine moves by milliseconds from run to run (a
-// single scheduling stall counts many times once wrk corrects for the
-// requests it could not send meanwhile), so each round's added figures are
-// printed and their medians are the result.
-void run_latency(const Args& a, const std::string& direct_url, const std::string& nginx_url,
-                 const std::string& gateway_url, const std::string& direct_script,
-                 const std::string& gateway_script, const std::string& key) {
-  constexpr int kRounds = 3;
-  printf("-- 1. latency at concurrency 1 (non-streaming chat, %d rounds of %d s each)\n", kRounds,
-         a.seconds);
-  std::vector<double> nginx50, nginx99, gw50, gw99;
-  for (int round = 0; round < kRounds; ++round) {
-    auto direct = drive(direct_url, direct_script, 1, 1, a.seconds);
-    auto nginx = drive(nginx_url, direct_script, 1, 1, a.seconds);
-    auto gw = drive(gateway_url, gateway_script, 1, 1, a.seconds, key);
-    bench::print_result("direct to upstream", direct);
-    bench::print_result("through nginx", nginx);
-    bench::print_result("through the gateway (auth, limits, metering)", gw);
-    nginx50.push_back((nginx.p50 - direct.p50) * 1000);
-    nginx99.push_back((nginx.p99 - direct.p99) * 1000);
-    gw50.push_back((gw.p50 - direct.p50) * 1000);
-    gw99.push_back((gw.p99 - direct.p99) * 1000);
-    printf("  round %d added: nginx p50 %.0f us, p99 %.0f us; gateway p50 %.0f us, p99 %.0f us\n",
-           round + 1, nginx50.back(), nginx99.back(), gw50.back(), gw99.back());
+std::string post_request(const std::string& body, const std::string& key) {
+  std::string head = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  if (!key.empty()) head += "Authorization: Bearer " + key + "\r\n";
+  return head + "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
+
+// Every request of one target over all rounds: as the requests had them, and
+// as wrk would report them (corrected for the requests a stall kept from
+// being sent, each run at its own pace).
+struct LatencyPool {
+  std::vector<double> raw, corrected;
+  long errors = 0;
+  void add(const bench::LatencySamples& s) {
+    raw.insert(raw.end(), s.us.begin(), s.us.end());
+    auto c = bench::corrected_for_omission(s);
+    corrected.insert(corrected.end(), c.begin(), c.end());
+    errors += s.errors;
   }
-  double added50 = median(gw50), added99 = median(gw99);
-  printf("added by nginx (median):   p50 %.0f us, p99 %.0f us\n", median(nginx50), median(nginx99));
-  printf("added by gateway (median): p50 %.0f us, p99 %.0f us (targets 50 / 150 us): %s\n", added50,
-         added99, added50 <= 50 && added99 <= 150 ? "met" : "NOT met");
+  void print(const char* name) const {
+    printf(
+        "  %-46s %8zu requests: p50 %4.0f us, p99 %5.0f us, p99.9 %5.0f us; wrk-corrected "
+        "p99 %5.0f us%s\n",
+        name, raw.size(), bench::quantile(raw, 0.5), bench::quantile(raw, 0.99),
+        bench::quantile(raw, 0.999), bench::quantile(corrected, 0.99),
+        errors > 0 ? " (ERRORS)" : "");
+  }
+};
+
+double added(const LatencyPool& via, const LatencyPool& direct, double q, bool corrected = false) {
+  return corrected ? bench::quantile(via.corrected, q) - bench::quantile(direct.corrected, q)
+                   : bench::quantile(via.raw, q) - bench::quantile(direct.raw, q);
+}
+
+// Direct, nginx and gateway runs take turns in short rounds and each
+// target's samples are pooled: this machine's own stalls come and go over
+// seconds, and taking turns spreads them over all three alike. The figure is
+// the latency requests had; wrk's corrected view is printed beside it (at
+// concurrency 1 it turns one stall of S into S / interval samples, so a few
+// milliseconds of scheduling delay a second become a percent of the tail).
+void run_latency(const Args& a, int upstream, int nginx, const Gateway& g) {
+  constexpr int kRounds = 5;
+  double seconds = std::max(1.0, a.seconds / 2.0);
+  printf("-- 1. latency at concurrency 1 (non-streaming chat; %d rounds of %.0f s per target)\n",
+         kRounds, seconds);
+  std::string direct_req = post_request(chat_body("fake-model", false, 4), "");
+  std::string gw_req = post_request(chat_body(kModel, false, 4), g.key);
+  LatencyPool direct, via_nginx, via_gw;
+  for (int round = 0; round < kRounds; ++round) {
+    direct.add(bench::measure_latency({upstream, direct_req, seconds}));
+    via_nginx.add(bench::measure_latency({nginx, direct_req, seconds}));
+    via_gw.add(bench::measure_latency({g.port, gw_req, seconds}));
+  }
+  direct.print("direct to upstream");
+  via_nginx.print("through nginx");
+  via_gw.print("through the gateway (auth, limits, metering)");
+  printf("added by nginx:   p50 %.0f us, p99 %.0f us (wrk-corrected p99 %.0f us)\n",
+         added(via_nginx, direct, 0.5), added(via_nginx, direct, 0.99),
+         added(via_nginx, direct, 0.99, true));
+  double added50 = added(via_gw, direct, 0.5), added99 = added(via_gw, direct, 0.99);
+  printf(
+      "added by gateway: p50 %.0f us, p99 %.0f us (wrk-corrected p99 %.0f us); targets 50 / "
+      "150 us: %s\n",
+      added50, added99, added(via_gw, direct, 0.99, true),
+      added50 <= 50 && added99 <= 150 && via_gw.errors == 0 ? "met" : "NOT met");
 }
 
 void run(const Args& a, Fleet& f) {
@@ -503,7 +541,7 @@ void run(const Args& a, Fleet& f) {
   drive(url(g.port), gateway_script, 8, 1, 2, g.key);
   drive(url(nginx_port), direct_script, 8, 1, 2);
 
-  run_latency(a, url(upstream), url(nginx_port), url(g.port), direct_script, gateway_script, g.key);
+  run_latency(a, upstream, nginx_port, g);
 
   // Rounds alternate nginx and the gateway, and the median of the rounds'
   // ratios is the figure: this machine's speed drifts by more than the

@@ -21,6 +21,8 @@ struct MatrixRef {
   int64_t cols = 0;
   size_t row_bytes = 0;
   const uint8_t* data = nullptr;
+  // Q8_0 only, optional: the block scales 16 rows at a time (q8_scales.h).
+  const uint16_t* q8_scales = nullptr;
 
   const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
 };

@@ -10,8 +10,18 @@ namespace hydra::engine {
 namespace {
 
 // Rows per task: enough work to amortise taking a task, small enough that
-// a core slowed by other work does not hold everyone up.
+// a core slowed by other work does not hold everyone up. A vector task also
+// runs on from row to row through memory, and its kernel prefetches the rows
+// ahead within the task: a small task starts cold, and its neighbour, being
+// another thread's, was prefetched for nothing (with 32-row tasks two
+// threads decoded a Q8_0 model no faster than one). So a single token's
+// task takes half a thread's share; with more tokens the work per row is
+// larger and smaller tasks balance the threads better.
 constexpr int64_t kVecRows = 32;
+constexpr int64_t kMaxVecRows = 4096;
+constexpr int64_t kMatvecTasksPerThread = 2;
+constexpr int64_t kMultiTasksPerThread = 8;
+constexpr int64_t kMaxMultiRows = 1024;
 constexpr int64_t kPanelRows = 64;
 // Up to this many tokens (a decode step of a few streams), float-type
 // weights go through matvec_multi over a task's rows (token by token with
@@ -73,6 +83,16 @@ void q8_task(const KernelTable& k, const MatmulTarget& t, const Q8Acts& acts, co
   }
 }
 
+int64_t vec_rows_per_task(std::span<const MatmulTarget> targets, int64_t n_tok) {
+  int64_t rows = 0;
+  for (const MatmulTarget& t : targets) rows += t.w.rows;
+  const bool one = n_tok == 1;
+  const int64_t share = rows / (ComputePool::instance().threads() *
+                                (one ? kMatvecTasksPerThread : kMultiTasksPerThread));
+  return std::clamp((share + kVecRows - 1) / kVecRows * kVecRows, kVecRows,
+                    one ? kMaxVecRows : kMaxMultiRows);
+}
+
 bool any_q8(std::span<const MatmulTarget> targets) {
   for (const MatmulTarget& t : targets) {
     if (t.w.type == GgmlType::kQ8_0) return true;
@@ -107,7 +127,8 @@ void matmul_group(std::span<const MatmulTarget> targets, const float* x, int64_t
   const Q8Acts acts =
       any_q8(targets) ? quantize_input(k, x, n_tok, ldx, targets[0].w.cols) : Q8Acts{};
   const bool small = n_tok <= kSmallBatch;
-  const std::vector<Task> tasks = split(targets, small ? kVecRows : kPanelRows);
+  const std::vector<Task> tasks =
+      split(targets, small ? vec_rows_per_task(targets, n_tok) : kPanelRows);
   ComputePool::instance().run(static_cast<int64_t>(tasks.size()), [&](int64_t i) {
     const Task& task = tasks[static_cast<size_t>(i)];
     const MatmulTarget& t = targets[static_cast<size_t>(task.target)];

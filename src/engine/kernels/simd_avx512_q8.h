@@ -7,6 +7,7 @@
 #include <immintrin.h>
 
 #include "engine/kernels/kernels.h"
+#include "engine/kernels/q8_scales.h"
 
 namespace hydra::engine {
 namespace {
@@ -44,10 +45,10 @@ inline __m512i sum_lanes16(const __m512i* z) {
 }
 
 // Rows r .. r+n-1 (n <= 16; missing lanes repeat the last row), one lane
-// each. The next 16 rows are prefetched a few lines per block.
+// each. The next 16 rows, up to `r_end`, are prefetched a few lines per block.
 template <class Dot>
 void q8_rows16(const MatrixRef& w, const int8_t* xq, const float* xd, float* y, int64_t r,
-               int64_t n) {
+               int64_t n, int64_t r_end) {
   const int8_t* rows[16];
   alignas(64) int32_t offsets[16];
   const auto* base = reinterpret_cast<const int8_t*>(w.row(r));
@@ -58,8 +59,14 @@ void q8_rows16(const MatrixRef& w, const int8_t* xq, const float* xd, float* y, 
   const __m512i vindex = _mm512_load_si512(offsets);
   const int64_t nb = w.cols / kQK;
   const char* ahead = reinterpret_cast<const char*>(w.row(r + 16));
-  const char* ahead_end = reinterpret_cast<const char*>(w.data) + w.row_bytes * w.rows;
+  // Only this task's rows: the rows after it are another task's, quite
+  // possibly another thread's.
+  const char* ahead_end = reinterpret_cast<const char*>(w.row(r_end));
   const int64_t lines = (16 * static_cast<int64_t>(w.row_bytes) / 64 + nb - 1) / nb;
+  // The scales from the matrix's table where it has one (one load), else
+  // gathered from the blocks.
+  const uint16_t* scales =
+      w.q8_scales != nullptr && r % kQ8ScaleRows == 0 ? q8_scales_at(w, r, 0) : nullptr;
   __m512 acc = _mm512_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {
     for (int64_t l = 0; l < lines && ahead < ahead_end; ++l, ahead += 64) {
@@ -71,9 +78,10 @@ void q8_rows16(const MatrixRef& w, const int8_t* xq, const float* xd, float* y, 
     __m512i z[8];
 #pragma GCC unroll 8
     for (int j = 0; j < 8; ++j) z[j] = pair_dot<Dot>(rows[j] + off + 2, rows[j + 8] + off + 2, x2);
-    const __m512i dh = _mm512_i32gather_epi32(vindex, base + off, 1);
-    const __m512 scale =
-        _mm512_mul_ps(_mm512_cvtph_ps(_mm512_cvtepi32_epi16(dh)), _mm512_set1_ps(xd[b]));
+    const __m256i dw = scales != nullptr
+                           ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(scales + b * 16))
+                           : _mm512_cvtepi32_epi16(_mm512_i32gather_epi32(vindex, base + off, 1));
+    const __m512 scale = _mm512_mul_ps(_mm512_cvtph_ps(dw), _mm512_set1_ps(xd[b]));
     acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum_lanes16(z)), scale, acc);
   }
   _mm512_mask_storeu_ps(y + r, static_cast<__mmask16>((1u << n) - 1u), acc);
@@ -83,7 +91,7 @@ template <class Dot>
 void q8_matvec(const MatrixRef& w, const Q8Acts& x, int64_t t, float* y, int64_t r0, int64_t r1) {
   const int64_t nb = w.cols / kQK;
   for (int64_t r = r0; r < r1; r += 16) {
-    q8_rows16<Dot>(w, x.qs + t * x.cols, x.d + t * nb, y, r, r1 - r < 16 ? r1 - r : 16);
+    q8_rows16<Dot>(w, x.qs + t * x.cols, x.d + t * nb, y, r, r1 - r < 16 ? r1 - r : 16, r1);
   }
 }
 

@@ -212,6 +212,7 @@ constexpr int64_t kChunkBlocks = 16;
 
 struct Pass {
   int64_t r0, r1, g, nt, height;
+  int64_t task_end;  // prefetching stops here: the rows after it are another task's
 };
 
 void run_pass(const MatrixRef& w, const Q8Acts& x, const Pass& p, __m512 (*acc)[24]) {
@@ -225,7 +226,7 @@ void run_pass(const MatrixRef& w, const Q8Acts& x, const Pass& p, __m512 (*acc)[
   // One group stays in L2 across the rows; whole rows then stream from
   // memory in order.
   const int64_t chunk = p.nt == 1 ? nb : kChunkBlocks;
-  tl.ahead_end = p.nt == 1 ? reinterpret_cast<const char*>(w.data) + w.row_bytes * w.rows : nullptr;
+  tl.ahead_end = p.nt == 1 ? reinterpret_cast<const char*>(w.row(p.task_end)) : nullptr;
   tl.lines = (p.height * static_cast<int64_t>(w.row_bytes) / 64 + nb - 1) / nb;
   for (int64_t b0 = 0; b0 < nb; b0 += chunk) {
     const int64_t b1 = nb - b0 < chunk ? nb : b0 + chunk;
@@ -326,7 +327,8 @@ void gemm_q8_narrow(const MatrixRef& w, const Q8Acts& x, float* y, int64_t ldy, 
   alignas(64) float lanes[16];
   __m512 acc[8];
   const BlockQ8_0* rows[8];
-  const char* ahead_end = reinterpret_cast<const char*>(w.data) + w.row_bytes * w.rows;
+  // Prefetching stops at the task's end: the rows after it are another task's.
+  const char* ahead_end = reinterpret_cast<const char*>(w.row(r1));
   const int64_t lines = (8 * static_cast<int64_t>(w.row_bytes) / 64 + nb - 1) / nb;
   for (int64_t r = r0; r < r1; r += 8) {
     const int64_t nr = r1 - r < 8 ? r1 - r : 8;
@@ -352,7 +354,7 @@ void gemm_q8(const MatrixRef& w, const Q8Acts& x, float* y, int64_t ldy, int64_t
     const int64_t pr1 = r1 - pr < kPassRows ? r1 : pr + kPassRows;
     for (int64_t g = 0; g < groups; g += 3) {
       const int64_t nt = groups - g < 3 ? groups - g : 3;
-      const Pass p{pr, pr1, g, nt, nt == 1 ? 8 : 4};
+      const Pass p{pr, pr1, g, nt, nt == 1 ? 8 : 4, r1};
       for (auto& tile : acc)
         for (__m512& v : tile) v = _mm512_setzero_ps();
       run_pass(w, x, p, acc);

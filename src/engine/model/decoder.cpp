@@ -47,7 +47,7 @@ struct Activations {
 };
 
 MatrixRef as_matrix(const Weight& w) {
-  return MatrixRef{w.type, w.rows, w.cols, w.row_bytes, w.data};
+  return MatrixRef{w.type, w.rows, w.cols, w.row_bytes, w.data, w.q8_scales};
 }
 
 void add_bias(float* y, const std::vector<float>& b) {

@@ -7,6 +7,7 @@
 #include "engine/format/format_error.h"
 #include "engine/format/gguf.h"
 #include "engine/format/safetensors.h"
+#include "engine/kernels/q8_scales.h"
 #include "engine/model/model.h"
 #include "engine/model/tensor_names.h"
 
@@ -203,6 +204,23 @@ void bind(const WeightBinder& b, Model& m) {
   m.output = out ? *out : m.token_embd;
 }
 
+// Gives every Q8_0 matrix its scale table (kernels/q8_scales.h). The output
+// matrix shares the embedding's when tied.
+void add_q8_scales(Model& m) {
+  auto add = [&m](Weight& w) {
+    if (w.type != GgmlType::kQ8_0 || w.q8_scales != nullptr) return;
+    auto table = std::make_shared<const std::vector<uint16_t>>(
+        build_q8_scales(MatrixRef{w.type, w.rows, w.cols, w.row_bytes, w.data}));
+    w.q8_scales = table->data();
+    m.q8_scale_tables.push_back(std::move(table));
+  };
+  for (LayerWeights& l : m.layers) {
+    for (Weight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) add(*w);
+  }
+  add(m.output);
+  if (m.token_embd.data == m.output.data) m.token_embd.q8_scales = m.output.q8_scales;
+}
+
 std::unique_ptr<Model> load_gguf_model(const std::string& path) {
   auto file = std::make_shared<GgufFile>(read_gguf(path));
   auto m = std::make_unique<Model>();
@@ -217,6 +235,7 @@ std::unique_ptr<Model> load_gguf_model(const std::string& path) {
                                         : Pooling::kMean;
   }
   bind(WeightBinder(gguf_lookup(*file)), *m);
+  add_q8_scales(*m);
   m->source = "gguf";
   m->keep_alive = std::shared_ptr<const GgufFile>(file);
   return m;

@@ -14,6 +14,7 @@
 #include "engine/kernels/act_quant.h"
 #include "engine/kernels/compute_pool.h"
 #include "engine/kernels/matmul.h"
+#include "engine/kernels/q8_scales.h"
 
 namespace hydra::engine {
 namespace {
@@ -268,6 +269,57 @@ TEST(Kernels, Int8ProductsEqualScalarExactly) {
           }
         }
       }
+    }
+  }
+}
+
+// The scale table only changes where the AVX-512 product reads the block
+// scales from: every row range (16-aligned ones read the table, others
+// gather) gives the scalar product's bits, and a table entry is what it
+// stands for (changing one changes that row's result).
+TEST(Kernels, Q8ScaleTableGivesTheSameProduct) {
+  const KernelTable& ref = scalar_kernel_table();
+  for (int64_t rows : {1, 16, 37, 64}) {
+    const int64_t cols = 896;
+    Matrix m = make_matrix(GgmlType::kQ8_0, rows, cols, 53);
+    std::vector<uint16_t> table = build_q8_scales(m.ref);
+    ASSERT_EQ(table.size(), static_cast<size_t>((rows + 15) / 16 * (cols / 32) * 16));
+    MatrixRef with = m.ref;
+    with.q8_scales = table.data();
+    const std::vector<float> x = gaussian(static_cast<size_t>(cols), 59);
+    Q8ActsBuffer rb;
+    std::vector<float> want(static_cast<size_t>(rows));
+    ref.matvec_q8(m.ref, quantized(ref, x, 1, cols, rb), 0, want.data(), 0, rows);
+    for (KernelPath path : simd_paths()) {
+      const KernelTable& k = kernel_table(path);
+      Q8ActsBuffer kb;
+      const Q8Acts acts = quantized(k, x, 1, cols, kb);
+      std::vector<float> got(want.size(), 0.0f);
+      const int64_t cut = std::min<int64_t>(rows, 5);
+      k.matvec_q8(with, acts, 0, got.data(), 0, cut);
+      k.matvec_q8(with, acts, 0, got.data(), cut, rows);
+      EXPECT_EQ(got, want) << k.name << " split at " << cut << ", " << rows << " rows";
+      k.matvec_q8(with, acts, 0, got.data(), 0, rows);
+      EXPECT_EQ(got, want) << k.name << " " << rows << " rows";
+    }
+  }
+  if (!kernel_path_supported(KernelPath::kAvx512)) return;
+  Matrix m = make_matrix(GgmlType::kQ8_0, 16, 64, 61);
+  std::vector<uint16_t> table = build_q8_scales(m.ref);
+  const std::vector<float> x = gaussian(64, 67);
+  const KernelTable& k = kernel_table(KernelPath::kAvx512);
+  Q8ActsBuffer kb;
+  const Q8Acts acts = quantized(k, x, 1, 64, kb);
+  MatrixRef with = m.ref;
+  with.q8_scales = table.data();
+  std::vector<float> before(16), after(16);
+  k.matvec_q8(with, acts, 0, before.data(), 0, 16);
+  table[3] = fp32_to_fp16(2 * fp16_to_fp32(table[3]));  // row 3, block 0
+  k.matvec_q8(with, acts, 0, after.data(), 0, 16);
+  EXPECT_NE(before[3], after[3]);
+  for (int r = 0; r < 16; ++r) {
+    if (r != 3) {
+      EXPECT_EQ(before[r], after[r]) << r;
     }
   }
 }
