@@ -339,35 +339,35 @@ template <int MR, int NR>
 void micro_tile(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
                 int64_t k) {
   __m512 acc[MR][NR];
-#pragma GCC unroll 4
+#pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_ps();
   }
   int64_t p = 0;
   for (; p + 16 <= k; p += 16) {
     __m512 bv[NR];
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int j = 0; j < NR; ++j) bv[j] = _mm512_loadu_ps(b + j * ldb + p);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
       const __m512 av = _mm512_loadu_ps(a + i * lda + p);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_fmadd_ps(bv[j], av, acc[i][j]);
     }
   }
   if (p < k) {
     const __mmask16 m = tail_mask(k - p);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
       const __m512 av = _mm512_maskz_loadu_ps(m, a + i * lda + p);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int j = 0; j < NR; ++j) {
         acc[i][j] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, b + j * ldb + p), av, acc[i][j]);
       }
     }
   }
-#pragma GCC unroll 4
+#pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) store_sums<NR>(acc[i], c + i * ldc);
 }
 
@@ -389,22 +389,29 @@ MicroTile pick_tile(int mr, int nr) {
       return tile_for<2>(nr);
     case 3:
       return tile_for<3>(nr);
-    default:
+    case 4:
       return tile_for<4>(nr);
+    case 5:
+      return tile_for<5>(nr);
+    default:
+      return tile_for<6>(nr);
   }
 }
 
-// Rows of a are taken 64 at a time so the block stays in the core's L2
-// while every group of four b rows passes over it.
+// Tiles of 6 rows of a by 4 of b: 24 accumulators, 10 loads per 24
+// multiply-adds (4 x 4 took 8 per 16, and with long rows those loads come
+// from L2). Rows of a are taken 60 at a time so the block stays in the
+// core's L2 while every group of four b rows passes over it.
 void gemm_nt(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
              int64_t m, int64_t n, int64_t k) {
-  constexpr int64_t kRowBlock = 64;
+  constexpr int64_t kTileRows = 6;
+  constexpr int64_t kRowBlock = 60;
   for (int64_t i0 = 0; i0 < m; i0 += kRowBlock) {
     const int64_t i_end = i0 + kRowBlock < m ? i0 + kRowBlock : m;
     for (int64_t j = 0; j < n; j += 4) {
       const int nr = static_cast<int>(n - j < 4 ? n - j : 4);
-      for (int64_t i = i0; i < i_end; i += 4) {
-        const int mr = static_cast<int>(i_end - i < 4 ? i_end - i : 4);
+      for (int64_t i = i0; i < i_end; i += kTileRows) {
+        const int mr = static_cast<int>(i_end - i < kTileRows ? i_end - i : kTileRows);
         pick_tile(mr, nr)(a + i * lda, lda, b + j * ldb, ldb, c + i * ldc + j, ldc, k);
       }
     }
