@@ -112,16 +112,10 @@ Gateway::Gateway(store::Store& st, const Config& cfg, http::Metrics& metrics, Ga
       upstream_(opts.upstream),
       usage_(st, metrics, opts.usage),
       limits_(st, metrics, limits::AdmitterOptions{cfg.limits_redis_url, cfg.limits_poll_ms}),
-      moderation_(st, opts.moderation) {
-  metrics_.describe("hydra_gateway_requests_total", "counter",
-                    "Gateway requests by model and status");
-  metrics_.describe("hydra_gateway_tokens_total", "counter", "Tokens metered, by model and kind");
+      moderation_(st, opts.moderation),
+      route_metrics_(metrics) {
   metrics_.describe("hydra_gateway_upstream_failures_total", "counter",
                     "Failed tries on an upstream endpoint");
-  metrics_.describe_histogram("hydra_gateway_ttft_seconds", "Time to the first streamed event",
-                              {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
-  metrics_.describe_histogram("hydra_gateway_request_duration_seconds", "Gateway request latency",
-                              {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60});
 }
 
 Gateway::~Gateway() {
@@ -523,26 +517,14 @@ void Gateway::finish(Call& call) {
       call.first_event_ns ? (call.first_event_ns - call.start_ns) / 1000000 : call.rec.latency_ms;
   // Unknown names stay out of the labels: clients choose them, and every
   // label value is a time series kept forever.
-  std::string label = call.route_found ? call.rec.model : "";
-  metrics_.counter_add("hydra_gateway_requests_total",
-                       {{"model", label}, {"status", std::to_string(call.rec.status)}});
-  metrics_.observe("hydra_gateway_request_duration_seconds", {{"model", label}}, elapsed_ns / 1e9);
-  if (call.first_event_ns) {
-    metrics_.observe("hydra_gateway_ttft_seconds", {{"model", label}},
-                     (call.first_event_ns - call.start_ns) / 1e9);
-  }
-  if (call.rec.prompt_tokens) {
-    metrics_.counter_add("hydra_gateway_tokens_total", {{"model", label}, {"kind", "prompt"}},
-                         static_cast<double>(call.rec.prompt_tokens));
-  }
-  if (call.rec.completion_tokens) {
-    metrics_.counter_add("hydra_gateway_tokens_total", {{"model", label}, {"kind", "completion"}},
-                         static_cast<double>(call.rec.completion_tokens));
-  }
-  if (call.rec.cached_tokens) {
-    metrics_.counter_add("hydra_gateway_tokens_total", {{"model", label}, {"kind", "cached"}},
-                         static_cast<double>(call.rec.cached_tokens));
-  }
+  RequestSample sample;
+  sample.status = static_cast<int>(call.rec.status);
+  sample.seconds = elapsed_ns / 1e9;
+  if (call.first_event_ns) sample.ttft_seconds = (call.first_event_ns - call.start_ns) / 1e9;
+  sample.prompt_tokens = call.rec.prompt_tokens;
+  sample.completion_tokens = call.rec.completion_tokens;
+  sample.cached_tokens = call.rec.cached_tokens;
+  route_metrics_.record(call.route_found ? call.rec.model : "", sample);
   // Priced here, not only when the record is written, so cost quotas see it.
   if (call.rec.cost == 0 && (call.rec.prompt_tokens || call.rec.completion_tokens)) {
     call.rec.cost = metering::cost_of(usage_.prices().cached_price_of(call.rec.model),

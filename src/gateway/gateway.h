@@ -14,6 +14,7 @@
 #include "gateway/balancer.h"
 #include "gateway/health_prober.h"
 #include "gateway/key_cache.h"
+#include "gateway/route_metrics.h"
 #include "gateway/route_table.h"
 #include "gateway/upstream_client.h"
 #include "http/metrics.h"
@@ -89,6 +90,7 @@ class Gateway {
   UsageRecorder usage_;
   limits::Admitter limits_;
   moderation::ModerationService moderation_;
+  RouteMetrics route_metrics_;
 };
 
 }  // namespace hydra::gateway

@@ -1,5 +1,6 @@
 #include "http/metrics.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -24,7 +25,7 @@ std::string with_label(const std::string& rendered, const std::string& name,
 
 }  // namespace
 
-// Called for every sample on the request path: one allocation, no temporaries.
+// Called whenever a cell is looked up by its labels: one allocation, no temporaries.
 std::string Metrics::render_labels(const Labels& labels) {
   if (labels.empty()) return {};
   size_t size = 2;
@@ -66,28 +67,54 @@ void Metrics::describe_histogram(const std::string& name, const std::string& hel
   f.buckets = std::move(buckets);
 }
 
-void Metrics::counter_add(const std::string& name, const Labels& labels, double v) {
+Metrics::Counter Metrics::cell(const std::string& name, const Labels& labels, const char* type) {
   std::string key = render_labels(labels);
   std::lock_guard<std::mutex> lock(mu_);
   auto& f = families_[name];
-  if (f.type.empty()) f.type = "counter";
-  f.values[key] += v;
+  if (f.type.empty()) f.type = type;
+  return Counter(&f.values[key]);
+}
+
+Metrics::Counter Metrics::counter(const std::string& name, const Labels& labels) {
+  return cell(name, labels, "counter");
+}
+
+Metrics::Counter Metrics::gauge(const std::string& name, const Labels& labels) {
+  return cell(name, labels, "gauge");
+}
+
+Metrics::Histogram Metrics::histogram(const std::string& name, const Labels& labels) {
+  std::string key = render_labels(labels);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& f = families_[name];
+  if (f.type.empty()) f.type = "histogram";
+  auto it = f.histograms.find(key);
+  if (it == f.histograms.end()) it = f.histograms.try_emplace(std::move(key), f.buckets).first;
+  return Histogram(&it->second);
+}
+
+void Metrics::Histogram::observe(double v) const {
+  const std::vector<double>& b = h_->buckets;
+  for (size_t i = 0; i < b.size(); ++i) {
+    if (v <= b[i]) {
+      h_->counts[i].fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
+  }
+  h_->sum.fetch_add(v, std::memory_order_relaxed);
+  h_->count.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Metrics::counter_add(const std::string& name, const Labels& labels, double v) {
+  counter(name, labels).add(v);
 }
 
 void Metrics::gauge_set(const std::string& name, const Labels& labels, double v) {
-  std::string key = render_labels(labels);
-  std::lock_guard<std::mutex> lock(mu_);
-  auto& f = families_[name];
-  if (f.type.empty()) f.type = "gauge";
-  f.values[key] = v;
+  gauge(name, labels).set(v);
 }
 
 void Metrics::gauge_add(const std::string& name, const Labels& labels, double v) {
-  std::string key = render_labels(labels);
-  std::lock_guard<std::mutex> lock(mu_);
-  auto& f = families_[name];
-  if (f.type.empty()) f.type = "gauge";
-  f.values[key] += v;
+  gauge(name, labels).add(v);
 }
 
 void Metrics::gauge_fn(const std::string& name, std::function<double()> read) {
@@ -98,19 +125,7 @@ void Metrics::gauge_fn(const std::string& name, std::function<double()> read) {
 }
 
 void Metrics::observe(const std::string& name, const Labels& labels, double v) {
-  std::string key = render_labels(labels);
-  std::lock_guard<std::mutex> lock(mu_);
-  auto& f = families_[name];
-  auto& h = f.histograms[key];
-  if (h.counts.size() != f.buckets.size()) h.counts.assign(f.buckets.size(), 0);
-  for (size_t i = 0; i < f.buckets.size(); ++i) {
-    if (v <= f.buckets[i]) {
-      h.counts[i] += 1;
-      break;
-    }
-  }
-  h.sum += v;
-  h.count += 1;
+  histogram(name, labels).observe(v);
 }
 
 std::string Metrics::render() const {
@@ -121,18 +136,23 @@ std::string Metrics::render() const {
     if (!f.help.empty()) out += "# HELP " + name + " " + f.help + "\n";
     out += "# TYPE " + name + " " + (f.type.empty() ? "untyped" : f.type) + "\n";
     if (f.read) out += name + " " + format_value(f.read()) + "\n";
-    for (const auto& [labels, v] : f.values) out += name + labels + " " + format_value(v) + "\n";
+    for (const auto& [labels, v] : f.values) {
+      out += name + labels + " " + format_value(v.load(std::memory_order_relaxed)) + "\n";
+    }
     for (const auto& [labels, h] : f.histograms) {
+      // Read without stopping writers: a sample landing meanwhile may show
+      // in some of these lines and not yet in others, as in any client.
+      const auto count = static_cast<double>(h.count.load(std::memory_order_relaxed));
       double cumulative = 0;
-      for (size_t i = 0; i < f.buckets.size(); ++i) {
-        cumulative += h.counts[i];
-        out += name + "_bucket" + with_label(labels, "le", format_value(f.buckets[i])) + " " +
-               format_value(cumulative) + "\n";
+      for (size_t i = 0; i < h.buckets.size(); ++i) {
+        cumulative += static_cast<double>(h.counts[i].load(std::memory_order_relaxed));
+        out += name + "_bucket" + with_label(labels, "le", format_value(h.buckets[i])) + " " +
+               format_value(std::min(cumulative, count)) + "\n";
       }
-      out += name + "_bucket" + with_label(labels, "le", "+Inf") + " " +
-             format_value(static_cast<double>(h.count)) + "\n";
-      out += name + "_sum" + labels + " " + format_value(h.sum) + "\n";
-      out += name + "_count" + labels + " " + format_value(static_cast<double>(h.count)) + "\n";
+      out += name + "_bucket" + with_label(labels, "le", "+Inf") + " " + format_value(count) + "\n";
+      out +=
+          name + "_sum" + labels + " " + format_value(h.sum.load(std::memory_order_relaxed)) + "\n";
+      out += name + "_count" + labels + " " + format_value(count) + "\n";
     }
   }
   return out;

@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 #include "common/clock.h"
 #include "common/error.h"
@@ -253,6 +254,39 @@ struct Server::Impl {
     return out;
   }
 
+  // A route's metric cells, resolved once (see Metrics::counter).
+  struct RouteCells {
+    Metrics::Counter ok;
+    Metrics::Histogram duration;
+  };
+  std::mutex route_cells_mu;
+  std::unordered_map<std::string, RouteCells> route_cells;  // "METHOD route"
+
+  void count_request(const std::string& method, const std::string& route, int status,
+                     double seconds) {
+    RouteCells cells;
+    {
+      std::string key = method + ' ' + route;
+      std::lock_guard<std::mutex> lock(route_cells_mu);
+      auto it = route_cells.find(key);
+      if (it == route_cells.end()) {
+        RouteCells c{metrics->counter("hydra_http_requests_total",
+                                      {{"method", method}, {"route", route}, {"status", "200"}}),
+                     metrics->histogram("hydra_http_request_duration_seconds", {{"route", route}})};
+        it = route_cells.emplace(std::move(key), c).first;
+      }
+      cells = it->second;
+    }
+    if (status == 200) {
+      cells.ok.add();
+    } else {
+      metrics->counter_add(
+          "hydra_http_requests_total",
+          {{"method", method}, {"route", route}, {"status", std::to_string(status)}});
+    }
+    cells.duration.observe(seconds);
+  }
+
   void track(const std::shared_ptr<Conn>& c, bool add) {
     std::lock_guard<std::mutex> lock(mu);
     if (add) {
@@ -439,11 +473,7 @@ struct Server::Impl {
         dog.disarm();
         write_failed = static_cast<bool>(wec);
       }
-      metrics->counter_add(
-          "hydra_http_requests_total",
-          {{"method", ex->req.method}, {"route", ex->route}, {"status", std::to_string(status)}});
-      metrics->observe("hydra_http_request_duration_seconds", {{"route", ex->route}},
-                       (mono_ns() - start) / 1e9);
+      count_request(ex->req.method, ex->route, status, (mono_ns() - start) / 1e9);
       log_access(ex->req, status, bytes_out, start);
       --thread_requests;
       if (--*inflight == 0) drained.notify_all();

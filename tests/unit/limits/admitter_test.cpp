@@ -252,6 +252,8 @@ TEST(Rules, DecodeStrictlyAndFormatResets) {
   EXPECT_EQ(format_reset(20), "20ms");
   EXPECT_EQ(format_reset(1500), "1.5s");
   EXPECT_EQ(format_reset(360000), "6m0s");
+  EXPECT_EQ(format_reset(3723045), "1h2m3.045s");
+  EXPECT_EQ(format_reset(1230), "1.23s");
   EXPECT_EQ(format_reset(3723004), "1h2m3.004s");
 }
 
