@@ -515,8 +515,6 @@ void Gateway::finish(Call& call) {
   call.rec.latency_ms = elapsed_ns / 1000000;
   call.rec.ttft_ms =
       call.first_event_ns ? (call.first_event_ns - call.start_ns) / 1000000 : call.rec.latency_ms;
-  // Unknown names stay out of the labels: clients choose them, and every
-  // label value is a time series kept forever.
   RequestSample sample;
   sample.status = static_cast<int>(call.rec.status);
   sample.seconds = elapsed_ns / 1e9;
@@ -524,6 +522,8 @@ void Gateway::finish(Call& call) {
   sample.prompt_tokens = call.rec.prompt_tokens;
   sample.completion_tokens = call.rec.completion_tokens;
   sample.cached_tokens = call.rec.cached_tokens;
+  // Unknown names stay out of the labels: clients choose them, and every
+  // label value is a time series kept forever.
   route_metrics_.record(call.route_found ? call.rec.model : "", sample);
   // Priced here, not only when the record is written, so cost quotas see it.
   if (call.rec.cost == 0 && (call.rec.prompt_tokens || call.rec.completion_tokens)) {

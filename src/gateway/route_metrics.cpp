@@ -18,24 +18,21 @@ RouteMetrics::RouteMetrics(http::Metrics& metrics) : metrics_(metrics) {
                               {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60});
 }
 
-const RouteMetrics::ModelCells& RouteMetrics::cells_for(const std::string& model) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = models_.find(model);
-  if (it != models_.end()) return *it->second;
-  // Resolving creates the model's series at zero, as Prometheus prefers
-  // to a series that appears with its first sample.
-  auto c = std::make_unique<ModelCells>();
-  c->ok = metrics_.counter(kRequests, {{"model", model}, {"status", "200"}});
-  c->duration = metrics_.histogram(kDuration, {{"model", model}});
-  c->ttft = metrics_.histogram(kTtft, {{"model", model}});
-  c->prompt = metrics_.counter(kTokens, {{"model", model}, {"kind", "prompt"}});
-  c->completion = metrics_.counter(kTokens, {{"model", model}, {"kind", "completion"}});
-  c->cached = metrics_.counter(kTokens, {{"model", model}, {"kind", "cached"}});
-  return *models_.emplace(model, std::move(c)).first->second;
+// Resolving creates the model's series at zero, as Prometheus prefers to a
+// series that appears with its first sample.
+RouteMetrics::ModelCells RouteMetrics::resolve(const std::string& model) {
+  ModelCells c;
+  c.ok = metrics_.counter(kRequests, {{"model", model}, {"status", "200"}});
+  c.duration = metrics_.histogram(kDuration, {{"model", model}});
+  c.ttft = metrics_.histogram(kTtft, {{"model", model}});
+  c.prompt = metrics_.counter(kTokens, {{"model", model}, {"kind", "prompt"}});
+  c.completion = metrics_.counter(kTokens, {{"model", model}, {"kind", "completion"}});
+  c.cached = metrics_.counter(kTokens, {{"model", model}, {"kind", "cached"}});
+  return c;
 }
 
 void RouteMetrics::record(const std::string& model, const RequestSample& s) {
-  const ModelCells& c = cells_for(model);
+  const ModelCells& c = models_.get(model, [&] { return resolve(model); });
   if (s.status == 200) {
     c.ok.add();
   } else {

@@ -5,10 +5,7 @@
 // costs one short lock and a few atomic adds instead of a registry lookup
 // with rendered labels per sample.
 #include <cstdint>
-#include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 
 #include "http/metrics.h"
 
@@ -36,11 +33,10 @@ class RouteMetrics {
     http::Metrics::Histogram duration, ttft;
     http::Metrics::Counter prompt, completion, cached;
   };
-  const ModelCells& cells_for(const std::string& model);
+  ModelCells resolve(const std::string& model);
 
   http::Metrics& metrics_;
-  std::mutex mu_;
-  std::unordered_map<std::string, std::unique_ptr<ModelCells>> models_;
+  http::CellCache<ModelCells> models_;
 };
 
 }  // namespace hydra::gateway

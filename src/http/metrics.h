@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace hydra::http {
@@ -91,6 +92,26 @@ class Metrics {
   Counter cell(const std::string& name, const Labels& labels, const char* type);
   mutable std::mutex mu_;
   std::map<std::string, Family> families_;
+};
+
+// The cells a hot path resolved once per key (a route, a model), so each
+// request pays one short lock and one lookup by a string it already has.
+// `make` runs once per key, under the lock; references stay valid (the
+// map's nodes never move).
+template <class Cells>
+class CellCache {
+ public:
+  template <class Make>
+  const Cells& get(const std::string& key, Make&& make) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = cells_.find(key);
+    if (it == cells_.end()) it = cells_.emplace(key, make()).first;
+    return it->second;
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, Cells> cells_;
 };
 
 }  // namespace hydra::http

@@ -8,6 +8,12 @@
 namespace hydra::http {
 namespace {
 
+// Whether the rendered text holds `part`, with the text in the failure.
+::testing::AssertionResult Has(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "missing \"" << part << "\" in:\n" << text;
+}
+
 TEST(Metrics, RendersCountersGaugesAndHistograms) {
   Metrics m;
   m.describe("hydra_requests_total", "counter", "Requests");
@@ -19,22 +25,19 @@ TEST(Metrics, RendersCountersGaugesAndHistograms) {
   m.observe("hydra_latency_seconds", {{"route", "/a"}}, 0.5);
   m.observe("hydra_latency_seconds", {{"route", "/a"}}, 5);
   std::string text = m.render();
-  EXPECT_NE(text.find("# TYPE hydra_requests_total counter"), std::string::npos);
-  EXPECT_NE(text.find("hydra_requests_total{route=\"/a\",status=\"200\"} 3\n"), std::string::npos);
-  EXPECT_NE(text.find("hydra_open 5\n"), std::string::npos);
-  EXPECT_NE(text.find("hydra_latency_seconds_bucket{route=\"/a\",le=\"0.1\"} 1\n"),
-            std::string::npos);
-  EXPECT_NE(text.find("hydra_latency_seconds_bucket{route=\"/a\",le=\"1\"} 2\n"),
-            std::string::npos);
-  EXPECT_NE(text.find("hydra_latency_seconds_bucket{route=\"/a\",le=\"+Inf\"} 3\n"),
-            std::string::npos);
-  EXPECT_NE(text.find("hydra_latency_seconds_count{route=\"/a\"} 3\n"), std::string::npos);
+  EXPECT_TRUE(Has(text, "# TYPE hydra_requests_total counter"));
+  EXPECT_TRUE(Has(text, "hydra_requests_total{route=\"/a\",status=\"200\"} 3\n"));
+  EXPECT_TRUE(Has(text, "hydra_open 5\n"));
+  EXPECT_TRUE(Has(text, "hydra_latency_seconds_bucket{route=\"/a\",le=\"0.1\"} 1\n"));
+  EXPECT_TRUE(Has(text, "hydra_latency_seconds_bucket{route=\"/a\",le=\"1\"} 2\n"));
+  EXPECT_TRUE(Has(text, "hydra_latency_seconds_bucket{route=\"/a\",le=\"+Inf\"} 3\n"));
+  EXPECT_TRUE(Has(text, "hydra_latency_seconds_count{route=\"/a\"} 3\n"));
 }
 
 TEST(Metrics, EscapesLabelValues) {
   Metrics m;
   m.counter_add("x_total", {{"path", "a\"b\\c\nd"}});
-  EXPECT_NE(m.render().find("x_total{path=\"a\\\"b\\\\c\\nd\"} 1"), std::string::npos);
+  EXPECT_TRUE(Has(m.render(), "x_total{path=\"a\\\"b\\\\c\\nd\"} 1"));
 }
 
 TEST(Metrics, GaugeFunctionsAreReadWhenRendered) {
@@ -42,9 +45,9 @@ TEST(Metrics, GaugeFunctionsAreReadWhenRendered) {
   double level = 3;
   m.describe("hydra_level", "gauge", "A level kept elsewhere");
   m.gauge_fn("hydra_level", [&] { return level; });
-  EXPECT_NE(m.render().find("# TYPE hydra_level gauge\nhydra_level 3\n"), std::string::npos);
+  EXPECT_TRUE(Has(m.render(), "# TYPE hydra_level gauge\nhydra_level 3\n"));
   level = 7;
-  EXPECT_NE(m.render().find("hydra_level 7\n"), std::string::npos);
+  EXPECT_TRUE(Has(m.render(), "hydra_level 7\n"));
 }
 
 // A resolved cell is the same series the name-and-labels calls update, and
@@ -67,15 +70,12 @@ TEST(Metrics, ResolvedCellsShareTheSeriesAndCountEveryAdd) {
   for (auto& t : threads) t.join();
   m.observe("hydra_latency_seconds", {{"route", "/a"}}, 5);
   const std::string text = m.render();
-  EXPECT_NE(text.find("# TYPE hydra_requests_total counter\n"), std::string::npos);
-  EXPECT_NE(text.find("hydra_requests_total{status=\"200\"} 40005\n"), std::string::npos);
-  EXPECT_NE(text.find("hydra_latency_seconds_bucket{route=\"/a\",le=\"0.1\"} 20000\n"),
-            std::string::npos);
-  EXPECT_NE(text.find("hydra_latency_seconds_bucket{route=\"/a\",le=\"1\"} 40000\n"),
-            std::string::npos);
-  EXPECT_NE(text.find("hydra_latency_seconds_bucket{route=\"/a\",le=\"+Inf\"} 40001\n"),
-            std::string::npos);
-  EXPECT_NE(text.find("hydra_latency_seconds_sum{route=\"/a\"} 11255\n"), std::string::npos);
+  EXPECT_TRUE(Has(text, "# TYPE hydra_requests_total counter\n"));
+  EXPECT_TRUE(Has(text, "hydra_requests_total{status=\"200\"} 40005\n"));
+  EXPECT_TRUE(Has(text, "hydra_latency_seconds_bucket{route=\"/a\",le=\"0.1\"} 20000\n"));
+  EXPECT_TRUE(Has(text, "hydra_latency_seconds_bucket{route=\"/a\",le=\"1\"} 40000\n"));
+  EXPECT_TRUE(Has(text, "hydra_latency_seconds_bucket{route=\"/a\",le=\"+Inf\"} 40001\n"));
+  EXPECT_TRUE(Has(text, "hydra_latency_seconds_sum{route=\"/a\"} 11255\n"));
 }
 
 TEST(Metrics, GaugeCellsSetAndAdd) {
@@ -83,7 +83,17 @@ TEST(Metrics, GaugeCellsSetAndAdd) {
   const Metrics::Counter g = m.gauge("hydra_open", {});
   g.set(4);
   g.add(-1);
-  EXPECT_NE(m.render().find("# TYPE hydra_open gauge\nhydra_open 3\n"), std::string::npos);
+  EXPECT_TRUE(Has(m.render(), "# TYPE hydra_open gauge\nhydra_open 3\n"));
+}
+
+TEST(CellCache, ResolvesEachKeyOnceAndKeepsItsCells) {
+  CellCache<int> cache;
+  int made = 0;
+  const int& a = cache.get("a", [&] { return ++made; });
+  for (int i = 0; i < 100; ++i) cache.get("k" + std::to_string(i), [&] { return ++made; });
+  EXPECT_EQ(&cache.get("a", [&] { return ++made; }), &a);  // not moved by the growth
+  EXPECT_EQ(a, 1);
+  EXPECT_EQ(made, 101);
 }
 
 }  // namespace
