@@ -21,8 +21,9 @@ struct MatrixRef {
   int64_t cols = 0;
   size_t row_bytes = 0;
   const uint8_t* data = nullptr;
-  // Q8_0 only, optional: the block scales 16 rows at a time (q8_scales.h).
-  const uint16_t* q8_scales = nullptr;
+  // Q8_0 only, optional: the matrix repacked for the AVX-512 int8 products
+  // (q8_packed.h); the tables that read it read nothing else.
+  const uint8_t* q8_packed = nullptr;
 
   const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
 };
@@ -74,6 +75,9 @@ struct KernelTable {
   // several tokens). Null where the table has none (matvec per token).
   void (*matvec_multi)(const MatrixRef& w, const float* x, int64_t ldx, int64_t n, float* y,
                        int64_t ldy, int64_t r0, int64_t r1);
+  // Whether matvec_q8 and gemm_q8 read MatrixRef::q8_packed where a matrix
+  // has it (a loader only packs Q8_0 matrices for such a table).
+  bool reads_q8_packed = false;
 };
 
 enum class KernelPath { kScalar, kAvx2, kAvx512, kAvx512Vnni };

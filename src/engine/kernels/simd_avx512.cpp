@@ -481,9 +481,17 @@ void f32_to_f16(const float* x, uint16_t* out, int64_t n) {
 
 // Unsigned-by-signed byte products summed into int32 lanes without VNNI:
 // pairs into int16 (below 2^15 here, so no saturation), then pairs of those.
+// Packed weights (w + 128) are turned back into w and multiplied as |w|
+// times x with w's sign, since (w + 128) * x could saturate the pairs.
 struct MaddDot {
+  static constexpr bool kOffset = false;
   static __m512i apply(__m512i u, __m512i s) {
     return _mm512_madd_epi16(_mm512_maddubs_epi16(u, s), _mm512_set1_epi16(1));
+  }
+  static __m512i packed(__m512i acc, __m512i wu, __m512i x) {
+    const __m512i w = _mm512_xor_si512(wu, _mm512_set1_epi8(-128));
+    const __m512i sx = _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x);
+    return _mm512_add_epi32(acc, apply(_mm512_abs_epi8(w), sx));
   }
 };
 
@@ -491,9 +499,14 @@ void matvec_q8(const MatrixRef& w, const Q8Acts& x, int64_t t, float* y, int64_t
   q8_matvec<MaddDot>(w, x, t, y, r0, r1);
 }
 
-// Token by token (the VNNI table has the real int8 GEMM): the panel of rows
-// stays in cache across tokens.
+// A packed matrix: 8 tokens at a time per group of rows. Otherwise token by
+// token (the VNNI table has the real int8 GEMM): the panel of rows stays in
+// cache across tokens.
 void gemm_q8(const MatrixRef& w, const Q8Acts& x, float* y, int64_t ldy, int64_t r0, int64_t r1) {
+  if (w.q8_packed != nullptr) {
+    q8_packed_product<MaddDot>(w, x, 0, x.rows, y, ldy, r0, r1);
+    return;
+  }
   for (int64_t t = 0; t < x.rows; ++t) matvec_q8(w, x, t, y + t * ldy, r0, r1);
 }
 
@@ -502,8 +515,8 @@ void pack_q8(const Q8Acts&, int64_t, int64_t) {}
 }  // namespace
 
 const KernelTable& avx512_kernel_table() {
-  static const KernelTable table{"avx512",   matvec,    rows_to_f32, gemm_nt, dot,         softmax,
-                                 f32_to_f16, matvec_q8, gemm_q8,     pack_q8, matvec_multi};
+  static const KernelTable table{"avx512",   matvec,    rows_to_f32, gemm_nt, dot,          softmax,
+                                 f32_to_f16, matvec_q8, gemm_q8,     pack_q8, matvec_multi, true};
   return table;
 }
 

@@ -1,13 +1,18 @@
 #pragma once
-// The AVX-512 int8 matrix-vector product with Q8_0 weights, shared by the
-// AVX-512 file (maddubs + madd) and the AVX512_VNNI file (vpdpbusd). Only
+// The AVX-512 int8 products with Q8_0 weights, shared by the AVX-512 file
+// (maddubs + madd) and the AVX512_VNNI file (vpdpbusd): the matrix-vector
+// product over the file's rows, and the products of up to 8 tokens over a
+// packed matrix (q8_packed.h). Only
 // included by files built with AVX-512 flags; everything is in an unnamed
 // namespace so each of them gets its own copy, compiled with its own flags.
 // The order of the float operations is the one fixed in kernels.h.
 #include <immintrin.h>
 
+#include <cstring>
+#include <vector>
+
 #include "engine/kernels/kernels.h"
-#include "engine/kernels/q8_scales.h"
+#include "engine/kernels/q8_packed.h"
 
 namespace hydra::engine {
 namespace {
@@ -63,10 +68,6 @@ void q8_rows16(const MatrixRef& w, const int8_t* xq, const float* xd, float* y, 
   // possibly another thread's.
   const char* ahead_end = reinterpret_cast<const char*>(w.row(r_end));
   const int64_t lines = (16 * static_cast<int64_t>(w.row_bytes) / 64 + nb - 1) / nb;
-  // The scales from the matrix's table where it has one (one load), else
-  // gathered from the blocks.
-  const uint16_t* scales =
-      w.q8_scales != nullptr && r % kQ8ScaleRows == 0 ? q8_scales_at(w, r, 0) : nullptr;
   __m512 acc = _mm512_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {
     for (int64_t l = 0; l < lines && ahead < ahead_end; ++l, ahead += 64) {
@@ -78,17 +79,129 @@ void q8_rows16(const MatrixRef& w, const int8_t* xq, const float* xd, float* y, 
     __m512i z[8];
 #pragma GCC unroll 8
     for (int j = 0; j < 8; ++j) z[j] = pair_dot<Dot>(rows[j] + off + 2, rows[j + 8] + off + 2, x2);
-    const __m256i dw = scales != nullptr
-                           ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(scales + b * 16))
-                           : _mm512_cvtepi32_epi16(_mm512_i32gather_epi32(vindex, base + off, 1));
+    const __m256i dw = _mm512_cvtepi32_epi16(_mm512_i32gather_epi32(vindex, base + off, 1));
     const __m512 scale = _mm512_mul_ps(_mm512_cvtph_ps(dw), _mm512_set1_ps(xd[b]));
     acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum_lanes16(z)), scale, acc);
   }
   _mm512_mask_storeu_ps(y + r, static_cast<__mmask16>((1u << n) - 1u), acc);
 }
 
+// Tokens of a product over a packed matrix: per token its int8 row, block
+// scales and, where Dot::kOffset, 128 times its block sums.
+constexpr int kPackedTokens = 8;
+struct PackedActs {
+  const int8_t* qs[kPackedTokens];
+  const float* d[kPackedTokens];
+  const int32_t* sum[kPackedTokens];
+};
+
+// One group of 16 packed rows times T tokens: out[t] lane l is row l's
+// product. Per block column the 8 weight quads are loaded once and every
+// token's quads are broadcast against them (two chains of integer sums, in
+// any order since they are exact); then the float step of kernels.h.
+template <class Dot, int T>
+void q8_packed_group(const uint8_t* group, int64_t nb, const PackedActs& x, __m512* out) {
+  const uint8_t* quads = group + q8_pack_scale_bytes(nb);
+  __m512 acc[T];
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    __m512i wq[8];
+#pragma GCC unroll 8
+    for (int q = 0; q < 8; ++q) wq[q] = _mm512_load_si512(quads + b * kQ8PackBlockBytes + q * 64);
+    const __m512 dw =
+        _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(group + b * 32)));
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      int32_t xq[8];
+      std::memcpy(xq, x.qs[t] + b * kQK, sizeof(xq));
+      __m512i s0 = _mm512_setzero_si512(), s1 = _mm512_setzero_si512();
+#pragma GCC unroll 4
+      for (int q = 0; q < 8; q += 2) {
+        s0 = Dot::packed(s0, wq[q], _mm512_set1_epi32(xq[q]));
+        s1 = Dot::packed(s1, wq[q + 1], _mm512_set1_epi32(xq[q + 1]));
+      }
+      __m512i sum = _mm512_add_epi32(s0, s1);
+      if constexpr (Dot::kOffset) sum = _mm512_sub_epi32(sum, _mm512_set1_epi32(x.sum[t][b]));
+      const __m512 scale = _mm512_mul_ps(dw, _mm512_set1_ps(x.d[t][b]));
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), scale, acc[t]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) out[t] = acc[t];
+}
+
+template <class Dot>
+using PackedGroupFn = void (*)(const uint8_t*, int64_t, const PackedActs&, __m512*);
+
+template <class Dot>
+PackedGroupFn<Dot> packed_group_fn(int64_t tokens) {
+  switch (tokens) {
+    case 1:
+      return q8_packed_group<Dot, 1>;
+    case 2:
+      return q8_packed_group<Dot, 2>;
+    case 3:
+      return q8_packed_group<Dot, 3>;
+    case 4:
+      return q8_packed_group<Dot, 4>;
+    case 5:
+      return q8_packed_group<Dot, 5>;
+    case 6:
+      return q8_packed_group<Dot, 6>;
+    case 7:
+      return q8_packed_group<Dot, 7>;
+    default:
+      return q8_packed_group<Dot, 8>;
+  }
+}
+
+// Rows [r0, r1) of a packed matrix times tokens [t0, t1) of x: y[(t - t0) *
+// ldy + r]. Group after group, up to 8 tokens at a time, so a group read
+// from memory serves every token from cache.
+template <class Dot>
+void q8_packed_product(const MatrixRef& w, const Q8Acts& x, int64_t t0, int64_t t1, float* y,
+                       int64_t ldy, int64_t r0, int64_t r1) {
+  const int64_t nb = w.cols / kQK;
+  thread_local std::vector<int32_t> sums;
+  if constexpr (Dot::kOffset) {
+    sums.resize(static_cast<size_t>((t1 - t0) * nb));
+    for (int64_t t = t0; t < t1; ++t) {
+      for (int64_t b = 0; b < nb; ++b) {
+        int32_t s = 0;
+        for (int64_t j = 0; j < kQK; ++j) s += x.qs[t * x.cols + b * kQK + j];
+        sums[static_cast<size_t>((t - t0) * nb + b)] = 128 * s;
+      }
+    }
+  }
+  __m512 acc[kPackedTokens];
+  for (int64_t g = r0 / kQ8PackRows; g * kQ8PackRows < r1; ++g) {
+    const int64_t first = g * kQ8PackRows;
+    const int64_t lo = r0 > first ? r0 - first : 0;
+    const int64_t hi = r1 - first < kQ8PackRows ? r1 - first : kQ8PackRows;
+    const auto mask = static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+    const uint8_t* group = q8_pack_group(w, first);
+    for (int64_t c = t0; c < t1; c += kPackedTokens) {
+      const int64_t n = t1 - c < kPackedTokens ? t1 - c : kPackedTokens;
+      PackedActs pa{};
+      for (int64_t i = 0; i < n; ++i) {
+        pa.qs[i] = x.qs + (c + i) * x.cols;
+        pa.d[i] = x.d + (c + i) * nb;
+        pa.sum[i] = sums.data() + (c - t0 + i) * nb;
+      }
+      packed_group_fn<Dot>(n)(group, nb, pa, acc);
+      for (int64_t i = 0; i < n; ++i)
+        _mm512_mask_storeu_ps(y + (c - t0 + i) * ldy + first, mask, acc[i]);
+    }
+  }
+}
+
 template <class Dot>
 void q8_matvec(const MatrixRef& w, const Q8Acts& x, int64_t t, float* y, int64_t r0, int64_t r1) {
+  if (w.q8_packed != nullptr) {
+    q8_packed_product<Dot>(w, x, t, t + 1, y, 0, r0, r1);
+    return;
+  }
   const int64_t nb = w.cols / kQK;
   for (int64_t r = r0; r < r1; r += 16) {
     q8_rows16<Dot>(w, x.qs + t * x.cols, x.d + t * nb, y, r, r1 - r < 16 ? r1 - r : 16, r1);

@@ -14,8 +14,12 @@ namespace hydra::engine {
 namespace {
 
 struct VnniDot {
+  static constexpr bool kOffset = true;  // packed weights are w + 128
   static __m512i apply(__m512i u, __m512i s) {
     return _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, s);
+  }
+  static __m512i packed(__m512i acc, __m512i wu, __m512i x) {
+    return _mm512_dpbusd_epi32(acc, wu, x);
   }
 };
 
@@ -93,9 +97,22 @@ void pack_q8(const Q8Acts& x, int64_t g0, int64_t g1) {
   }
 }
 
+// Where a tile finds row i's weight quad q and scale of block b: the file's
+// blocks (quads 4 bytes apart, signed) or the packed matrix (quads 64 bytes
+// apart within 512-byte block columns, already w + 128).
+struct RowLayout {
+  static constexpr int64_t kBlock = sizeof(BlockQ8_0), kQuad = 4, kScale = sizeof(BlockQ8_0);
+  static constexpr bool kSigned = true;
+};
+struct PackedLayout {
+  static constexpr int64_t kBlock = kQ8PackBlockBytes, kQuad = kQ8PackQuadBytes, kScale = 32;
+  static constexpr bool kSigned = false;
+};
+
 struct Tile {
-  const BlockQ8_0* rows[8];
-  const uint8_t* xs[3];  // per group
+  const uint8_t* quads[8];   // row i's quad 0 of block 0
+  const uint8_t* scales[8];  // row i's scale of block 0
+  const uint8_t* xs[3];      // per group
   const float* xd[3];
   const int32_t* xsum[3];
   // One group: the next tile's rows, prefetched `lines` a block.
@@ -110,7 +127,7 @@ struct Tile {
 // block order. One group (a decode step) splits each sum in two chains to
 // hide vpdpbusd's latency (integers: the order is free) and prefetches the
 // rows a few blocks ahead, so memory overlaps the arithmetic.
-template <int R, int T>
+template <class L, int R, int T>
 void q8_tile(const Tile& tl, int64_t b0, int64_t b1, __m512* acc_io) {
   constexpr int kChains = T == 1 ? 2 : 1;
   const __m512i c80 = _mm512_set1_epi8(-128);
@@ -129,8 +146,7 @@ void q8_tile(const Tile& tl, int64_t b0, int64_t b1, __m512* acc_io) {
 #pragma GCC unroll 8
     for (int i = 0; i < R; ++i) {
       if constexpr (T == 1) {
-        _mm_prefetch(reinterpret_cast<const char*>(tl.rows[i]) + (b + 8) * sizeof(BlockQ8_0),
-                     _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(tl.quads[i]) + (b + 8) * L::kBlock, _MM_HINT_T0);
       }
 #pragma GCC unroll 4
       for (int t = 0; t < T; ++t) {
@@ -146,8 +162,9 @@ void q8_tile(const Tile& tl, int64_t b0, int64_t b1, __m512* acc_io) {
 #pragma GCC unroll 8
       for (int i = 0; i < R; ++i) {
         int32_t w4;
-        std::memcpy(&w4, tl.rows[i][b].qs + q * 4, 4);
-        const __m512i wu = _mm512_xor_si512(_mm512_set1_epi32(w4), c80);  // w + 128
+        std::memcpy(&w4, tl.quads[i] + b * L::kBlock + q * L::kQuad, 4);
+        const __m512i wu = L::kSigned ? _mm512_xor_si512(_mm512_set1_epi32(w4), c80)  // w + 128
+                                      : _mm512_set1_epi32(w4);
 #pragma GCC unroll 4
         for (int t = 0; t < T; ++t) {
           __m512i& s = sum[q % kChains][i][t];
@@ -157,7 +174,9 @@ void q8_tile(const Tile& tl, int64_t b0, int64_t b1, __m512* acc_io) {
     }
 #pragma GCC unroll 8
     for (int i = 0; i < R; ++i) {
-      const __m512 dw = _mm512_set1_ps(_cvtsh_ss(tl.rows[i][b].d));
+      uint16_t d;
+      std::memcpy(&d, tl.scales[i] + b * L::kScale, 2);
+      const __m512 dw = _mm512_set1_ps(_cvtsh_ss(d));
 #pragma GCC unroll 4
       for (int t = 0; t < T; ++t) {
         __m512i isum = sum[0][i][t];
@@ -178,30 +197,31 @@ using TileFn = void (*)(const Tile&, int64_t, int64_t, __m512*);
 template <int T>
 constexpr int kMaxRows = T == 1 ? 8 : 4;
 
-template <int T>
+template <class L, int T>
 TileFn tile_for(int64_t r) {
   switch (r) {
     case 1:
-      return q8_tile<1, T>;
+      return q8_tile<L, 1, T>;
     case 2:
-      return q8_tile<2, T>;
+      return q8_tile<L, 2, T>;
     case 3:
-      return q8_tile<3, T>;
+      return q8_tile<L, 3, T>;
     case 4:
-      return q8_tile<4, T>;
+      return q8_tile<L, 4, T>;
     case 5:
-      return q8_tile<(kMaxRows<T> < 5 ? kMaxRows<T> : 5), T>;
+      return q8_tile<L, (kMaxRows<T> < 5 ? kMaxRows<T> : 5), T>;
     case 6:
-      return q8_tile<(kMaxRows<T> < 6 ? kMaxRows<T> : 6), T>;
+      return q8_tile<L, (kMaxRows<T> < 6 ? kMaxRows<T> : 6), T>;
     case 7:
-      return q8_tile<(kMaxRows<T> < 7 ? kMaxRows<T> : 7), T>;
+      return q8_tile<L, (kMaxRows<T> < 7 ? kMaxRows<T> : 7), T>;
     default:
-      return q8_tile<kMaxRows<T>, T>;
+      return q8_tile<L, kMaxRows<T>, T>;
   }
 }
 
+template <class L>
 TileFn pick_tile(int64_t r, int64_t t) {
-  return t == 1 ? tile_for<1>(r) : t == 2 ? tile_for<2>(r) : tile_for<3>(r);
+  return t == 1 ? tile_for<L, 1>(r) : t == 2 ? tile_for<L, 2>(r) : tile_for<L, 3>(r);
 }
 
 // Rows per pass (their accumulators live on the stack) and blocks per
@@ -215,6 +235,24 @@ struct Pass {
   int64_t task_end;  // prefetching stops here: the rows after it are another task's
 };
 
+// Points the tile at rows [r, r + n) and says where prefetching goes next
+// (the file's rows only: a packed matrix is one linear stream, which the
+// hardware prefetcher follows).
+void aim_tile(const MatrixRef& w, int64_t r, int64_t n, Tile& tl) {
+  for (int64_t i = 0; i < n; ++i) {
+    if (w.q8_packed != nullptr) {
+      const uint8_t* group = q8_pack_group(w, r + i);
+      const int64_t lane = (r + i) % kQ8PackRows;
+      tl.quads[i] = group + q8_pack_scale_bytes(w.cols / kQK) + lane * 4;
+      tl.scales[i] = group + lane * 2;
+    } else {
+      tl.quads[i] = w.row(r + i) + 2;
+      tl.scales[i] = w.row(r + i);
+    }
+  }
+  tl.ahead = w.q8_packed != nullptr ? nullptr : reinterpret_cast<const char*>(w.row(r + n));
+}
+
 void run_pass(const MatrixRef& w, const Q8Acts& x, const Pass& p, __m512 (*acc)[24]) {
   const int64_t nb = w.cols / kQK;
   Tile tl{};
@@ -226,16 +264,18 @@ void run_pass(const MatrixRef& w, const Q8Acts& x, const Pass& p, __m512 (*acc)[
   // One group stays in L2 across the rows; whole rows then stream from
   // memory in order.
   const int64_t chunk = p.nt == 1 ? nb : kChunkBlocks;
-  tl.ahead_end = p.nt == 1 ? reinterpret_cast<const char*>(w.row(p.task_end)) : nullptr;
+  tl.ahead_end = p.nt == 1 && w.q8_packed == nullptr
+                     ? reinterpret_cast<const char*>(w.row(p.task_end))
+                     : nullptr;
   tl.lines = (p.height * static_cast<int64_t>(w.row_bytes) / 64 + nb - 1) / nb;
   for (int64_t b0 = 0; b0 < nb; b0 += chunk) {
     const int64_t b1 = nb - b0 < chunk ? nb : b0 + chunk;
     for (int64_t r = p.r0, j = 0; r < p.r1; r += p.height, ++j) {
       const int64_t nr = p.r1 - r < p.height ? p.r1 - r : p.height;
-      for (int64_t i = 0; i < nr; ++i)
-        tl.rows[i] = reinterpret_cast<const BlockQ8_0*>(w.row(r + i));
-      tl.ahead = reinterpret_cast<const char*>(w.row(r + nr));
-      pick_tile(nr, p.nt)(tl, b0, b1, acc[j]);
+      aim_tile(w, r, nr, tl);
+      const TileFn tile = w.q8_packed != nullptr ? pick_tile<PackedLayout>(nr, p.nt)
+                                                 : pick_tile<RowLayout>(nr, p.nt);
+      tile(tl, b0, b1, acc[j]);
     }
   }
 }
@@ -343,8 +383,17 @@ void gemm_q8_narrow(const MatrixRef& w, const Q8Acts& x, float* y, int64_t ldy, 
   }
 }
 
+// Up to 16 tokens over a packed matrix (a decode step) go group by group,
+// with the weights read once; more make the tiles above, with the
+// activations kept in L1.
+constexpr int64_t kPackedDecodeRows = 16;
+
 void gemm_q8(const MatrixRef& w, const Q8Acts& x, float* y, int64_t ldy, int64_t r0, int64_t r1) {
-  if (x.rows <= kNarrowRows) {
+  if (w.q8_packed != nullptr && x.rows <= kPackedDecodeRows) {
+    q8_packed_product<VnniDot>(w, x, 0, x.rows, y, ldy, r0, r1);
+    return;
+  }
+  if (w.q8_packed == nullptr && x.rows <= kNarrowRows) {
     gemm_q8_narrow(w, x, y, ldy, r0, r1);
     return;
   }
@@ -372,6 +421,7 @@ const KernelTable& avx512_vnni_kernel_table() {
     t.matvec_q8 = matvec_q8;
     t.gemm_q8 = gemm_q8;
     t.pack_q8 = pack_q8;
+    t.reads_q8_packed = true;
     return t;
   }();
   return table;

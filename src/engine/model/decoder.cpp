@@ -13,6 +13,7 @@
 #include "engine/format/quant.h"
 #include "engine/kernels/kernels.h"
 #include "engine/kernels/matmul.h"
+#include "engine/kernels/q8_packed.h"
 #include "engine/model/attention.h"
 #include "engine/model/ops.h"
 #include "engine/model/rope.h"
@@ -47,7 +48,7 @@ struct Activations {
 };
 
 MatrixRef as_matrix(const Weight& w) {
-  return MatrixRef{w.type, w.rows, w.cols, w.row_bytes, w.data, w.q8_scales};
+  return MatrixRef{w.type, w.rows, w.cols, w.row_bytes, w.data, w.q8_packed};
 }
 
 void add_bias(float* y, const std::vector<float>& b) {
@@ -207,7 +208,11 @@ void forward_batch(const Model& m, std::span<const BatchRow> rows) {
   const MatrixRef embd = as_matrix(m.token_embd);
   for (int64_t r = 0; r < t; ++r) {
     const int32_t token = rows[static_cast<size_t>(r)].token;
-    kernels().rows_to_f32(embd, token, token + 1, a.x.data() + r * n);
+    if (embd.q8_packed != nullptr) {
+      q8_packed_row_to_f32(embd, token, a.x.data() + r * n);
+    } else {
+      kernels().rows_to_f32(embd, token, token + 1, a.x.data() + r * n);
+    }
   }
   for (int64_t il = 0; il < static_cast<int64_t>(m.layers.size()); ++il) {
     attention_block(m, m.layers[static_cast<size_t>(il)], il, rows, a);

@@ -45,8 +45,8 @@ struct Model {
   Weight position_embd, token_types;
   std::vector<float> embd_norm, embd_norm_b;
 
-  // What the Q8_0 weights' q8_scales point into.
-  std::vector<std::shared_ptr<const std::vector<uint16_t>>> q8_scale_tables;
+  // What the Q8_0 weights' q8_packed point into.
+  std::vector<std::shared_ptr<const uint8_t>> q8_packed_copies;
 
   std::string source;   // "gguf" or "safetensors"
   std::any keep_alive;  // the parsed file(s) whose mappings the weights point into

@@ -1,5 +1,11 @@
 // Builds a Model from a GGUF file or a Hugging Face directory. Weights stay
-// in the mapped files; only norm weights and biases (a few KB) become floats.
+// in the mapped files, except Q8_0 matrices for the AVX-512 kernels, which
+// are repacked (and their file pages released); only norm weights and
+// biases (a few KB) become floats.
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -7,7 +13,7 @@
 #include "engine/format/format_error.h"
 #include "engine/format/gguf.h"
 #include "engine/format/safetensors.h"
-#include "engine/kernels/q8_scales.h"
+#include "engine/kernels/q8_packed.h"
 #include "engine/model/model.h"
 #include "engine/model/tensor_names.h"
 
@@ -204,21 +210,34 @@ void bind(const WeightBinder& b, Model& m) {
   m.output = out ? *out : m.token_embd;
 }
 
-// Gives every Q8_0 matrix its scale table (kernels/q8_scales.h). The output
-// matrix shares the embedding's when tied.
-void add_q8_scales(Model& m) {
-  auto add = [&m](Weight& w) {
-    if (w.type != GgmlType::kQ8_0 || w.q8_scales != nullptr) return;
-    auto table = std::make_shared<const std::vector<uint16_t>>(
-        build_q8_scales(MatrixRef{w.type, w.rows, w.cols, w.row_bytes, w.data}));
-    w.q8_scales = table->data();
-    m.q8_scale_tables.push_back(std::move(table));
+// The whole pages of [p, p + n) of a read-only file mapping leave this
+// process (they stay in the page cache; a later read maps them back).
+void release_mapped_pages(const uint8_t* p, size_t n) {
+  const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t first = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+  const uintptr_t last = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
+// When the kernel table reads packed Q8_0 matrices (kernels/q8_packed.h),
+// every Q8_0 matrix gets its packed copy; the products and the embedding
+// lookups read only that, so the file's pages of the matrix are released
+// and the weights stay resident once. The output matrix shares the
+// embedding's copy when tied.
+void pack_q8_weights(Model& m, bool mapped) {
+  if (!kernels().reads_q8_packed) return;
+  auto pack = [&m, mapped](Weight& w) {
+    if (w.type != GgmlType::kQ8_0 || w.q8_packed != nullptr) return;
+    Q8PackedBytes copy = pack_q8_matrix(MatrixRef{w.type, w.rows, w.cols, w.row_bytes, w.data});
+    w.q8_packed = copy.get();
+    m.q8_packed_copies.emplace_back(std::move(copy));
+    if (mapped) release_mapped_pages(w.data, static_cast<size_t>(w.rows) * w.row_bytes);
   };
   for (LayerWeights& l : m.layers) {
-    for (Weight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) add(*w);
+    for (Weight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) pack(*w);
   }
-  add(m.output);
-  if (m.token_embd.data == m.output.data) m.token_embd.q8_scales = m.output.q8_scales;
+  pack(m.output);
+  if (m.token_embd.data == m.output.data) m.token_embd.q8_packed = m.output.q8_packed;
 }
 
 std::unique_ptr<Model> load_gguf_model(const std::string& path) {
@@ -235,7 +254,7 @@ std::unique_ptr<Model> load_gguf_model(const std::string& path) {
                                         : Pooling::kMean;
   }
   bind(WeightBinder(gguf_lookup(*file)), *m);
-  add_q8_scales(*m);
+  pack_q8_weights(*m, file->mapping != nullptr);
   m->source = "gguf";
   m->keep_alive = std::shared_ptr<const GgufFile>(file);
   return m;

@@ -14,7 +14,7 @@
 #include "engine/kernels/act_quant.h"
 #include "engine/kernels/compute_pool.h"
 #include "engine/kernels/matmul.h"
-#include "engine/kernels/q8_scales.h"
+#include "engine/kernels/q8_packed.h"
 
 namespace hydra::engine {
 namespace {
@@ -273,54 +273,70 @@ TEST(Kernels, Int8ProductsEqualScalarExactly) {
   }
 }
 
-// The scale table only changes where the AVX-512 product reads the block
-// scales from: every row range (16-aligned ones read the table, others
-// gather) gives the scalar product's bits, and a table entry is what it
-// stands for (changing one changes that row's result).
-TEST(Kernels, Q8ScaleTableGivesTheSameProduct) {
+// A packed Q8_0 matrix (q8_packed.h) gives the scalar product's bits on
+// every table that reads it, for every row range and batch size (the row
+// and token tails of the group kernel and of the GEMM tiles), and those
+// tables read nothing else: the file's rows are overwritten before they
+// run. A packed row read back is the stored row.
+TEST(Kernels, PackedQ8MatrixGivesTheScalarBitsAlone) {
   const KernelTable& ref = scalar_kernel_table();
-  for (int64_t rows : {1, 16, 37, 64}) {
-    const int64_t cols = 896;
-    Matrix m = make_matrix(GgmlType::kQ8_0, rows, cols, 53);
-    std::vector<uint16_t> table = build_q8_scales(m.ref);
-    ASSERT_EQ(table.size(), static_cast<size_t>((rows + 15) / 16 * (cols / 32) * 16));
-    MatrixRef with = m.ref;
-    with.q8_scales = table.data();
-    const std::vector<float> x = gaussian(static_cast<size_t>(cols), 59);
-    Q8ActsBuffer rb;
-    std::vector<float> want(static_cast<size_t>(rows));
-    ref.matvec_q8(m.ref, quantized(ref, x, 1, cols, rb), 0, want.data(), 0, rows);
-    for (KernelPath path : simd_paths()) {
-      const KernelTable& k = kernel_table(path);
-      Q8ActsBuffer kb;
-      const Q8Acts acts = quantized(k, x, 1, cols, kb);
-      std::vector<float> got(want.size(), 0.0f);
-      const int64_t cut = std::min<int64_t>(rows, 5);
-      k.matvec_q8(with, acts, 0, got.data(), 0, cut);
-      k.matvec_q8(with, acts, 0, got.data(), cut, rows);
-      EXPECT_EQ(got, want) << k.name << " split at " << cut << ", " << rows << " rows";
-      k.matvec_q8(with, acts, 0, got.data(), 0, rows);
-      EXPECT_EQ(got, want) << k.name << " " << rows << " rows";
+  for (int64_t cols : {32, 96, 896}) {
+    for (int64_t rows : {1, 16, 37, 64}) {
+      Matrix m = make_matrix(GgmlType::kQ8_0, rows, cols, 53);
+      m.bytes[2] = 0x80;  // row 0, element 0: -128
+      const Q8PackedBytes packed = pack_q8_matrix(m.ref);
+      ASSERT_NE(packed, nullptr);
+      MatrixRef with = m.ref;
+      with.q8_packed = packed.get();
+      std::vector<float> row(static_cast<size_t>(cols)), stored(row.size());
+      for (int64_t r = 0; r < rows; ++r) {
+        q8_packed_row_to_f32(with, r, row.data());
+        dequantize_row(GgmlType::kQ8_0, m.ref.row(r), stored.data(), cols);
+        ASSERT_EQ(row, stored) << "row " << r;
+      }
+      const std::vector<uint8_t> original = m.bytes;
+      for (int64_t tokens : {1, 2, 5, 8, 9, 16, 17, 50}) {
+        const std::vector<float> x = gaussian(static_cast<size_t>(tokens * cols), 59);
+        Q8ActsBuffer rb;
+        std::vector<float> want(static_cast<size_t>(tokens * rows));
+        m.bytes = original;
+        ref.gemm_q8(m.ref, quantized(ref, x, tokens, cols, rb), want.data(), rows, 0, rows);
+        std::fill(m.bytes.begin(), m.bytes.end(), uint8_t{0x55});
+        for (KernelPath path : simd_paths()) {
+          const KernelTable& k = kernel_table(path);
+          if (!k.reads_q8_packed) continue;
+          Q8ActsBuffer kb;
+          const Q8Acts acts = quantized(k, x, tokens, cols, kb);
+          std::vector<float> got(want.size(), 0.0f);
+          k.gemm_q8(with, acts, got.data(), rows, 0, rows);
+          EXPECT_EQ(got, want) << k.name << " " << rows << "x" << cols << " " << tokens;
+          const int64_t cut = std::min<int64_t>(rows, 5);
+          std::fill(got.begin(), got.end(), 0.0f);
+          k.gemm_q8(with, acts, got.data(), rows, 0, cut);
+          k.gemm_q8(with, acts, got.data(), rows, cut, rows);
+          EXPECT_EQ(got, want) << k.name << " split at " << cut << ", " << tokens;
+          std::vector<float> one(static_cast<size_t>(rows), 0.0f);
+          k.matvec_q8(with, acts, tokens - 1, one.data(), 0, cut);
+          k.matvec_q8(with, acts, tokens - 1, one.data(), cut, rows);
+          EXPECT_TRUE(std::equal(one.begin(), one.end(), want.begin() + (tokens - 1) * rows))
+              << k.name << " matvec " << rows << "x" << cols;
+        }
+      }
     }
   }
-  if (!kernel_path_supported(KernelPath::kAvx512)) return;
-  Matrix m = make_matrix(GgmlType::kQ8_0, 16, 64, 61);
-  std::vector<uint16_t> table = build_q8_scales(m.ref);
-  const std::vector<float> x = gaussian(64, 67);
-  const KernelTable& k = kernel_table(KernelPath::kAvx512);
-  Q8ActsBuffer kb;
-  const Q8Acts acts = quantized(k, x, 1, 64, kb);
-  MatrixRef with = m.ref;
-  with.q8_scales = table.data();
-  std::vector<float> before(16), after(16);
-  k.matvec_q8(with, acts, 0, before.data(), 0, 16);
-  table[3] = fp32_to_fp16(2 * fp16_to_fp32(table[3]));  // row 3, block 0
-  k.matvec_q8(with, acts, 0, after.data(), 0, 16);
-  EXPECT_NE(before[3], after[3]);
-  for (int r = 0; r < 16; ++r) {
-    if (r != 3) {
-      EXPECT_EQ(before[r], after[r]) << r;
-    }
+}
+
+// Only the AVX-512 tables read packed matrices (the loader packs for them).
+TEST(Kernels, AvxTablesSayWhetherTheyReadPackedMatrices) {
+  EXPECT_FALSE(scalar_kernel_table().reads_q8_packed);
+  if (kernel_path_supported(KernelPath::kAvx2)) {
+    EXPECT_FALSE(avx2_kernel_table().reads_q8_packed);
+  }
+  if (kernel_path_supported(KernelPath::kAvx512)) {
+    EXPECT_TRUE(avx512_kernel_table().reads_q8_packed);
+  }
+  if (kernel_path_supported(KernelPath::kAvx512Vnni)) {
+    EXPECT_TRUE(avx512_vnni_kernel_table().reads_q8_packed);
   }
 }
 

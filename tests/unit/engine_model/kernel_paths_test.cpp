@@ -132,6 +132,38 @@ TEST(KernelPaths, BatchOfTwoSequencesEqualsEachAlone) {
   EXPECT_EQ(lb, alone);
 }
 
+// Q8_0 matrices are repacked at load for the tables that read packed
+// matrices (AVX-512), and only for them; a packed model and one read from
+// the file's rows give the same logits bit for bit on the same table.
+TEST(KernelPaths, Q8MatricesArePackedForTheTablesThatReadThem) {
+  const std::string path =
+      test_model("paths_qwen2_q8_0", opts("qwen2", "deepseek-coder", GgmlType::kQ8_0));
+  std::unique_ptr<Model> rows_model;
+  {
+    PathGuard guard(KernelPath::kScalar);
+    rows_model = load_model(path);
+  }
+  EXPECT_EQ(rows_model->layers[0].ffn_up.q8_packed, nullptr);
+  const std::vector<int32_t> prompt = prompt_for(path);
+  const auto nv = static_cast<size_t>(rows_model->n_vocab());
+  for (KernelPath p : {KernelPath::kAvx512, KernelPath::kAvx512Vnni}) {
+    if (!kernel_path_supported(p)) continue;
+    PathGuard guard(p);
+    auto packed = load_model(path);
+    for (const LayerWeights& l : packed->layers) {
+      for (const Weight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down})
+        EXPECT_NE(w->q8_packed, nullptr) << kernel_path_name(p);
+    }
+    EXPECT_NE(packed->output.q8_packed, nullptr);
+    EXPECT_EQ(packed->token_embd.q8_packed, packed->output.q8_packed);  // tied: one copy
+    std::vector<float> from_rows(nv * prompt.size()), from_packed(from_rows.size());
+    KvCache a(*rows_model, 64), b(*packed, 64);
+    decode(*rows_model, a, prompt, nullptr, &from_rows);
+    decode(*packed, b, prompt, nullptr, &from_packed);
+    EXPECT_EQ(from_rows, from_packed) << kernel_path_name(p);
+  }
+}
+
 TEST(KvStore, HalfAndQ8CachesStayCloseToF32) {
   TestModelOptions o = opts("qwen3", "deepseek-coder", GgmlType::kF16);
   o.head_dim = 32;  // Q8_0 rows are whole blocks of 32

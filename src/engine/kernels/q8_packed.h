@@ -1,0 +1,50 @@
+#pragma once
+// A Q8_0 matrix repacked for the AVX-512 int8 products, so that a product
+// reads it as one linear stream and needs no transposition: per group of 16
+// rows, first every block column's 16 f16 scales (32 bytes a block, the
+// region padded to 64 bytes), then per block column its 8 quads of 4
+// weights, each quad as 64 bytes holding the 16 rows' 4 weights (row r of
+// the group in int32 lane r). The weights are stored as w + 128 (w ^ 0x80),
+// the unsigned operand vpdpbusd wants, so a block column of 16 rows is 8
+// loads and 8 vpdpbusd against the activation quads broadcast; subtracting
+// 128 times the activations' block sum gives the exact int32 block sums.
+// Rows past the end of the matrix are zero weights with zero scales. The
+// same size as the file's blocks (34 bytes per 32 weights).
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "engine/kernels/kernels.h"
+
+namespace hydra::engine {
+
+constexpr int64_t kQ8PackRows = 16;
+constexpr int64_t kQ8PackQuadBytes = 64;                     // one quad of 16 rows
+constexpr int64_t kQ8PackBlockBytes = 8 * kQ8PackQuadBytes;  // one block column of 16 rows
+
+// Bytes of a group's scale region and of a whole group, for nb block columns.
+inline int64_t q8_pack_scale_bytes(int64_t nb) {
+  return (nb * kQ8PackRows * 2 + 63) / 64 * 64;
+}
+inline int64_t q8_pack_group_bytes(int64_t nb) {
+  return q8_pack_scale_bytes(nb) + nb * kQ8PackBlockBytes;
+}
+
+// Where the group holding row r starts (w.q8_packed must be set).
+inline const uint8_t* q8_pack_group(const MatrixRef& w, int64_t r) {
+  return w.q8_packed + (r / kQ8PackRows) * q8_pack_group_bytes(w.cols / kQK);
+}
+
+struct FreeDeleter {
+  void operator()(uint8_t* p) const;
+};
+using Q8PackedBytes = std::unique_ptr<uint8_t, FreeDeleter>;
+
+// The packed copy of a Q8_0 matrix (built on the compute pool, in huge
+// pages where the kernel gives them); null for any other type.
+Q8PackedBytes pack_q8_matrix(const MatrixRef& w);
+
+// Row r of a packed matrix as floats (d * q, exact), for embedding lookups.
+void q8_packed_row_to_f32(const MatrixRef& w, int64_t r, float* out);
+
+}  // namespace hydra::engine
