@@ -38,22 +38,32 @@ void FreeDeleter::operator()(uint8_t* p) const {
   std::free(p);
 }
 
-Q8PackedBytes pack_q8_matrix(const MatrixRef& w) {
-  if (w.type != GgmlType::kQ8_0 || w.rows <= 0) return nullptr;
+size_t q8_packed_size(const MatrixRef& w) {
   const int64_t groups = (w.rows + kQ8PackRows - 1) / kQ8PackRows;
-  const auto group_bytes = static_cast<size_t>(q8_pack_group_bytes(w.cols / kQK));
-  const size_t bytes =
-      (static_cast<size_t>(groups) * group_bytes + kHugePage - 1) / kHugePage * kHugePage;
+  return static_cast<size_t>(groups * q8_pack_group_bytes(w.cols / kQK));
+}
+
+Q8PackedBytes alloc_q8_packed(size_t bytes) {
+  bytes = (bytes + kHugePage - 1) / kHugePage * kHugePage;
   auto* out = static_cast<uint8_t*>(std::aligned_alloc(kHugePage, bytes));
   if (out == nullptr) throw std::bad_alloc();
-  // The products stream the whole copy for every token: 2 MB pages spare
-  // them a TLB miss every 4 KB (a hint; without it the copy still works).
-  ::madvise(out, bytes, MADV_HUGEPAGE);
-  Q8PackedBytes owned(out);
+  ::madvise(out, bytes, MADV_HUGEPAGE);  // a hint: without it the copy still works
+  return Q8PackedBytes(out);
+}
+
+void pack_q8_matrix(const MatrixRef& w, uint8_t* dst) {
+  const int64_t groups = (w.rows + kQ8PackRows - 1) / kQ8PackRows;
+  const auto group_bytes = static_cast<size_t>(q8_pack_group_bytes(w.cols / kQK));
   parallel_for(groups, 8, [&](int64_t g0, int64_t g1) {
-    for (int64_t g = g0; g < g1; ++g) pack_group(w, g, out + static_cast<size_t>(g) * group_bytes);
+    for (int64_t g = g0; g < g1; ++g) pack_group(w, g, dst + static_cast<size_t>(g) * group_bytes);
   });
-  return owned;
+}
+
+Q8PackedBytes pack_q8_matrix(const MatrixRef& w) {
+  if (w.type != GgmlType::kQ8_0 || w.rows <= 0) return nullptr;
+  Q8PackedBytes out = alloc_q8_packed(q8_packed_size(w));
+  pack_q8_matrix(w, out.get());
+  return out;
 }
 
 void q8_packed_row_to_f32(const MatrixRef& w, int64_t r, float* out) {

@@ -40,8 +40,16 @@ struct FreeDeleter {
 };
 using Q8PackedBytes = std::unique_ptr<uint8_t, FreeDeleter>;
 
-// The packed copy of a Q8_0 matrix (built on the compute pool, in huge
-// pages where the kernel gives them); null for any other type.
+// Bytes of the packed copy of a Q8_0 matrix (a multiple of 64).
+size_t q8_packed_size(const MatrixRef& w);
+// Memory for packed copies: 64-byte aligned, in huge pages where the kernel
+// gives them (the products stream it for every token; 2 MB pages spare a
+// TLB miss every 4 KB).
+Q8PackedBytes alloc_q8_packed(size_t bytes);
+// Writes the packed copy of a Q8_0 matrix to dst (q8_packed_size bytes,
+// 64-byte aligned), on the compute pool.
+void pack_q8_matrix(const MatrixRef& w, uint8_t* dst);
+// The same into memory of its own; null for any type but Q8_0.
 Q8PackedBytes pack_q8_matrix(const MatrixRef& w);
 
 // Row r of a packed matrix as floats (d * q, exact), for embedding lookups.

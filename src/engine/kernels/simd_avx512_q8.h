@@ -113,13 +113,14 @@ void q8_packed_group(const uint8_t* group, int64_t nb, const PackedActs& x, __m5
         _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(group + b * 32)));
 #pragma GCC unroll 8
     for (int t = 0; t < T; ++t) {
-      int32_t xq[8];
-      std::memcpy(xq, x.qs[t] + b * kQK, sizeof(xq));
+      // Each activation quad broadcast straight from memory (a broadcast
+      // from a general register costs a slow move on some CPUs).
+      const int8_t* xq = x.qs[t] + b * kQK;
       __m512i s0 = _mm512_setzero_si512(), s1 = _mm512_setzero_si512();
 #pragma GCC unroll 4
       for (int q = 0; q < 8; q += 2) {
-        s0 = Dot::packed(s0, wq[q], _mm512_set1_epi32(xq[q]));
-        s1 = Dot::packed(s1, wq[q + 1], _mm512_set1_epi32(xq[q + 1]));
+        s0 = Dot::packed(s0, wq[q], _mm512_broadcastd_epi32(_mm_loadu_si32(xq + q * 4)));
+        s1 = Dot::packed(s1, wq[q + 1], _mm512_broadcastd_epi32(_mm_loadu_si32(xq + q * 4 + 4)));
       }
       __m512i sum = _mm512_add_epi32(s0, s1);
       if constexpr (Dot::kOffset) sum = _mm512_sub_epi32(sum, _mm512_set1_epi32(x.sum[t][b]));

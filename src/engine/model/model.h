@@ -46,7 +46,7 @@ struct Model {
   std::vector<float> embd_norm, embd_norm_b;
 
   // What the Q8_0 weights' q8_packed point into.
-  std::vector<std::shared_ptr<const uint8_t>> q8_packed_copies;
+  std::shared_ptr<const uint8_t> q8_packed_copy;
 
   std::string source;   // "gguf" or "safetensors"
   std::any keep_alive;  // the parsed file(s) whose mappings the weights point into

@@ -220,23 +220,32 @@ void release_mapped_pages(const uint8_t* p, size_t n) {
 }
 
 // When the kernel table reads packed Q8_0 matrices (kernels/q8_packed.h),
-// every Q8_0 matrix gets its packed copy; the products and the embedding
-// lookups read only that, so the file's pages of the matrix are released
-// and the weights stay resident once. The output matrix shares the
-// embedding's copy when tied.
+// every Q8_0 matrix gets its packed copy, all in one allocation; the
+// products and the embedding lookups read only that, so the file's pages
+// of the matrix are released and the weights stay resident once. The
+// output matrix shares the embedding's copy when tied.
 void pack_q8_weights(Model& m, bool mapped) {
   if (!kernels().reads_q8_packed) return;
-  auto pack = [&m, mapped](Weight& w) {
-    if (w.type != GgmlType::kQ8_0 || w.q8_packed != nullptr) return;
-    Q8PackedBytes copy = pack_q8_matrix(MatrixRef{w.type, w.rows, w.cols, w.row_bytes, w.data});
-    w.q8_packed = copy.get();
-    m.q8_packed_copies.emplace_back(std::move(copy));
-    if (mapped) release_mapped_pages(w.data, static_cast<size_t>(w.rows) * w.row_bytes);
-  };
+  std::vector<Weight*> q8;
   for (LayerWeights& l : m.layers) {
-    for (Weight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) pack(*w);
+    for (Weight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) {
+      if (w->type == GgmlType::kQ8_0) q8.push_back(w);
+    }
   }
-  pack(m.output);
+  if (m.output.type == GgmlType::kQ8_0) q8.push_back(&m.output);
+  if (q8.empty()) return;
+  auto ref = [](const Weight& w) { return MatrixRef{w.type, w.rows, w.cols, w.row_bytes, w.data}; };
+  size_t total = 0;
+  for (const Weight* w : q8) total += q8_packed_size(ref(*w));
+  Q8PackedBytes copy = alloc_q8_packed(total);
+  uint8_t* at = copy.get();
+  for (Weight* w : q8) {
+    pack_q8_matrix(ref(*w), at);
+    w->q8_packed = at;
+    at += q8_packed_size(ref(*w));
+    if (mapped) release_mapped_pages(w->data, static_cast<size_t>(w->rows) * w->row_bytes);
+  }
+  m.q8_packed_copy = std::move(copy);
   if (m.token_embd.data == m.output.data) m.token_embd.q8_packed = m.output.q8_packed;
 }
 
