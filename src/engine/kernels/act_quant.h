@@ -13,15 +13,17 @@
 namespace hydra::engine {
 
 // Rows [r0, r1) of x (cols a multiple of 32, ldx apart) into qs (cols apart)
-// and d (cols / 32 apart): d = max|x| / 127, q = round-to-even(x / d).
+// and d (cols / 32 apart): d = max|x| / 127, q = round-to-even(x / d); and
+// sum128 (like d): 128 times the sum of each block's q.
 void quantize_activations(const float* x, int64_t ldx, int64_t cols, int64_t r0, int64_t r1,
-                          int8_t* qs, float* d);
+                          int8_t* qs, float* d, int32_t* sum128);
 
 // Storage for Q8Acts: quantized rows plus the buffer a table may pack them
 // into (16 rows per group, see Q8Acts).
 struct Q8ActsBuffer {
   std::vector<int8_t> qs;
   std::vector<float> d, packed_d;
+  std::vector<int32_t> sum128;
   std::vector<uint8_t> packed;
   std::vector<int32_t> packed_sum;
 

@@ -40,6 +40,9 @@ struct Q8Acts {
   int64_t cols = 0;
   const int8_t* qs = nullptr;
   const float* d = nullptr;
+  // rows x cols/32: 128 times each block's sum of qs (what weights stored
+  // as w + 128 add to a block's dot product; see q8_packed.h).
+  const int32_t* sum128 = nullptr;
   uint8_t* packed = nullptr;
   float* packed_d = nullptr;
   int32_t* packed_sum = nullptr;

@@ -8,9 +8,6 @@
 // The order of the float operations is the one fixed in kernels.h.
 #include <immintrin.h>
 
-#include <cstring>
-#include <vector>
-
 #include "engine/kernels/kernels.h"
 #include "engine/kernels/q8_packed.h"
 
@@ -164,17 +161,6 @@ template <class Dot>
 void q8_packed_product(const MatrixRef& w, const Q8Acts& x, int64_t t0, int64_t t1, float* y,
                        int64_t ldy, int64_t r0, int64_t r1) {
   const int64_t nb = w.cols / kQK;
-  thread_local std::vector<int32_t> sums;
-  if constexpr (Dot::kOffset) {
-    sums.resize(static_cast<size_t>((t1 - t0) * nb));
-    for (int64_t t = t0; t < t1; ++t) {
-      for (int64_t b = 0; b < nb; ++b) {
-        int32_t s = 0;
-        for (int64_t j = 0; j < kQK; ++j) s += x.qs[t * x.cols + b * kQK + j];
-        sums[static_cast<size_t>((t - t0) * nb + b)] = 128 * s;
-      }
-    }
-  }
   __m512 acc[kPackedTokens];
   for (int64_t g = r0 / kQ8PackRows; g * kQ8PackRows < r1; ++g) {
     const int64_t first = g * kQ8PackRows;
@@ -188,7 +174,7 @@ void q8_packed_product(const MatrixRef& w, const Q8Acts& x, int64_t t0, int64_t 
       for (int64_t i = 0; i < n; ++i) {
         pa.qs[i] = x.qs + (c + i) * x.cols;
         pa.d[i] = x.d + (c + i) * nb;
-        pa.sum[i] = sums.data() + (c - t0 + i) * nb;
+        pa.sum[i] = x.sum128 + (c + i) * nb;
       }
       packed_group_fn<Dot>(n)(group, nb, pa, acc);
       for (int64_t i = 0; i < n; ++i)

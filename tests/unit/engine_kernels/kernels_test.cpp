@@ -61,7 +61,8 @@ std::vector<KernelPath> all_paths() {
 Q8Acts quantized(const KernelTable& k, const std::vector<float>& x, int64_t rows, int64_t cols,
                  Q8ActsBuffer& buf) {
   const Q8Acts acts = buf.view(rows, cols);
-  quantize_activations(x.data(), cols, cols, 0, rows, buf.qs.data(), buf.d.data());
+  quantize_activations(x.data(), cols, cols, 0, rows, buf.qs.data(), buf.d.data(),
+                       buf.sum128.data());
   k.pack_q8(acts, 0, (rows + kQ8Group - 1) / kQ8Group);
   return acts;
 }
