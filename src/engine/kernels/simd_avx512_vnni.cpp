@@ -236,8 +236,8 @@ struct Pass {
 };
 
 // Points the tile at rows [r, r + n) and says where prefetching goes next
-// (the file's rows only: a packed matrix is one linear stream, which the
-// hardware prefetcher follows).
+// (the file's rows only: over a packed matrix the tiles of a pass share
+// each line of a group and the arithmetic, not memory, sets the pace).
 void aim_tile(const MatrixRef& w, int64_t r, int64_t n, Tile& tl) {
   for (int64_t i = 0; i < n; ++i) {
     if (w.q8_packed != nullptr) {
