@@ -154,26 +154,15 @@ void q8_packed_group(const uint8_t* group, int64_t nb, const PackedActs& x, __m5
 template <class Dot>
 using PackedGroupFn = void (*)(const uint8_t*, int64_t, const PackedActs&, __m512*);
 
+template <class Dot, int... T>
+struct PackedGroupFns {
+  static constexpr PackedGroupFn<Dot> by_tokens[] = {q8_packed_group<Dot, T>...};
+};
+
+// The group kernel for 1 to kPackedTokens tokens.
 template <class Dot>
 PackedGroupFn<Dot> packed_group_fn(int64_t tokens) {
-  switch (tokens) {
-    case 1:
-      return q8_packed_group<Dot, 1>;
-    case 2:
-      return q8_packed_group<Dot, 2>;
-    case 3:
-      return q8_packed_group<Dot, 3>;
-    case 4:
-      return q8_packed_group<Dot, 4>;
-    case 5:
-      return q8_packed_group<Dot, 5>;
-    case 6:
-      return q8_packed_group<Dot, 6>;
-    case 7:
-      return q8_packed_group<Dot, 7>;
-    default:
-      return q8_packed_group<Dot, 8>;
-  }
+  return PackedGroupFns<Dot, 1, 2, 3, 4, 5, 6, 7, 8>::by_tokens[tokens - 1];
 }
 
 // Rows [r0, r1) of a packed matrix times tokens [t0, t1) of x: y[(t - t0) *

@@ -55,9 +55,7 @@ void pack_q8_narrow(const Q8Acts& x) {
     for (int64_t l = 0; l < 16; ++l) {
       const int64_t t = narrow_row(l);
       const bool real = t < x.rows;
-      int32_t sum = 0;
-      for (int64_t j = 0; real && j < kQK; ++j) sum += x.qs[t * x.cols + b * kQK + j];
-      x.packed_sum[b * 16 + l] = real ? 128 * sum : 0;
+      x.packed_sum[b * 16 + l] = real ? x.sum128[t * nb + b] : 0;
       x.packed_d[b * 16 + l] = real ? x.d[t * nb + b] : 0.0f;
     }
   }
@@ -88,9 +86,7 @@ void pack_q8(const Q8Acts& x, int64_t g0, int64_t g1) {
         std::memcpy(dst + (q * kQ8Group + i) * 4, &v, 4);
       }
       for (int64_t b = 0; b < nb; ++b) {
-        int32_t sum = 0;
-        for (int64_t j = 0; j < kQK; ++j) sum += src[b * kQK + j];
-        ds[b * kQ8Group + i] = real ? 128 * sum : 0;
+        ds[b * kQ8Group + i] = real ? x.sum128[t * nb + b] : 0;
         dd[b * kQ8Group + i] = real ? x.d[t * nb + b] : 0.0f;
       }
     }
