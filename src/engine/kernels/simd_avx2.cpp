@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "engine/kernels/kernels.h"
+#include "engine/kernels/simd_avx2_q8.h"
 #include "engine/kernels/simd_common.h"
 
 namespace hydra::engine {
@@ -371,14 +372,23 @@ void q8_rows8(const MatrixRef& w, const int8_t* xq, const float* xd, float* y, i
 }
 
 void matvec_q8(const MatrixRef& w, const Q8Acts& x, int64_t t, float* y, int64_t r0, int64_t r1) {
+  if (w.q8_packed != nullptr) {
+    q8_avx2_packed_product(w, x, t, t + 1, y, 0, r0, r1);
+    return;
+  }
   const int64_t nb = w.cols / kQK;
   for (int64_t r = r0; r < r1; r += 8) {
     q8_rows8(w, x.qs + t * x.cols, x.d + t * nb, y, r, r1 - r < 8 ? r1 - r : 8);
   }
 }
 
-// Token by token: the panel of rows stays in cache across tokens.
+// Over a packed matrix group by group, up to 4 tokens a pass; over the
+// file's rows token by token (the panel of rows stays in cache).
 void gemm_q8(const MatrixRef& w, const Q8Acts& x, float* y, int64_t ldy, int64_t r0, int64_t r1) {
+  if (w.q8_packed != nullptr) {
+    q8_avx2_packed_product(w, x, 0, x.rows, y, ldy, r0, r1);
+    return;
+  }
   for (int64_t t = 0; t < x.rows; ++t) matvec_q8(w, x, t, y + t * ldy, r0, r1);
 }
 
@@ -387,8 +397,8 @@ void pack_q8(const Q8Acts&, int64_t, int64_t) {}
 }  // namespace
 
 const KernelTable& avx2_kernel_table() {
-  static const KernelTable table{"avx2",     matvec,    rows_to_f32, gemm_nt, dot,    softmax,
-                                 f32_to_f16, matvec_q8, gemm_q8,     pack_q8, nullptr};
+  static const KernelTable table{"avx2",     matvec,    rows_to_f32, gemm_nt, dot,     softmax,
+                                 f32_to_f16, matvec_q8, gemm_q8,     pack_q8, nullptr, true};
   return table;
 }
 

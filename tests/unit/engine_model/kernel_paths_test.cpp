@@ -133,7 +133,7 @@ TEST(KernelPaths, BatchOfTwoSequencesEqualsEachAlone) {
 }
 
 // Q8_0 matrices are repacked at load for the tables that read packed
-// matrices (AVX-512), and only for them; a packed model and one read from
+// matrices (AVX2, AVX-512), and only for them; a packed model and one read from
 // the file's rows give the same logits bit for bit on the same table.
 TEST(KernelPaths, Q8MatricesArePackedForTheTablesThatReadThem) {
   const std::string path =
@@ -146,7 +146,7 @@ TEST(KernelPaths, Q8MatricesArePackedForTheTablesThatReadThem) {
   EXPECT_EQ(rows_model->layers[0].ffn_up.q8_packed, nullptr);
   const std::vector<int32_t> prompt = prompt_for(path);
   const auto nv = static_cast<size_t>(rows_model->n_vocab());
-  for (KernelPath p : {KernelPath::kAvx512, KernelPath::kAvx512Vnni}) {
+  for (KernelPath p : {KernelPath::kAvx2, KernelPath::kAvx512, KernelPath::kAvx512Vnni}) {
     if (!kernel_path_supported(p)) continue;
     PathGuard guard(p);
     auto packed = load_model(path);

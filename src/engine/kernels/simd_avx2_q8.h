@@ -1,0 +1,144 @@
+#pragma once
+// The AVX2 int8 products over a packed Q8_0 matrix (q8_packed.h). Only
+// included by the AVX2 kernel file; everything is in an unnamed namespace
+// so it is compiled with that file's flags alone. The order of the float
+// operations is the one fixed in kernels.h.
+//
+// A packed quad is 64 bytes: rows 0-7 of the group in its low 32 bytes,
+// rows 8-15 in its high 32, 4 weights per row, stored w ^ 0x80. A ymm half
+// quad times an activation quad broadcast is one maddubs (|w| by x with w's
+// sign, so pairs stay below 2^15) and one madd to int32: the 8 lanes are
+// the 8 rows' partial sums already, so no transposition is needed.
+#include <immintrin.h>
+
+#include "engine/kernels/kernels.h"
+#include "engine/kernels/q8_packed.h"
+
+namespace hydra::engine {
+namespace {
+
+// Tokens of one pass over a group: per token its int8 row and block scales.
+constexpr int kAvx2PackedTokens = 4;
+// How far ahead of the block being multiplied its lines are prefetched (a
+// hardware prefetcher alone lets the cores wait on memory).
+constexpr int64_t kAvx2PackedAhead = 4096;
+
+struct Avx2PackedActs {
+  const int8_t* qs[kAvx2PackedTokens];
+  const float* d[kAvx2PackedTokens];
+};
+
+// Half quads h0 .. h0+H-1 of one group (rows 8*h .. 8*h+7 each) times T
+// tokens: out[t * H + h] lane l is row 8*(h0+h)+l's product. Per block the
+// half quads are loaded and made |w| once, then every token's quads are
+// broadcast against them; then the float step of kernels.h.
+template <int T, int H>
+void q8_avx2_packed_group(const uint8_t* group, int64_t nb, int h0, const Avx2PackedActs& x,
+                          __m256* out) {
+  const uint8_t* quads = group + q8_pack_scale_bytes(nb);
+  const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 acc[T * H];
+#pragma GCC unroll 8
+  for (int i = 0; i < T * H; ++i) acc[i] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* block = quads + b * kQ8PackBlockBytes;
+    if (h0 == 0) {
+      const char* ahead = reinterpret_cast<const char*>(block) + kAvx2PackedAhead;
+#pragma GCC unroll 8
+      for (int l = 0; l < 8; ++l) _mm_prefetch(ahead + l * 64, _MM_HINT_T0);
+    }
+    __m256i sum[T * H];
+#pragma GCC unroll 8
+    for (int i = 0; i < T * H; ++i) sum[i] = _mm256_setzero_si256();
+#pragma GCC unroll 8
+    for (int q = 0; q < 8; ++q) {
+#pragma GCC unroll 2
+      for (int h = 0; h < H; ++h) {
+        const __m256i w = _mm256_xor_si256(
+            _mm256_load_si256(reinterpret_cast<const __m256i*>(block + q * 64 + (h0 + h) * 32)),
+            flip);
+        const __m256i aw = _mm256_abs_epi8(w);
+#pragma GCC unroll 4
+        for (int t = 0; t < T; ++t) {
+          int32_t quad;
+          __builtin_memcpy(&quad, x.qs[t] + b * kQK + q * 4, 4);
+          const __m256i sx = _mm256_sign_epi8(_mm256_set1_epi32(quad), w);
+          sum[t * H + h] = _mm256_add_epi32(sum[t * H + h],
+                                            _mm256_madd_epi16(_mm256_maddubs_epi16(aw, sx), ones));
+        }
+      }
+    }
+#pragma GCC unroll 2
+    for (int h = 0; h < H; ++h) {
+      const __m256 dw = _mm256_cvtph_ps(
+          _mm_load_si128(reinterpret_cast<const __m128i*>(group + b * 32 + (h0 + h) * 16)));
+#pragma GCC unroll 4
+      for (int t = 0; t < T; ++t) {
+        const __m256 scale = _mm256_mul_ps(dw, _mm256_set1_ps(x.d[t][b]));
+        acc[t * H + h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[t * H + h]), scale, acc[t * H + h]);
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < T * H; ++i) out[i] = acc[i];
+}
+
+using Avx2PackedGroupFn = void (*)(const uint8_t*, int64_t, int, const Avx2PackedActs&, __m256*);
+
+// Up to 2 tokens take both halves of the group in one pass (the stream is
+// read once, in order); more tokens take one half at a time, so the
+// accumulators fit the 16 registers.
+constexpr Avx2PackedGroupFn kAvx2PackedGroupFns[] = {
+    q8_avx2_packed_group<1, 2>, q8_avx2_packed_group<2, 2>, q8_avx2_packed_group<3, 1>,
+    q8_avx2_packed_group<4, 1>};
+
+// Rows [lo, hi) of a group's 8-row half from `sums` (8 lanes) into y.
+inline void store_half(__m256 sums, float* y, int64_t lo, int64_t hi) {
+  if (lo == 0 && hi == 8) {
+    _mm256_storeu_ps(y, sums);
+    return;
+  }
+  alignas(32) float out[8];
+  _mm256_store_ps(out, sums);
+  for (int64_t i = lo; i < hi; ++i) y[i] = out[i];
+}
+
+// Rows [r0, r1) of a packed matrix times tokens [t0, t1) of x: y[(t - t0) *
+// ldy + r]. Group after group, so a group read from memory serves every
+// token from cache.
+void q8_avx2_packed_product(const MatrixRef& w, const Q8Acts& x, int64_t t0, int64_t t1, float* y,
+                            int64_t ldy, int64_t r0, int64_t r1) {
+  const int64_t nb = w.cols / kQK;
+  __m256 sums[2 * kAvx2PackedTokens];
+  for (int64_t g = r0 / kQ8PackRows; g * kQ8PackRows < r1; ++g) {
+    const int64_t first = g * kQ8PackRows;
+    const int64_t lo = r0 > first ? r0 - first : 0;
+    const int64_t hi = r1 - first < kQ8PackRows ? r1 - first : kQ8PackRows;
+    const uint8_t* group = q8_pack_group(w, first);
+    for (int64_t c = t0; c < t1; c += kAvx2PackedTokens) {
+      const int64_t n = t1 - c < kAvx2PackedTokens ? t1 - c : kAvx2PackedTokens;
+      Avx2PackedActs pa{};
+      for (int64_t i = 0; i < n; ++i) {
+        pa.qs[i] = x.qs + (c + i) * x.cols;
+        pa.d[i] = x.d + (c + i) * nb;
+      }
+      const int halves = n <= 2 ? 2 : 1;
+      for (int h0 = 0; h0 < 2; h0 += halves) {
+        if (h0 * 8 >= hi || (h0 + halves) * 8 <= lo) continue;
+        kAvx2PackedGroupFns[n - 1](group, nb, h0, pa, sums);
+        for (int64_t i = 0; i < n; ++i) {
+          for (int h = 0; h < halves; ++h) {
+            const int64_t base = (h0 + h) * 8;
+            const int64_t a = lo > base ? lo - base : 0, e = hi - base < 8 ? hi - base : 8;
+            if (a < e)
+              store_half(sums[i * halves + h], y + (c - t0 + i) * ldy + first + base, a, e);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hydra::engine
