@@ -10,6 +10,7 @@
 //   - prefill of a 512-token prompt: tokens/s and GFLOP/s against the peak;
 //   - aggregate decode tokens/s at 1, 4, 8 and 16 concurrent streams;
 //   - time to first token with a cached 1,000-token prefix against uncached;
+//   - what the FMA peak allows a prefill and a decode step of any batch;
 //   - resident memory against weights + KV cache limit + 200 MB.
 // Usage: engine_bench [--threads N] [--types q8_0,f16] [--keep DIR]
 // (each model is measured in a child process: engine_bench --measure ...)
@@ -191,6 +192,18 @@ double prefill_flops(const Model& m, int64_t n) {
          2.0 * static_cast<double>(m.output.rows * m.output.cols);
 }
 
+// Multiply-adds x 2 of one decode step of one sequence: every layer
+// matrix and the output row (attention over a short context is left out).
+double decode_flops(const Model& m) {
+  double total = 2.0 * static_cast<double>(m.output.rows * m.output.cols);
+  for (const LayerWeights& l : m.layers) {
+    for (const Weight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) {
+      total += 2.0 * static_cast<double>(w->rows * w->cols);
+    }
+  }
+  return total;
+}
+
 std::vector<int32_t> tokens_from(uint32_t seed, size_t n, int64_t vocab) {
   std::vector<int32_t> out(n);
   uint64_t s = seed * 0x9e3779b97f4a7c15ull + 1;
@@ -347,12 +360,21 @@ Figures run_model(const std::string& path, GgmlType type, double peak_gflops) {
   f.prefill_gflops = prefill_flops(m, 512) / (512 / f.prefill_tps) / 1e9;
   std::printf("  prefill 512:       %7.1f tokens/s   %.1f GFLOP/s = %.2f of the FMA peak\n",
               f.prefill_tps, f.prefill_gflops, f.prefill_gflops / peak_gflops);
+  // What the arithmetic alone allows on this machine, so a figure far from
+  // a target can be told apart from a kernel far from the hardware.
+  std::printf("    at the FMA peak a 512-token prefill would run at most %.1f tokens/s\n",
+              peak_gflops * 1e9 / (prefill_flops(m, 512) / 512));
   const int counts[4] = {1, 4, 8, 16};
   for (int i = 0; i < 4; ++i) {
     f.streams[i] = decode_streams(m, store, counts[i]);
     std::printf("  decode, %2d streams: %7.1f tokens/s aggregate   %.2fx one stream\n", counts[i],
                 f.streams[i], f.streams[i] / f.streams[0]);
   }
+  const double cap = peak_gflops * 1e9 / decode_flops(m);
+  std::printf(
+      "    at the FMA peak decode steps of any batch give at most %.1f tokens/s = %.2fx one "
+      "stream\n",
+      cap, cap / f.streams[0]);
   ttft(m, store, f);
   std::printf(
       "  TTFT 1,024-token prompt: uncached %.0f ms, 1,000-token prefix cached %.0f ms   ratio "

@@ -21,7 +21,7 @@ struct MatrixRef {
   int64_t cols = 0;
   size_t row_bytes = 0;
   const uint8_t* data = nullptr;
-  // Q8_0 only, optional: the matrix repacked for the AVX-512 int8 products
+  // Q8_0 only, optional: the matrix repacked for the SIMD int8 products
   // (q8_packed.h); the tables that read it read nothing else.
   const uint8_t* q8_packed = nullptr;
 

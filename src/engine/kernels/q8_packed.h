@@ -1,5 +1,5 @@
 #pragma once
-// A Q8_0 matrix repacked for the AVX-512 int8 products, so that a product
+// A Q8_0 matrix repacked for the SIMD int8 products, so that a product
 // reads it as one linear stream and needs no transposition: per group of 16
 // rows, first every block column's 16 f16 scales (32 bytes a block, the
 // region padded to 64 bytes), then per block column its 8 quads of 4
@@ -8,6 +8,7 @@
 // the unsigned operand vpdpbusd wants, so a block column of 16 rows is 8
 // loads and 8 vpdpbusd against the activation quads broadcast; subtracting
 // 128 times the activations' block sum gives the exact int32 block sums.
+// (AVX2 reads a quad as two ymm halves of 8 rows and undoes the + 128.)
 // Rows past the end of the matrix are zero weights with zero scales. The
 // same size as the file's blocks (34 bytes per 32 weights).
 #include <cstddef>

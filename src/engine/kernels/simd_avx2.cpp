@@ -108,7 +108,7 @@ void matvec_rows_multi(const MatrixRef& m, const float* x, int64_t ldx, float* y
   Load w[NR];
   __m256 acc[T][NR];
   for (int j = 0; j < NR; ++j) w[j] = Load{reinterpret_cast<decltype(w[j].p)>(m.row(r + j))};
-#pragma GCC unroll 2
+#pragma GCC unroll 6
   for (int t = 0; t < T; ++t) {
 #pragma GCC unroll 4
     for (int j = 0; j < NR; ++j) acc[t][j] = _mm256_setzero_ps();
@@ -127,7 +127,7 @@ void matvec_rows_multi(const MatrixRef& m, const float* x, int64_t ldx, float* y
     __m256 wv[NR];
 #pragma GCC unroll 4
     for (int j = 0; j < NR; ++j) wv[j] = w[j].at(i);
-#pragma GCC unroll 2
+#pragma GCC unroll 6
     for (int t = 0; t < T; ++t) {
       const __m256 xv = _mm256_loadu_ps(x + t * ldx + i);
 #pragma GCC unroll 4
@@ -142,7 +142,7 @@ void matvec_rows_multi(const MatrixRef& m, const float* x, int64_t ldx, float* y
       for (int j = 0; j < NR; ++j) acc[t][j] = _mm256_fmadd_ps(wv[j], xv, acc[t][j]);
     }
   }
-#pragma GCC unroll 2
+#pragma GCC unroll 6
   for (int t = 0; t < T; ++t) {
     float out[4];
     reduce_sums<NR>(acc[t], out);
@@ -212,37 +212,48 @@ void matvec(const MatrixRef& w, const float* x, float* y, int64_t r0, int64_t r1
 
 using MultiFn = void (*)(const MatrixRef&, const float*, int64_t, float*, int64_t, int64_t, bool);
 
+template <int NR, class Load>
+MultiFn multi_for_tokens(int64_t t) {
+  return t == 1   ? matvec_rows_multi<NR, 1, Load>
+         : t == 2 ? matvec_rows_multi<NR, 2, Load>
+         : t == 3 ? matvec_rows_multi<NR, 3, Load>
+         : t == 4 ? matvec_rows_multi<NR, 4, Load>
+         : t == 5 ? matvec_rows_multi<NR, 5, Load>
+                  : matvec_rows_multi<NR, 6, Load>;
+}
+
+// nr <= 4 rows for t <= 2 tokens, nr <= 2 rows for up to 6.
 template <class Load>
 MultiFn multi_for(int64_t nr, int64_t t) {
-  if (t == 1) {
-    return nr == 1   ? matvec_rows_multi<1, 1, Load>
-           : nr == 2 ? matvec_rows_multi<2, 1, Load>
-           : nr == 3 ? matvec_rows_multi<3, 1, Load>
-                     : matvec_rows_multi<4, 1, Load>;
-  }
-  return nr == 1   ? matvec_rows_multi<1, 2, Load>
-         : nr == 2 ? matvec_rows_multi<2, 2, Load>
+  if (t > 2) return nr == 1 ? multi_for_tokens<1, Load>(t) : multi_for_tokens<2, Load>(t);
+  return nr == 1   ? multi_for_tokens<1, Load>(t)
+         : nr == 2 ? multi_for_tokens<2, Load>(t)
          : nr == 3 ? matvec_rows_multi<3, 2, Load>
                    : matvec_rows_multi<4, 2, Load>;
 }
 
-// Four rows at a time, two tokens a pass (8 accumulators, 4 widened rows
-// and x fill the sixteen registers); the first pass reads the rows from
-// memory and prefetches the next ones, the others find them in cache.
+// Up to 2 tokens: 4 rows at a time. More: 2 rows at a time in passes of up
+// to 6 tokens as even as possible (8 = 4 + 4, 16 = 6 + 5 + 5), so each
+// widened vector serves up to 6 multiply-adds (12 accumulators, 2 rows and
+// x fill the sixteen registers). The first pass reads the rows from memory
+// and prefetches the next ones, the others find them in cache.
 void matvec_multi(const MatrixRef& w, const float* x, int64_t ldx, int64_t n_tok, float* y,
                   int64_t ldy, int64_t r0, int64_t r1) {
   if (w.type != GgmlType::kF32 && w.type != GgmlType::kF16 && w.type != GgmlType::kBF16) {
     for (int64_t t = 0; t < n_tok; ++t) matvec(w, x + t * ldx, y + t * ldy, r0, r1);
     return;
   }
-  for (int64_t r = r0; r < r1; r += 4) {
-    const int64_t nr = r1 - r < 4 ? r1 - r : 4;
-    for (int64_t t = 0; t < n_tok; t += 2) {
-      const int64_t nt = n_tok - t < 2 ? n_tok - t : 2;
+  const int64_t step = n_tok <= 2 ? 4 : 2, per_pass = n_tok <= 2 ? 2 : 6;
+  const int64_t passes = (n_tok + per_pass - 1) / per_pass;
+  for (int64_t r = r0; r < r1; r += step) {
+    const int64_t nr = r1 - r < step ? r1 - r : step;
+    for (int64_t p = 0, t = 0; p < passes; ++p) {
+      const int64_t nt = (n_tok - t) / (passes - p);
       const MultiFn fn = w.type == GgmlType::kF16    ? multi_for<F16Load>(nr, nt)
                          : w.type == GgmlType::kBF16 ? multi_for<BF16Load>(nr, nt)
                                                      : multi_for<F32Load>(nr, nt);
       fn(w, x + t * ldx, ldx, y + t * ldy, ldy, r, t == 0);
+      t += nt;
     }
   }
 }

@@ -1,5 +1,5 @@
 // Builds a Model from a GGUF file or a Hugging Face directory. Weights stay
-// in the mapped files, except Q8_0 matrices for the AVX-512 kernels, which
+// in the mapped files, except Q8_0 matrices for the SIMD kernels, which
 // are repacked (and their file pages released); only norm weights and
 // biases (a few KB) become floats.
 #include <sys/mman.h>
