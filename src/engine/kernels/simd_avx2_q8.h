@@ -33,7 +33,7 @@ struct Avx2PackedActs {
 // half quads are loaded and made |w| once, then every token's quads are
 // broadcast against them; then the float step of kernels.h.
 template <int T, int H>
-void q8_avx2_packed_group(const uint8_t* group, int64_t nb, int h0, const Avx2PackedActs& x,
+void q8_avx2_packed_group(const uint8_t* group, int64_t nb, int64_t h0, const Avx2PackedActs& x,
                           __m256* out) {
   const uint8_t* quads = group + q8_pack_scale_bytes(nb);
   const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
@@ -46,21 +46,21 @@ void q8_avx2_packed_group(const uint8_t* group, int64_t nb, int h0, const Avx2Pa
     if (h0 == 0) {
       const char* ahead = reinterpret_cast<const char*>(block) + kAvx2PackedAhead;
 #pragma GCC unroll 8
-      for (int l = 0; l < 8; ++l) _mm_prefetch(ahead + l * 64, _MM_HINT_T0);
+      for (int64_t l = 0; l < 8; ++l) _mm_prefetch(ahead + l * 64, _MM_HINT_T0);
     }
     __m256i sum[T * H];
 #pragma GCC unroll 8
     for (int i = 0; i < T * H; ++i) sum[i] = _mm256_setzero_si256();
 #pragma GCC unroll 8
-    for (int q = 0; q < 8; ++q) {
+    for (int64_t q = 0; q < 8; ++q) {
 #pragma GCC unroll 2
-      for (int h = 0; h < H; ++h) {
+      for (int64_t h = 0; h < H; ++h) {
         const __m256i w = _mm256_xor_si256(
             _mm256_load_si256(reinterpret_cast<const __m256i*>(block + q * 64 + (h0 + h) * 32)),
             flip);
         const __m256i aw = _mm256_abs_epi8(w);
 #pragma GCC unroll 4
-        for (int t = 0; t < T; ++t) {
+        for (int64_t t = 0; t < T; ++t) {
           int32_t quad;
           __builtin_memcpy(&quad, x.qs[t] + b * kQK + q * 4, 4);
           const __m256i sx = _mm256_sign_epi8(_mm256_set1_epi32(quad), w);
@@ -70,11 +70,11 @@ void q8_avx2_packed_group(const uint8_t* group, int64_t nb, int h0, const Avx2Pa
       }
     }
 #pragma GCC unroll 2
-    for (int h = 0; h < H; ++h) {
+    for (int64_t h = 0; h < H; ++h) {
       const __m256 dw = _mm256_cvtph_ps(
           _mm_load_si128(reinterpret_cast<const __m128i*>(group + b * 32 + (h0 + h) * 16)));
 #pragma GCC unroll 4
-      for (int t = 0; t < T; ++t) {
+      for (int64_t t = 0; t < T; ++t) {
         const __m256 scale = _mm256_mul_ps(dw, _mm256_set1_ps(x.d[t][b]));
         acc[t * H + h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[t * H + h]), scale, acc[t * H + h]);
       }
@@ -84,7 +84,8 @@ void q8_avx2_packed_group(const uint8_t* group, int64_t nb, int h0, const Avx2Pa
   for (int i = 0; i < T * H; ++i) out[i] = acc[i];
 }
 
-using Avx2PackedGroupFn = void (*)(const uint8_t*, int64_t, int, const Avx2PackedActs&, __m256*);
+using Avx2PackedGroupFn = void (*)(const uint8_t*, int64_t, int64_t, const Avx2PackedActs&,
+                                   __m256*);
 
 // Up to 2 tokens take both halves of the group in one pass (the stream is
 // read once, in order); more tokens take one half at a time, so the
@@ -123,12 +124,12 @@ void q8_avx2_packed_product(const MatrixRef& w, const Q8Acts& x, int64_t t0, int
         pa.qs[i] = x.qs + (c + i) * x.cols;
         pa.d[i] = x.d + (c + i) * nb;
       }
-      const int halves = n <= 2 ? 2 : 1;
-      for (int h0 = 0; h0 < 2; h0 += halves) {
+      const int64_t halves = n <= 2 ? 2 : 1;
+      for (int64_t h0 = 0; h0 < 2; h0 += halves) {
         if (h0 * 8 >= hi || (h0 + halves) * 8 <= lo) continue;
         kAvx2PackedGroupFns[n - 1](group, nb, h0, pa, sums);
         for (int64_t i = 0; i < n; ++i) {
-          for (int h = 0; h < halves; ++h) {
+          for (int64_t h = 0; h < halves; ++h) {
             const int64_t base = (h0 + h) * 8;
             const int64_t a = lo > base ? lo - base : 0, e = hi - base < 8 ? hi - base : 8;
             if (a < e)
