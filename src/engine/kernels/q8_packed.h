@@ -17,6 +17,10 @@
 
 #include "engine/kernels/kernels.h"
 
+// The inline functions are static: the SIMD kernel files include this
+// header with their own -m flags, and no copy of theirs may be the one
+// another file links to.
+
 namespace hydra::engine {
 
 constexpr int64_t kQ8PackRows = 16;
@@ -24,16 +28,25 @@ constexpr int64_t kQ8PackQuadBytes = 64;                     // one quad of 16 r
 constexpr int64_t kQ8PackBlockBytes = 8 * kQ8PackQuadBytes;  // one block column of 16 rows
 
 // Bytes of a group's scale region and of a whole group, for nb block columns.
-inline int64_t q8_pack_scale_bytes(int64_t nb) {
+static inline int64_t q8_pack_scale_bytes(int64_t nb) {
   return (nb * kQ8PackRows * 2 + 63) / 64 * 64;
 }
-inline int64_t q8_pack_group_bytes(int64_t nb) {
+static inline int64_t q8_pack_group_bytes(int64_t nb) {
   return q8_pack_scale_bytes(nb) + nb * kQ8PackBlockBytes;
 }
 
 // Where the group holding row r starts (w.q8_packed must be set).
-inline const uint8_t* q8_pack_group(const MatrixRef& w, int64_t r) {
+static inline const uint8_t* q8_pack_group(const MatrixRef& w, int64_t r) {
   return w.q8_packed + (r / kQ8PackRows) * q8_pack_group_bytes(w.cols / kQK);
+}
+
+// Group g's first row, and the lanes [lo, hi) of it inside rows [r0, r1).
+struct Q8GroupRows {
+  int64_t first, lo, hi;
+};
+static inline Q8GroupRows q8_group_rows(int64_t g, int64_t r0, int64_t r1) {
+  const int64_t first = g * kQ8PackRows;
+  return {first, r0 > first ? r0 - first : 0, r1 - first < kQ8PackRows ? r1 - first : kQ8PackRows};
 }
 
 struct FreeDeleter {

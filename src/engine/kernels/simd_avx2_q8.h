@@ -113,9 +113,7 @@ void q8_avx2_packed_product(const MatrixRef& w, const Q8Acts& x, int64_t t0, int
   const int64_t nb = w.cols / kQK;
   __m256 sums[2 * kAvx2PackedTokens];
   for (int64_t g = r0 / kQ8PackRows; g * kQ8PackRows < r1; ++g) {
-    const int64_t first = g * kQ8PackRows;
-    const int64_t lo = r0 > first ? r0 - first : 0;
-    const int64_t hi = r1 - first < kQ8PackRows ? r1 - first : kQ8PackRows;
+    const auto [first, lo, hi] = q8_group_rows(g, r0, r1);
     const uint8_t* group = q8_pack_group(w, first);
     for (int64_t c = t0; c < t1; c += kAvx2PackedTokens) {
       const int64_t n = t1 - c < kAvx2PackedTokens ? t1 - c : kAvx2PackedTokens;
