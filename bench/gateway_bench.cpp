@@ -16,7 +16,8 @@
 //      rate (default 300 s), sampled every 10 s.
 //
 //   gateway_bench [--seconds S] [--streams N] [--soak-seconds S] [--skip-soak]
-//                 [--skip-streams]
+//                 [--skip-streams] [--skip-latency] [--skip-throughput]
+// (the soak runs at half the rate the throughput part measured: it needs that part)
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -54,6 +55,8 @@ struct Args {
   int soak_seconds = 300;
   bool soak = true;
   bool streams_part = true;
+  bool latency_part = true;
+  bool throughput_part = true;
 };
 
 Args parse_args(int argc, char** argv) {
@@ -74,6 +77,10 @@ Args parse_args(int argc, char** argv) {
       a.soak = false;
     } else if (k == "--skip-streams") {
       a.streams_part = false;
+    } else if (k == "--skip-latency") {
+      a.latency_part = false;
+    } else if (k == "--skip-throughput") {
+      a.throughput_part = false;
     } else {
       throw std::invalid_argument("unknown flag " + k);
     }
@@ -202,6 +209,33 @@ Gateway start_gateway(Fleet& f, int upstream_port) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   throw std::runtime_error("the gateway never routed " + std::string(kModel));
+}
+
+// A counter's value from the gateway's /metrics (0 when it was never
+// incremented, which the exposition omits).
+double metric_value(const Gateway& g, const std::string& name) {
+  hydra::http::Client c;
+  auto r = c.get("http://127.0.0.1:" + std::to_string(g.port) + "/metrics");
+  size_t at = 0;
+  while ((at = r.body.find(name, at)) != std::string::npos) {
+    bool line_start = at == 0 || r.body[at - 1] == '\n';
+    size_t value = r.body.find(' ', at);
+    if (line_start && value != std::string::npos && value == at + name.size())
+      return std::stod(r.body.substr(value + 1));
+    at += name.size();
+  }
+  return 0;
+}
+
+// Metering must keep up at the maximum rate: every request's record stored.
+void print_metering(const Gateway& g) {
+  double dropped = metric_value(g, "hydra_gateway_usage_dropped_total");
+  double failed = metric_value(g, "hydra_gateway_usage_write_failures_total");
+  double raised = metric_value(g, "hydra_gateway_usage_writer_raised_total");
+  printf(
+      "metering: %.0f records dropped, %.0f not stored; the writer went to normal priority "
+      "%.0f times: %s\n",
+      dropped, failed, raised, dropped == 0 && failed == 0 ? "every record kept" : "NOT kept");
 }
 
 std::string write_post_script(const std::string& dir, const std::string& name,
@@ -517,32 +551,14 @@ void run_latency(const Args& a, int upstream, int nginx, const Gateway& g) {
       added50 <= 50 && added99 <= 150 && via_gw.errors == 0 ? "met" : "NOT met");
 }
 
-void run(const Args& a, Fleet& f) {
-  // No ledger: what the upstream remembers per request would grow through
-  // the run and slow later rounds, which the comparison must not see.
-  int upstream =
-      start_upstream(f, "upstream", {"--threads", "1", "--tokens", "4", "--ledger-max", "1"});
-  int stream_upstream =
-      start_upstream(f, "stream-upstream",
-                     {"--threads", "1", "--tokens", std::to_string(a.stream_tokens),
-                      "--interval-ms", std::to_string(a.stream_interval_ms)});
-  int nginx_port = bench::free_port();
-  pid_t nginx = start_nginx(f, nginx_port, upstream);
-  Gateway g = start_gateway(f, upstream);
-  std::string direct_script = write_post_script(f.dir, "direct", chat_body("fake-model", false, 4));
-  std::string gateway_script = write_post_script(f.dir, "gateway", chat_body(kModel, false, 4));
+// Rounds of wrk at 64 connections through nginx and through the gateway;
+// returns the gateway's best round.
+bench::WrkResult run_throughput(const Args& a, pid_t nginx, int nginx_port, const Gateway& g,
+                                const std::string& direct_script,
+                                const std::string& gateway_script) {
   auto url = [](int port) {
     return "http://127.0.0.1:" + std::to_string(port) + "/v1/chat/completions";
   };
-  printf("hydra gateway_bench: %u cores; fake upstream, nginx %s and hydra serve on loopback\n",
-         std::thread::hardware_concurrency(), "(keep-alive reverse proxy)");
-
-  // Warm-up: connections, pools, caches.
-  drive(url(g.port), gateway_script, 8, 1, 2, g.key);
-  drive(url(nginx_port), direct_script, 8, 1, 2);
-
-  run_latency(a, upstream, nginx_port, g);
-
   // Rounds alternate nginx and the gateway, and the median of the rounds'
   // ratios is the figure: this machine's speed drifts by more than the
   // difference being measured, and back-to-back runs see the same drift.
@@ -592,13 +608,48 @@ void run(const Args& a, Fleet& f) {
   printf("; median %.2f (target >= 0.80): %s\n", ratio,
          ratio >= 0.8 && gw_errors == 0 ? "met" : "NOT met");
 
+  return gw_max;
+}
+
+void run(const Args& a, Fleet& f) {
+  // No ledger: what the upstream remembers per request would grow through
+  // the run and slow later rounds, which the comparison must not see.
+  int upstream =
+      start_upstream(f, "upstream", {"--threads", "1", "--tokens", "4", "--ledger-max", "1"});
+  int stream_upstream =
+      start_upstream(f, "stream-upstream",
+                     {"--threads", "1", "--tokens", std::to_string(a.stream_tokens),
+                      "--interval-ms", std::to_string(a.stream_interval_ms)});
+  int nginx_port = bench::free_port();
+  pid_t nginx = start_nginx(f, nginx_port, upstream);
+  Gateway g = start_gateway(f, upstream);
+  std::string direct_script = write_post_script(f.dir, "direct", chat_body("fake-model", false, 4));
+  std::string gateway_script = write_post_script(f.dir, "gateway", chat_body(kModel, false, 4));
+  auto url = [](int port) {
+    return "http://127.0.0.1:" + std::to_string(port) + "/v1/chat/completions";
+  };
+  printf("hydra gateway_bench: %u cores; fake upstream, nginx %s and hydra serve on loopback\n",
+         std::thread::hardware_concurrency(), "(keep-alive reverse proxy)");
+
+  // Warm-up: connections, pools, caches.
+  drive(url(g.port), gateway_script, 8, 1, 2, g.key);
+  drive(url(nginx_port), direct_script, 8, 1, 2);
+
+  if (a.latency_part) run_latency(a, upstream, nginx_port, g);
+
+  bench::WrkResult gw_max;
+  if (a.throughput_part) {
+    gw_max = run_throughput(a, nginx, nginx_port, g, direct_script, gateway_script);
+    print_metering(g);
+  }
+
   if (a.streams_part) {
     printf("-- 3. concurrent streams\n");
     Gateway sg = start_gateway(f, stream_upstream);
     run_streams(a, sg, stream_upstream);
   }
 
-  if (a.soak) {
+  if (a.soak && a.throughput_part) {
     printf("-- 4. resident memory at half the maximum rate\n");
     run_soak(a, g, gw_max.rps / 2);
   }

@@ -64,7 +64,7 @@ void Totals::add(const Totals& t) {
   cost += t.cost;
 }
 
-std::vector<store::Params> rollup_rows(const std::vector<UsageRecord>& batch) {
+std::vector<store::Params> rollup_rows(std::span<const UsageRecord> batch) {
   // Records are summed per minute first (one lookup each, keys viewing the
   // batch's own strings), and the few minute sums fold into hours and days.
   using Group = std::tuple<int64_t, std::string_view, std::string_view, std::string_view>;

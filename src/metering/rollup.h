@@ -5,6 +5,7 @@
 // over long ranges read these few rows instead of every record.
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -41,7 +42,7 @@ struct Totals {
 // What a batch adds to the rollups: one row of upsert parameters per
 // distinct bucket/workspace/key/model and granularity. Computed before the
 // transaction, so a store that retries it writes the same rows.
-std::vector<store::Params> rollup_rows(const std::vector<UsageRecord>& batch);
+std::vector<store::Params> rollup_rows(std::span<const UsageRecord> batch);
 // Adds those rows inside the caller's transaction.
 void add_to_rollups(store::Session& s, const std::vector<store::Params>& rows);
 

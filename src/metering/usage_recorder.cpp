@@ -1,16 +1,30 @@
 #include "metering/usage_recorder.h"
 
+#include <algorithm>
+
 #include "common/log.h"
+#include "common/thread_priority.h"
 #include "metering/rollup.h"
 
 namespace hydra::metering {
 
 UsageRecorder::UsageRecorder(store::Store& st, http::Metrics& metrics, UsageRecorderOptions opts)
-    : store_(st), metrics_(metrics), opts_(opts), prices_(st) {
+    : store_(st),
+      metrics_(metrics),
+      opts_(opts),
+      prices_(st),
+      adaptive_(idle_priority_reversible()) {
+  if (!adaptive_) {
+    spdlog::info(
+        "usage: the metering writer runs at normal priority (the system does not let "
+        "a thread come back from idle priority)");
+  }
   metrics_.describe("hydra_gateway_usage_dropped_total", "counter",
                     "Usage records dropped because the metering queue was full");
   metrics_.describe("hydra_gateway_usage_write_failures_total", "counter",
                     "Usage records lost because the store refused a batch");
+  metrics_.describe("hydra_gateway_usage_writer_raised_total", "counter",
+                    "Times the metering writer fell behind and went from idle to normal priority");
   thread_ = std::thread([this] { run(); });
 }
 
@@ -24,6 +38,8 @@ bool UsageRecorder::submit(UsageRecord r) {
     if (queue_.size() < opts_.capacity && !stopping_) {
       queue_.push_back(std::move(r));
       if (queue_.size() >= opts_.batch) cv_.notify_one();
+      // Under the lock, so stop() cannot have joined the writer.
+      if (queue_.size() >= opts_.backlog) raise_writer();
       return true;
     }
   }
@@ -31,17 +47,42 @@ bool UsageRecorder::submit(UsageRecord r) {
   return false;
 }
 
-std::vector<UsageRecord> UsageRecorder::take(size_t max) {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::vector<UsageRecord> out;
-  while (!queue_.empty() && out.size() < max) {
-    out.push_back(std::move(queue_.front()));
-    queue_.pop_front();
+// Called by the submit that finds the writer behind: an idle writer on a
+// saturated machine gets no core to notice by itself. Only the first such
+// submit pays the system call.
+void UsageRecorder::raise_writer() {
+  if (!writer_idle_.exchange(false)) return;
+  if (set_thread_priority(thread_.native_handle(), ThreadPriority::normal)) {
+    metrics_.counter_add("hydra_gateway_usage_writer_raised_total", {});
   }
-  return out;
+}
+
+// The lock is held for a swap, not for moving records: a request that
+// submits never waits behind the writer, whatever the writer's priority.
+// `into` comes back empty, and its capacity becomes the queue's.
+void UsageRecorder::take_all(std::vector<UsageRecord>& into) {
+  into.clear();
+  std::lock_guard<std::mutex> lock(mu_);
+  into.swap(queue_);
+}
+
+size_t UsageRecorder::queued() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size();
+}
+
+// Back to idle priority once no more than a batch waits (queued, or taken
+// and not yet written); the gap to `backlog` keeps the writer from flipping
+// on every batch.
+void UsageRecorder::lower_priority_if_caught_up() {
+  if (!adaptive_ || writer_idle_.load()) return;
+  if (queued() + unwritten_ > opts_.batch) return;
+  if (set_thread_priority(ThreadPriority::idle)) writer_idle_.store(true);
 }
 
 void UsageRecorder::run() {
+  lower_priority_if_caught_up();
+  std::vector<UsageRecord> taken;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -50,18 +91,30 @@ void UsageRecorder::run() {
       if (stopping_) return;
     }
     std::lock_guard<std::mutex> writing(write_mu_);
-    auto batch = take(opts_.batch);
-    if (!batch.empty()) write_batch(batch);
+    take_all(taken);
+    write_taken(taken, true);
   }
+}
+
+// In batches of opts_.batch: one transaction each.
+void UsageRecorder::write_taken(std::vector<UsageRecord>& taken, bool on_writer) {
+  std::span<UsageRecord> all(taken);
+  for (size_t at = 0; at < all.size(); at += opts_.batch) {
+    auto batch = all.subspan(at, std::min(opts_.batch, all.size() - at));
+    if (on_writer) {
+      unwritten_ = all.size() - at;
+      lower_priority_if_caught_up();
+    }
+    write_batch(batch, on_writer);
+  }
+  if (on_writer) unwritten_ = 0;
 }
 
 void UsageRecorder::flush() {
   std::lock_guard<std::mutex> writing(write_mu_);
-  for (;;) {
-    auto batch = take(opts_.batch);
-    if (batch.empty()) return;
-    write_batch(batch);
-  }
+  std::vector<UsageRecord> taken;
+  take_all(taken);
+  write_taken(taken, false);
 }
 
 void UsageRecorder::stop() {
@@ -77,11 +130,12 @@ void UsageRecorder::stop() {
 
 namespace {
 
-// A batch is milliseconds of CPU; written in one go it holds a core that a
-// request's thread (or its client, or its upstream) may be waiting for, on a
-// small machine for the whole batch. Giving the core up every few rows (tens
-// of microseconds) bounds that wait; when nothing else wants the core the
-// yield returns at once.
+// A batch is milliseconds of CPU; written in one go at normal priority it
+// holds a core that a request's thread (or its client, or its upstream) may
+// be waiting for, on a small machine for the whole batch. Giving the core up
+// every few rows (tens of microseconds) bounds that wait; when nothing else
+// wants the core the yield returns at once. At idle priority a waking thread
+// preempts the writer anyway, and the writer checks its backlog instead.
 constexpr size_t kRowsBetweenYields = 16;
 
 // A record's row for the INSERT below, its strings moved in (a braced list
@@ -111,7 +165,10 @@ store::Params row_of(UsageRecord&& r) {
 
 }  // namespace
 
-void UsageRecorder::write_batch(std::vector<UsageRecord>& batch) {
+void UsageRecorder::write_batch(std::span<UsageRecord> batch, bool on_writer) {
+  auto between_rows = [&] {
+    if (!(on_writer && writer_idle_.load(std::memory_order_relaxed))) std::this_thread::yield();
+  };
   for (auto& r : batch) {
     if (r.cost == 0)
       r.cost = cost_of(prices_.price_of(r.model), r.prompt_tokens, r.completion_tokens);
@@ -122,14 +179,14 @@ void UsageRecorder::write_batch(std::vector<UsageRecord>& batch) {
   std::vector<store::Params> rows;
   rows.reserve(batch.size());
   for (auto& r : batch) {
-    if (rows.size() % (kRowsBetweenYields * 8) == 0) std::this_thread::yield();
+    if (rows.size() % (kRowsBetweenYields * 8) == 0) between_rows();
     rows.push_back(row_of(std::move(r)));
   }
   try {
     store_.transact([&](store::Session& s) {
       size_t n = 0;
       for (const auto& row : rows) {
-        if (++n % kRowsBetweenYields == 0) std::this_thread::yield();
+        if (++n % kRowsBetweenYields == 0) between_rows();
         s.exec(
             "INSERT INTO usage_records (id, time, request_id, workspace_id, user_id, key_id, "
             "model, upstream, prompt_tokens, completion_tokens, cached_tokens, cost, status, "

@@ -7,10 +7,17 @@
 // Each batch is one transaction: the records, priced from the model's
 // prices (pricing.h), and their additions to the rollups (rollup.h).
 // flush() writes what is queued; the server calls it after draining.
+// The writer runs at idle priority while it keeps up (a batch then never
+// holds a core a request is waiting for). The submit that finds `backlog`
+// records queued raises it to normal priority (a starved writer could not
+// notice by itself), and it goes back to idle once it has caught up. Where
+// the system does not let a thread come back from idle priority the writer
+// always runs at normal priority (thread_priority.h).
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,6 +33,7 @@ struct UsageRecorderOptions {
   size_t capacity = 65536;
   size_t batch = 1024;  // fewer, larger commits: each rewrites the b-trees' last pages
   int64_t interval_ms = 200;
+  size_t backlog = 2048;  // queued records that raise the writer to normal priority
 };
 
 class UsageRecorder {
@@ -46,18 +54,27 @@ class UsageRecorder {
 
  private:
   void run();
-  void write_batch(std::vector<UsageRecord>& batch);
-  std::vector<UsageRecord> take(size_t max);
+  // `on_writer`: called on the background thread, which may change its
+  // priority between rows; flush() writes on the caller's thread.
+  void write_taken(std::vector<UsageRecord>& taken, bool on_writer);
+  void write_batch(std::span<UsageRecord> batch, bool on_writer);
+  void lower_priority_if_caught_up();
+  void raise_writer();
+  size_t queued();
+  void take_all(std::vector<UsageRecord>& into);
 
   store::Store& store_;
   http::Metrics& metrics_;
   UsageRecorderOptions opts_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<UsageRecord> queue_;
+  std::vector<UsageRecord> queue_;
   bool stopping_ = false;
   PriceBook prices_;
-  std::mutex write_mu_;  // one writer at a time, so flush() sees earlier batches stored
+  const bool adaptive_;  // the writer may go back from idle priority
+  std::atomic<bool> writer_idle_{false};
+  size_t unwritten_ = 0;  // taken but not yet written (writer thread only)
+  std::mutex write_mu_;   // one writer at a time, so flush() sees earlier batches stored
   std::thread thread_;
 };
 

@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "common/random.h"
+#include "common/thread_priority.h"
 
 namespace hydra::metering {
 namespace {
@@ -70,6 +74,44 @@ TEST_F(UsageRecorderTest, BackgroundWriterAndStopFlush) {
   slow.stop();  // what the server does on shutdown
   EXPECT_EQ(stored(), 13);
   EXPECT_FALSE(slow.submit(record(200)));  // stopped: refused, not lost silently
+}
+
+// The writer runs at idle priority, where it gets no core while normal
+// threads keep every core busy. It must notice its backlog and go back to
+// normal priority: stuck at idle it would drain about a hundred records a
+// second here, the small queue would fill and records would be dropped.
+TEST_F(UsageRecorderTest, SaturatedMachineStillStoresEveryRecord) {
+  if (!idle_priority_reversible())
+    GTEST_SKIP() << "this process may not raise a thread back from idle priority";
+  UsageRecorderOptions o;
+  o.capacity = 1000;
+  o.batch = 100;
+  o.backlog = 300;
+  o.interval_ms = 10;
+  UsageRecorder rec(*st_, metrics_, o);
+  std::atomic<bool> spin{true};
+  std::vector<std::thread> hogs;
+  for (unsigned i = 0; i <= std::thread::hardware_concurrency(); ++i)
+    hogs.emplace_back([&spin] {
+      while (spin.load(std::memory_order_relaxed)) {
+      }
+    });
+  constexpr int kRecords = 3000;
+  int accepted = 0;
+  for (int i = 0; i < kRecords; ++i) {
+    accepted += rec.submit(record(i)) ? 1 : 0;
+    if (i % 100 == 99) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (int i = 0; i < 1000 && stored() < accepted; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  int64_t stored_while_busy = stored();
+  spin = false;
+  for (auto& t : hogs) t.join();
+  EXPECT_EQ(accepted, kRecords);
+  EXPECT_EQ(stored_while_busy, kRecords);
+  EXPECT_EQ(metrics_.render().find("hydra_gateway_usage_dropped_total"), std::string::npos);
+  EXPECT_NE(metrics_.render().find("hydra_gateway_usage_writer_raised_total"), std::string::npos)
+      << metrics_.render();
 }
 
 }  // namespace
