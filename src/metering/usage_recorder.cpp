@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/thread_priority.h"
 #include "metering/rollup.h"
@@ -26,6 +27,7 @@ UsageRecorder::UsageRecorder(store::Store& st, http::Metrics& metrics, UsageReco
   metrics_.describe("hydra_gateway_usage_writer_raised_total", "counter",
                     "Times the metering writer fell behind and went from idle to normal priority");
   thread_ = std::thread([this] { run(); });
+  if (adaptive_) watchdog_ = std::thread([this] { watch(); });
 }
 
 UsageRecorder::~UsageRecorder() {
@@ -38,7 +40,8 @@ bool UsageRecorder::submit(UsageRecord r) {
     if (queue_.size() < opts_.capacity && !stopping_) {
       queue_.push_back(std::move(r));
       if (queue_.size() >= opts_.batch) cv_.notify_one();
-      // Under the lock, so stop() cannot have joined the writer.
+      // At once, not at the watchdog's next look; under the lock, so stop()
+      // cannot have joined the writer.
       if (queue_.size() >= opts_.backlog) raise_writer();
       return true;
     }
@@ -47,13 +50,25 @@ bool UsageRecorder::submit(UsageRecord r) {
   return false;
 }
 
-// Called by the submit that finds the writer behind: an idle writer on a
-// saturated machine gets no core to notice by itself. Only the first such
-// submit pays the system call.
 void UsageRecorder::raise_writer() {
   if (!writer_idle_.exchange(false)) return;
   if (set_thread_priority(thread_.native_handle(), ThreadPriority::normal)) {
     metrics_.counter_add("hydra_gateway_usage_writer_raised_total", {});
+  }
+}
+
+// At normal priority, and asleep almost always: an idle writer on a
+// saturated machine gets no core to notice its backlog (submit() raises it
+// too, but only while requests come), and one starved in the middle of a
+// transaction would hold every other store write back.
+void UsageRecorder::watch() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    watch_cv_.wait_for(lock, std::chrono::milliseconds(opts_.watch_ms));
+    if (stopping_ || !writer_idle_.load()) continue;
+    int64_t started = batch_started_ns_.load();
+    bool stalled = started != 0 && mono_ns() - started > opts_.stall_ms * 1000000;
+    if (queue_.size() >= opts_.backlog || stalled) raise_writer();
   }
 }
 
@@ -104,10 +119,14 @@ void UsageRecorder::write_taken(std::vector<UsageRecord>& taken, bool on_writer)
     if (on_writer) {
       unwritten_ = all.size() - at;
       lower_priority_if_caught_up();
+      batch_started_ns_.store(mono_ns());
     }
     write_batch(batch, on_writer);
   }
-  if (on_writer) unwritten_ = 0;
+  if (on_writer) {
+    unwritten_ = 0;
+    batch_started_ns_.store(0);
+  }
 }
 
 void UsageRecorder::flush() {
@@ -124,6 +143,8 @@ void UsageRecorder::stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  watch_cv_.notify_all();
+  if (watchdog_.joinable()) watchdog_.join();  // first: it may touch the writer
   if (thread_.joinable()) thread_.join();
   flush();
 }
@@ -135,7 +156,7 @@ namespace {
 // be waiting for, on a small machine for the whole batch. Giving the core up
 // every few rows (tens of microseconds) bounds that wait; when nothing else
 // wants the core the yield returns at once. At idle priority a waking thread
-// preempts the writer anyway, and the writer checks its backlog instead.
+// preempts the writer anyway.
 constexpr size_t kRowsBetweenYields = 16;
 
 // A record's row for the INSERT below, its strings moved in (a braced list

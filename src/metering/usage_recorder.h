@@ -9,10 +9,12 @@
 // flush() writes what is queued; the server calls it after draining.
 // The writer runs at idle priority while it keeps up (a batch then never
 // holds a core a request is waiting for). The submit that finds `backlog`
-// records queued raises it to normal priority (a starved writer could not
-// notice by itself), and it goes back to idle once it has caught up. Where
-// the system does not let a thread come back from idle priority the writer
-// always runs at normal priority (thread_priority.h).
+// records queued raises it to normal priority, and so does a watchdog
+// thread when a batch has taken longer than `stall_ms` (a starved writer
+// cannot notice by itself, and holds the store's write lock while its
+// transaction is open); it goes back to idle once it has caught up. Where the system does not let a
+// thread come back from idle priority the writer always runs at normal priority
+// (thread_priority.h).
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -33,7 +35,9 @@ struct UsageRecorderOptions {
   size_t capacity = 65536;
   size_t batch = 1024;  // fewer, larger commits: each rewrites the b-trees' last pages
   int64_t interval_ms = 200;
-  size_t backlog = 2048;  // queued records that raise the writer to normal priority
+  size_t backlog = 2048;   // queued records that raise the writer to normal priority
+  int64_t stall_ms = 200;  // so does a batch that takes longer than this
+  int64_t watch_ms = 50;   // how often the watchdog looks
 };
 
 class UsageRecorder {
@@ -54,8 +58,9 @@ class UsageRecorder {
 
  private:
   void run();
+  void watch();
   // `on_writer`: called on the background thread, which may change its
-  // priority between rows; flush() writes on the caller's thread.
+  // priority between batches; flush() writes on the caller's thread.
   void write_taken(std::vector<UsageRecord>& taken, bool on_writer);
   void write_batch(std::span<UsageRecord> batch, bool on_writer);
   void lower_priority_if_caught_up();
@@ -67,15 +72,18 @@ class UsageRecorder {
   http::Metrics& metrics_;
   UsageRecorderOptions opts_;
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;        // wakes the writer
+  std::condition_variable watch_cv_;  // wakes the watchdog on stop
   std::vector<UsageRecord> queue_;
   bool stopping_ = false;
   PriceBook prices_;
   const bool adaptive_;  // the writer may go back from idle priority
   std::atomic<bool> writer_idle_{false};
-  size_t unwritten_ = 0;  // taken but not yet written (writer thread only)
-  std::mutex write_mu_;   // one writer at a time, so flush() sees earlier batches stored
+  size_t unwritten_ = 0;                      // taken but not yet written (writer thread only)
+  std::atomic<int64_t> batch_started_ns_{0};  // 0 between batches
+  std::mutex write_mu_;  // one writer at a time, so flush() sees earlier batches stored
   std::thread thread_;
+  std::thread watchdog_;
 };
 
 }  // namespace hydra::metering

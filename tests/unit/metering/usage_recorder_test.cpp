@@ -79,12 +79,12 @@ TEST_F(UsageRecorderTest, BackgroundWriterAndStopFlush) {
 // The writer runs at idle priority, where it gets no core while normal
 // threads keep every core busy. It must notice its backlog and go back to
 // normal priority: stuck at idle it would drain about a hundred records a
-// second here, the small queue would fill and records would be dropped.
+// second here, the queue would fill and records would be dropped.
 TEST_F(UsageRecorderTest, SaturatedMachineStillStoresEveryRecord) {
   if (!idle_priority_reversible())
     GTEST_SKIP() << "this process may not raise a thread back from idle priority";
   UsageRecorderOptions o;
-  o.capacity = 1000;
+  o.capacity = 2000;
   o.batch = 100;
   o.backlog = 300;
   o.interval_ms = 10;
@@ -110,6 +110,39 @@ TEST_F(UsageRecorderTest, SaturatedMachineStillStoresEveryRecord) {
   EXPECT_EQ(accepted, kRecords);
   EXPECT_EQ(stored_while_busy, kRecords);
   EXPECT_EQ(metrics_.render().find("hydra_gateway_usage_dropped_total"), std::string::npos);
+  EXPECT_NE(metrics_.render().find("hydra_gateway_usage_writer_raised_total"), std::string::npos)
+      << metrics_.render();
+}
+
+// A writer starved in the middle of a batch holds the store's write lock
+// and leaves records unwritten however short its queue: the watchdog raises
+// it once a batch takes longer than `stall_ms`. Stuck at idle, this batch
+// of a thousand records would take seconds here.
+TEST_F(UsageRecorderTest, StarvedBatchIsRaisedAfterTheStallTime) {
+  if (!idle_priority_reversible())
+    GTEST_SKIP() << "this process may not raise a thread back from idle priority";
+  UsageRecorderOptions o;
+  o.batch = 1000;
+  o.backlog = 1000000;  // never the reason here
+  o.stall_ms = 100;
+  o.interval_ms = 10;
+  UsageRecorder rec(*st_, metrics_, o);
+  std::atomic<bool> spin{true};
+  std::vector<std::thread> hogs;
+  for (unsigned i = 0; i <= std::thread::hardware_concurrency(); ++i)
+    hogs.emplace_back([&spin] {
+      while (spin.load(std::memory_order_relaxed)) {
+      }
+    });
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(rec.submit(record(i)));
+  while (stored() < 1000 && std::chrono::steady_clock::now() - start < std::chrono::seconds(5))
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto took = std::chrono::steady_clock::now() - start;
+  spin = false;
+  for (auto& t : hogs) t.join();
+  EXPECT_EQ(stored(), 1000);
+  EXPECT_LT(took, std::chrono::milliseconds(1500));
   EXPECT_NE(metrics_.render().find("hydra_gateway_usage_writer_raised_total"), std::string::npos)
       << metrics_.render();
 }
