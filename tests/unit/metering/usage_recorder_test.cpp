@@ -76,6 +76,31 @@ TEST_F(UsageRecorderTest, BackgroundWriterAndStopFlush) {
   EXPECT_FALSE(slow.submit(record(200)));  // stopped: refused, not lost silently
 }
 
+// One spinning thread more than there are cores, at normal priority: a
+// thread at idle priority gets almost no core while they run.
+class CpuHogs {
+ public:
+  CpuHogs() {
+    for (unsigned i = 0; i <= std::thread::hardware_concurrency(); ++i)
+      threads_.emplace_back([this] {
+        while (spin_.load(std::memory_order_relaxed)) {
+        }
+      });
+  }
+  ~CpuHogs() { stop(); }
+  CpuHogs(const CpuHogs&) = delete;
+  CpuHogs& operator=(const CpuHogs&) = delete;
+  void stop() {
+    spin_ = false;
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+  }
+
+ private:
+  std::atomic<bool> spin_{true};
+  std::vector<std::thread> threads_;
+};
+
 // The writer runs at idle priority, where it gets no core while normal
 // threads keep every core busy. It must notice its backlog and go back to
 // normal priority: stuck at idle it would drain about a hundred records a
@@ -89,13 +114,7 @@ TEST_F(UsageRecorderTest, SaturatedMachineStillStoresEveryRecord) {
   o.backlog = 300;
   o.interval_ms = 10;
   UsageRecorder rec(*st_, metrics_, o);
-  std::atomic<bool> spin{true};
-  std::vector<std::thread> hogs;
-  for (unsigned i = 0; i <= std::thread::hardware_concurrency(); ++i)
-    hogs.emplace_back([&spin] {
-      while (spin.load(std::memory_order_relaxed)) {
-      }
-    });
+  CpuHogs hogs;
   constexpr int kRecords = 3000;
   int accepted = 0;
   for (int i = 0; i < kRecords; ++i) {
@@ -105,8 +124,7 @@ TEST_F(UsageRecorderTest, SaturatedMachineStillStoresEveryRecord) {
   for (int i = 0; i < 1000 && stored() < accepted; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   int64_t stored_while_busy = stored();
-  spin = false;
-  for (auto& t : hogs) t.join();
+  hogs.stop();
   EXPECT_EQ(accepted, kRecords);
   EXPECT_EQ(stored_while_busy, kRecords);
   EXPECT_EQ(metrics_.render().find("hydra_gateway_usage_dropped_total"), std::string::npos);
@@ -127,20 +145,13 @@ TEST_F(UsageRecorderTest, StarvedBatchIsRaisedAfterTheStallTime) {
   o.stall_ms = 100;
   o.interval_ms = 10;
   UsageRecorder rec(*st_, metrics_, o);
-  std::atomic<bool> spin{true};
-  std::vector<std::thread> hogs;
-  for (unsigned i = 0; i <= std::thread::hardware_concurrency(); ++i)
-    hogs.emplace_back([&spin] {
-      while (spin.load(std::memory_order_relaxed)) {
-      }
-    });
+  CpuHogs hogs;
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 1000; ++i) ASSERT_TRUE(rec.submit(record(i)));
   while (stored() < 1000 && std::chrono::steady_clock::now() - start < std::chrono::seconds(5))
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   auto took = std::chrono::steady_clock::now() - start;
-  spin = false;
-  for (auto& t : hogs) t.join();
+  hogs.stop();
   EXPECT_EQ(stored(), 1000);
   EXPECT_LT(took, std::chrono::milliseconds(1500));
   EXPECT_NE(metrics_.render().find("hydra_gateway_usage_writer_raised_total"), std::string::npos)
