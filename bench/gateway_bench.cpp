@@ -211,20 +211,13 @@ Gateway start_gateway(Fleet& f, int upstream_port) {
   throw std::runtime_error("the gateway never routed " + std::string(kModel));
 }
 
-// A counter's value from the gateway's /metrics (0 when it was never
-// incremented, which the exposition omits).
+// An unlabelled counter's value from the gateway's /metrics (0 when it was
+// never incremented, which the exposition omits).
 double metric_value(const Gateway& g, const std::string& name) {
   hydra::http::Client c;
-  auto r = c.get("http://127.0.0.1:" + std::to_string(g.port) + "/metrics");
-  size_t at = 0;
-  while ((at = r.body.find(name, at)) != std::string::npos) {
-    bool line_start = at == 0 || r.body[at - 1] == '\n';
-    size_t value = r.body.find(' ', at);
-    if (line_start && value != std::string::npos && value == at + name.size())
-      return std::stod(r.body.substr(value + 1));
-    at += name.size();
-  }
-  return 0;
+  std::string body = c.get("http://127.0.0.1:" + std::to_string(g.port) + "/metrics").body;
+  size_t at = body.find("\n" + name + " ");
+  return at == std::string::npos ? 0 : std::stod(body.substr(at + name.size() + 2));
 }
 
 // Metering must keep up at the maximum rate: every request's record stored.
@@ -236,6 +229,10 @@ void print_metering(const Gateway& g) {
       "metering: %.0f records dropped, %.0f not stored; the writer went to normal priority "
       "%.0f times: %s\n",
       dropped, failed, raised, dropped == 0 && failed == 0 ? "every record kept" : "NOT kept");
+}
+
+std::string chat_url(int port) {
+  return "http://127.0.0.1:" + std::to_string(port) + "/v1/chat/completions";
 }
 
 std::string write_post_script(const std::string& dir, const std::string& name,
@@ -556,9 +553,6 @@ void run_latency(const Args& a, int upstream, int nginx, const Gateway& g) {
 bench::WrkResult run_throughput(const Args& a, pid_t nginx, int nginx_port, const Gateway& g,
                                 const std::string& direct_script,
                                 const std::string& gateway_script) {
-  auto url = [](int port) {
-    return "http://127.0.0.1:" + std::to_string(port) + "/v1/chat/completions";
-  };
   // Rounds alternate nginx and the gateway, and the median of the rounds'
   // ratios is the figure: this machine's speed drifts by more than the
   // difference being measured, and back-to-back runs see the same drift.
@@ -577,12 +571,12 @@ bench::WrkResult run_throughput(const Args& a, pid_t nginx, int nginx_port, cons
     bench::WrkResult n, w;
     auto via_nginx = [&] {
       const double cpu0 = bench::cpu_seconds(nginx);
-      n = drive(url(nginx_port), direct_script, 64, 2, round_seconds);
+      n = drive(chat_url(nginx_port), direct_script, 64, 2, round_seconds);
       nginx_cpu_us += (bench::cpu_seconds(nginx) - cpu0) * 1e6 / n.requests / kRounds;
     };
     auto via_gateway = [&] {
       const double cpu0 = bench::cpu_seconds(g.pid);
-      w = drive(url(g.port), gateway_script, 64, 2, round_seconds, g.key);
+      w = drive(chat_url(g.port), gateway_script, 64, 2, round_seconds, g.key);
       gw_cpu_us += (bench::cpu_seconds(g.pid) - cpu0) * 1e6 / w.requests / kRounds;
     };
     if (round % 2 == 0) {
@@ -625,15 +619,12 @@ void run(const Args& a, Fleet& f) {
   Gateway g = start_gateway(f, upstream);
   std::string direct_script = write_post_script(f.dir, "direct", chat_body("fake-model", false, 4));
   std::string gateway_script = write_post_script(f.dir, "gateway", chat_body(kModel, false, 4));
-  auto url = [](int port) {
-    return "http://127.0.0.1:" + std::to_string(port) + "/v1/chat/completions";
-  };
   printf("hydra gateway_bench: %u cores; fake upstream, nginx %s and hydra serve on loopback\n",
          std::thread::hardware_concurrency(), "(keep-alive reverse proxy)");
 
   // Warm-up: connections, pools, caches.
-  drive(url(g.port), gateway_script, 8, 1, 2, g.key);
-  drive(url(nginx_port), direct_script, 8, 1, 2);
+  drive(chat_url(g.port), gateway_script, 8, 1, 2, g.key);
+  drive(chat_url(nginx_port), direct_script, 8, 1, 2);
 
   if (a.latency_part) run_latency(a, upstream, nginx_port, g);
 

@@ -57,18 +57,15 @@ void UsageRecorder::raise_writer() {
   }
 }
 
-// At normal priority, and asleep almost always: an idle writer on a
-// saturated machine gets no core to notice its backlog (submit() raises it
-// too, but only while requests come), and one starved in the middle of a
-// transaction would hold every other store write back.
+// At normal priority, and asleep almost always: a writer starved in the
+// middle of a transaction holds every other store write back, however short
+// its queue (a long queue is submit()'s to notice).
 void UsageRecorder::watch() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
     watch_cv_.wait_for(lock, std::chrono::milliseconds(opts_.watch_ms));
-    if (stopping_ || !writer_idle_.load()) continue;
     int64_t started = batch_started_ns_.load();
-    bool stalled = started != 0 && mono_ns() - started > opts_.stall_ms * 1000000;
-    if (queue_.size() >= opts_.backlog || stalled) raise_writer();
+    if (started != 0 && mono_ns() - started > opts_.stall_ms * 1000000) raise_writer();
   }
 }
 
@@ -89,14 +86,14 @@ size_t UsageRecorder::queued() {
 // Back to idle priority once no more than a batch waits (queued, or taken
 // and not yet written); the gap to `backlog` keeps the writer from flipping
 // on every batch.
-void UsageRecorder::lower_priority_if_caught_up() {
+void UsageRecorder::lower_priority_if_caught_up(size_t unwritten) {
   if (!adaptive_ || writer_idle_.load()) return;
-  if (queued() + unwritten_ > opts_.batch) return;
+  if (queued() + unwritten > opts_.batch) return;
   if (set_thread_priority(ThreadPriority::idle)) writer_idle_.store(true);
 }
 
 void UsageRecorder::run() {
-  lower_priority_if_caught_up();
+  lower_priority_if_caught_up(0);
   std::vector<UsageRecord> taken;
   for (;;) {
     {
@@ -117,16 +114,12 @@ void UsageRecorder::write_taken(std::vector<UsageRecord>& taken, bool on_writer)
   for (size_t at = 0; at < all.size(); at += opts_.batch) {
     auto batch = all.subspan(at, std::min(opts_.batch, all.size() - at));
     if (on_writer) {
-      unwritten_ = all.size() - at;
-      lower_priority_if_caught_up();
+      lower_priority_if_caught_up(all.size() - at);
       batch_started_ns_.store(mono_ns());
     }
-    write_batch(batch, on_writer);
+    write_batch(batch);
   }
-  if (on_writer) {
-    unwritten_ = 0;
-    batch_started_ns_.store(0);
-  }
+  if (on_writer) batch_started_ns_.store(0);
 }
 
 void UsageRecorder::flush() {
@@ -156,7 +149,8 @@ namespace {
 // be waiting for, on a small machine for the whole batch. Giving the core up
 // every few rows (tens of microseconds) bounds that wait; when nothing else
 // wants the core the yield returns at once. At idle priority a waking thread
-// preempts the writer anyway.
+// preempts the writer anyway. (flush() writes on its caller's thread, at
+// shutdown, when no request waits.)
 constexpr size_t kRowsBetweenYields = 16;
 
 // A record's row for the INSERT below, its strings moved in (a braced list
@@ -186,14 +180,28 @@ store::Params row_of(UsageRecord&& r) {
 
 }  // namespace
 
-void UsageRecorder::write_batch(std::span<UsageRecord> batch, bool on_writer) {
-  auto between_rows = [&] {
-    if (!(on_writer && writer_idle_.load(std::memory_order_relaxed))) std::this_thread::yield();
-  };
+// Records the gateway could not price yet. One lookup per run of records
+// of the same model, not one per record: the price book's lock is shared
+// with the request path, and an idle writer preempted while holding it
+// would keep a request waiting.
+void UsageRecorder::price(std::span<UsageRecord> batch) {
+  const std::string* priced = nullptr;
+  Price p;
   for (auto& r : batch) {
-    if (r.cost == 0)
-      r.cost = cost_of(prices_.price_of(r.model), r.prompt_tokens, r.completion_tokens);
+    if (r.cost != 0 || (r.prompt_tokens == 0 && r.completion_tokens == 0)) continue;
+    if (!priced || *priced != r.model) {
+      p = prices_.price_of(r.model);
+      priced = &r.model;
+    }
+    r.cost = cost_of(p, r.prompt_tokens, r.completion_tokens);
   }
+}
+
+void UsageRecorder::write_batch(std::span<UsageRecord> batch) {
+  auto between_rows = [this] {
+    if (!writer_idle_.load(std::memory_order_relaxed)) std::this_thread::yield();
+  };
+  price(batch);
   // Parameters are built before the transaction, so a store that retries it
   // writes the same rows.
   std::vector<store::Params> rollups = rollup_rows(batch);

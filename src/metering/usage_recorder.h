@@ -12,9 +12,9 @@
 // records queued raises it to normal priority, and so does a watchdog
 // thread when a batch has taken longer than `stall_ms` (a starved writer
 // cannot notice by itself, and holds the store's write lock while its
-// transaction is open); it goes back to idle once it has caught up. Where the system does not let a
-// thread come back from idle priority the writer always runs at normal priority
-// (thread_priority.h).
+// transaction is open); it goes back to idle once it has caught up. Where
+// the system does not let a thread come back from idle priority the writer
+// always runs at normal priority (thread_priority.h).
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -62,8 +62,9 @@ class UsageRecorder {
   // `on_writer`: called on the background thread, which may change its
   // priority between batches; flush() writes on the caller's thread.
   void write_taken(std::vector<UsageRecord>& taken, bool on_writer);
-  void write_batch(std::span<UsageRecord> batch, bool on_writer);
-  void lower_priority_if_caught_up();
+  void write_batch(std::span<UsageRecord> batch);
+  void price(std::span<UsageRecord> batch);
+  void lower_priority_if_caught_up(size_t unwritten);
   void raise_writer();
   size_t queued();
   void take_all(std::vector<UsageRecord>& into);
@@ -79,7 +80,6 @@ class UsageRecorder {
   PriceBook prices_;
   const bool adaptive_;  // the writer may go back from idle priority
   std::atomic<bool> writer_idle_{false};
-  size_t unwritten_ = 0;                      // taken but not yet written (writer thread only)
   std::atomic<int64_t> batch_started_ns_{0};  // 0 between batches
   std::mutex write_mu_;  // one writer at a time, so flush() sees earlier batches stored
   std::thread thread_;
