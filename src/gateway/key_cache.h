@@ -36,7 +36,7 @@ class KeyCache {
   };
 
   std::mutex mu_;
-  std::unordered_map<std::string, Entry> entries_;  // by sha256 of the key
+  std::unordered_map<std::string, Entry> entries_;  // by the SHA-256 digest of the key
   size_t max_entries_;
   int64_t ttl_ms_;
 };

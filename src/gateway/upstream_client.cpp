@@ -5,7 +5,6 @@
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -17,11 +16,11 @@
 #include "http/url.h"
 #include "http/watchdog.h"
 #include "http/wire_head.h"
+#include "http/wire_parse.h"
 
 namespace hydra::gateway {
 
 namespace beast = boost::beast;
-namespace bhttp = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using asio::use_awaitable;
@@ -171,19 +170,27 @@ struct UpstreamExchange::State {
   std::string head;  // the request's head and body, sent as one write
   std::string body;
   std::shared_ptr<UpstreamConn> conn;
-  std::unique_ptr<bhttp::response_parser<bhttp::buffer_body>> parser;
+  http::ResponseHead response;  // status, fields and the body's framing
+  http::ChunkedDecoder chunks;  // for a chunked body
+  uint64_t left = 0;            // bytes of a body with a length still to come
+  uint64_t body_bytes = 0;      // decoded so far, against max_response_bytes
+  bool body_done = false;
   bool reusable = false;
-  char piece[kReadPiece];
 
   void arm(int64_t ms) { conn->watchdog->arm(ms); }
   void disarm() { conn->watchdog->disarm(); }
+  std::string_view buffered() const {
+    return {static_cast<const char*>(conn->buffer.data().data()), conn->buffer.size()};
+  }
   [[noreturn]] void fail(const char* what, const boost::system::error_code& ec) {
     if (conn->timed_out) {
       throw UpstreamError(UpstreamFailure::kTimeout,
                           std::string(what) + " timed out (" + key + ")");
     }
-    throw UpstreamError(UpstreamFailure::kIo,
-                        std::string(what) + " failed (" + key + "): " + ec.message());
+    fail(what, ec.message());
+  }
+  [[noreturn]] void fail(const char* what, const std::string& why) {
+    throw UpstreamError(UpstreamFailure::kIo, std::string(what) + " failed (" + key + "): " + why);
   }
 };
 
@@ -240,9 +247,11 @@ asio::awaitable<void> open_connection(UpstreamPool& pool, UpstreamConn& conn, co
 
 // Sends the request and reads the head; false when nothing came back at
 // all (the connection was dead), so a reused connection may be retried.
+// Interim (1xx) answers are skipped.
 template <class Stream>
 static asio::awaitable<bool> send_and_read_head(Stream& s, UpstreamExchange::State& st,
                                                 const UpstreamOptions& opts) {
+  constexpr size_t kMaxHead = 64 << 10;
   st.arm(opts.first_byte_timeout_ms);
   std::array<asio::const_buffer, 2> message{asio::buffer(st.head), asio::buffer(st.body)};
   auto [wec, wn] = co_await asio::async_write(s, message, asio::as_tuple(use_awaitable));
@@ -250,36 +259,94 @@ static asio::awaitable<bool> send_and_read_head(Stream& s, UpstreamExchange::Sta
     if (st.conn->timed_out) st.fail("sending the request", wec);
     co_return false;
   }
-  st.parser = std::make_unique<bhttp::response_parser<bhttp::buffer_body>>();
-  st.parser->body_limit(static_cast<uint64_t>(opts.max_response_bytes));
-  st.parser->header_limit(64 << 10);
-  auto [rec, rn] = co_await bhttp::async_read_header(s, st.conn->buffer, *st.parser,
-                                                     asio::as_tuple(use_awaitable));
-  st.disarm();
-  if (rec) {
-    if (!st.conn->timed_out && !st.parser->got_some()) co_return false;
-    st.fail("reading the response head", rec);
+  auto& buffer = st.conn->buffer;
+  bool got_some = buffer.size() > 0;
+  for (size_t scanned = 0;;) {
+    if (size_t head_bytes = http::head_size(st.buffered(), scanned)) {
+      std::string why;
+      st.response = {};
+      if (!http::parse_response_head(st.buffered().substr(0, head_bytes), st.response, why)) {
+        st.fail("reading the response head", why);
+      }
+      buffer.consume(head_bytes);
+      scanned = 0;
+      if (st.response.status >= 200 || st.response.status == 101) break;
+      continue;
+    }
+    scanned = buffer.size();
+    if (scanned > kMaxHead) st.fail("reading the response head", std::string("head too large"));
+    auto [rec, rn] =
+        co_await s.async_read_some(buffer.prepare(kReadPiece), asio::as_tuple(use_awaitable));
+    if (rec) {
+      if (!st.conn->timed_out && !got_some) co_return false;
+      st.fail("reading the response head", rec);
+    }
+    got_some = true;
+    buffer.commit(rn);
   }
+  st.disarm();
+  st.left = st.response.body.length;
+  st.body_done = st.response.body.kind == http::BodyFraming::Kind::kNone;
   co_return true;
+}
+
+// Moves the body bytes in the connection's buffer to `out` as the framing
+// says, decoded; marks the body done at its end.
+static void take_body(UpstreamExchange::State& st, std::string& out, const UpstreamOptions& opts) {
+  auto& buffer = st.conn->buffer;
+  std::string_view have = st.buffered();
+  size_t before = out.size();
+  switch (st.response.body.kind) {
+    case http::BodyFraming::Kind::kLength: {
+      auto n = static_cast<size_t>(std::min<uint64_t>(have.size(), st.left));
+      out.append(have.substr(0, n));
+      buffer.consume(n);
+      st.left -= n;
+      st.body_done = st.left == 0;
+      break;
+    }
+    case http::BodyFraming::Kind::kChunked:
+      buffer.consume(st.chunks.feed(have, out));
+      if (st.chunks.failed()) st.fail("reading the response body", std::string("bad chunked body"));
+      st.body_done = st.chunks.done();
+      break;
+    case http::BodyFraming::Kind::kUntilClose:
+      out.append(have);
+      buffer.consume(have.size());
+      break;
+    case http::BodyFraming::Kind::kNone:
+      st.body_done = true;
+      break;
+  }
+  st.body_bytes += out.size() - before;
+  if (st.body_bytes > static_cast<uint64_t>(opts.max_response_bytes)) {
+    st.fail("reading the response body", std::string("body limit exceeded"));
+  }
 }
 
 // The next decoded body bytes ("" when the message is complete).
 template <class Stream>
 static asio::awaitable<std::string> read_piece(Stream& s, UpstreamExchange::State& st,
-                                               int64_t timeout_ms) {
+                                               int64_t timeout_ms, const UpstreamOptions& opts) {
   std::string out;
-  auto& parser = *st.parser;
-  while (out.empty() && !parser.is_done()) {
-    auto& body = parser.get().body();
-    body.data = st.piece;
-    body.size = sizeof st.piece;
+  auto& buffer = st.conn->buffer;
+  for (;;) {
+    if (buffer.size() > 0) take_body(st, out, opts);
+    if (!out.empty() || st.body_done) break;
     st.arm(timeout_ms);
     auto [ec, n] =
-        co_await bhttp::async_read_some(s, st.conn->buffer, parser, asio::as_tuple(use_awaitable));
+        co_await s.async_read_some(buffer.prepare(kReadPiece), asio::as_tuple(use_awaitable));
     st.disarm();
-    if (ec == bhttp::error::need_buffer) ec = {};
-    if (ec) st.fail("reading the response body", ec);
-    out.append(st.piece, sizeof st.piece - body.size);
+    if (ec) {
+      bool closed = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+      if (closed && !st.conn->timed_out &&
+          st.response.body.kind == http::BodyFraming::Kind::kUntilClose) {
+        st.body_done = true;  // the body ends where the connection does
+        break;
+      }
+      st.fail("reading the response body", ec);
+    }
+    buffer.commit(n);
   }
   co_return out;
 }
@@ -402,8 +469,7 @@ const Target& target_of(const std::string& url) {
 }  // namespace
 
 asio::awaitable<void> UpstreamExchange::start(UpstreamRequest r) {
-  // Default-initialised: the 16 KB read buffer need not be zeroed per request.
-  st_ = std::make_unique_for_overwrite<State>();
+  st_ = std::make_unique<State>();
   State& st = *st_;
   const Target* target = nullptr;
   try {
@@ -422,12 +488,18 @@ asio::awaitable<void> UpstreamExchange::start(UpstreamRequest r) {
     st.conn.reset();
     co_await attempt(false);
   }
-  auto& msg = st.parser->get();
-  status_ = static_cast<int>(msg.result_int());
-  for (const auto& f : msg)
-    headers_.emplace_back(to_lower(f.name_string()), std::string(f.value()));
-  st.reusable = msg.keep_alive();
-  done_ = st.parser->is_done();
+  status_ = st.response.status;
+  headers_ = std::move(st.response.headers);
+  done_ = st.body_done;
+  note_done();
+}
+
+// A connection carries another request only after a whole answer that
+// left nothing unread behind it.
+void UpstreamExchange::note_done() {
+  if (!st_->body_done) return;
+  done_ = true;
+  st_->reusable = st_->response.keep_alive && st_->conn && st_->conn->buffer.size() == 0;
 }
 
 asio::awaitable<std::string> UpstreamExchange::read_some() {
@@ -439,14 +511,11 @@ asio::awaitable<std::string> UpstreamExchange::read_some_within(int64_t timeout_
   if (done_) co_return std::string();
   std::string piece;
   if (st_->conn->tls) {
-    piece = co_await read_piece(*st_->conn->tls, *st_, timeout_ms);
+    piece = co_await read_piece(*st_->conn->tls, *st_, timeout_ms, pool_->opts);
   } else {
-    piece = co_await read_piece(*st_->conn->plain, *st_, timeout_ms);
+    piece = co_await read_piece(*st_->conn->plain, *st_, timeout_ms, pool_->opts);
   }
-  if (st_->parser->is_done()) {
-    done_ = true;
-    st_->reusable = st_->parser->get().keep_alive();
-  }
+  note_done();
   co_return piece;
 }
 

@@ -100,6 +100,7 @@ class UpstreamExchange {
   // One try on one connection; true when a reused connection turned out
   // to be closed by the upstream before answering (safe to send again).
   asio::awaitable<bool> attempt(bool allow_reuse);
+  void note_done();
 
   std::shared_ptr<UpstreamPool> pool_;
   std::unique_ptr<State> st_;

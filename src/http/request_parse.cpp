@@ -1,15 +1,9 @@
 #include "http/request_parse.h"
 
-#include <boost/asio/buffer.hpp>
-
 #include "common/random.h"
-#include "common/strings.h"
-#include "http/beast_request.h"
 #include "http/url.h"
 
 namespace hydra::http {
-
-namespace bhttp = boost::beast::http;
 
 namespace {
 bool valid_request_id(const std::string& id) {
@@ -21,16 +15,15 @@ bool valid_request_id(const std::string& id) {
 }
 }  // namespace
 
-Request request_from_beast(bhttp::request<bhttp::string_body>&& msg, const std::string& remote) {
+Request request_from_head(RequestHead&& head, std::string body, const std::string& remote) {
   Request req;
-  req.method = std::string(msg.method_string());
-  req.target = std::string(msg.target());
+  req.method = std::move(head.method);
+  req.target = std::move(head.target);
   size_t q = req.target.find('?');
   req.path = percent_decode(std::string_view(req.target).substr(0, q));
   if (q != std::string::npos) req.query = parse_query(std::string_view(req.target).substr(q + 1));
-  for (const auto& f : msg)
-    req.headers.emplace_back(to_lower(f.name_string()), std::string(f.value()));
-  req.body = std::move(msg.body());
+  req.headers = std::move(head.headers);
+  req.body = std::move(body);
   req.remote_addr = remote;
   const std::string* rid = req.header("x-request-id");
   req.request_id = rid && valid_request_id(*rid) ? *rid : new_id();
@@ -40,32 +33,48 @@ Request request_from_beast(bhttp::request<bhttp::string_body>&& msg, const std::
 ParseResult parse_request(std::string_view bytes, int64_t max_header_bytes, int64_t max_body_bytes,
                           const std::string& remote_addr) {
   ParseResult out;
-  bhttp::request_parser<bhttp::string_body> parser;
-  parser.header_limit(static_cast<uint32_t>(max_header_bytes));
-  parser.body_limit(static_cast<uint64_t>(max_body_bytes));
-  parser.eager(true);
-  boost::beast::error_code ec;
-  size_t used = 0;
-  while (used < bytes.size() && !parser.is_done()) {
-    size_t n = parser.put(boost::asio::buffer(bytes.data() + used, bytes.size() - used), ec);
-    if (ec == bhttp::error::need_more) break;
-    if (ec) break;
-    if (n == 0) break;
-    used += n;
-  }
-  if (!ec && !parser.is_done() && used == bytes.size()) {
-    parser.put_eof(ec);
-  }
-  if (ec && ec != bhttp::error::need_more) {
-    out.error = ec.message();
-    out.error_status = ec == bhttp::error::header_limit ? 431
-                       : ec == bhttp::error::body_limit ? 413
-                                                        : 400;
+  auto refuse = [&out](int status, std::string why) {
+    out.error_status = status;
+    out.error = std::move(why);
+    return std::move(out);
+  };
+  size_t head_bytes = head_size(bytes);
+  if (head_bytes == 0) {
+    if (bytes.size() > static_cast<size_t>(max_header_bytes)) {
+      return refuse(431, "header fields too large");
+    }
     return out;
   }
-  if (!parser.is_done()) return out;
+  if (head_bytes > static_cast<size_t>(max_header_bytes)) {
+    return refuse(431, "header fields too large");
+  }
+  RequestHead head;
+  std::string why;
+  if (!parse_request_head(bytes.substr(0, head_bytes), head, why)) return refuse(400, why);
+  std::string_view rest = bytes.substr(head_bytes);
+  std::string body;
+  switch (head.body.kind) {
+    case BodyFraming::Kind::kLength:
+      if (head.body.length > static_cast<uint64_t>(max_body_bytes)) {
+        return refuse(413, "body too large");
+      }
+      if (rest.size() < head.body.length) return out;
+      body = std::string(rest.substr(0, head.body.length));
+      break;
+    case BodyFraming::Kind::kChunked: {
+      ChunkedDecoder decoder;
+      decoder.feed(rest, body);
+      if (body.size() > static_cast<size_t>(max_body_bytes)) return refuse(413, "body too large");
+      if (decoder.failed()) return refuse(400, "bad chunked encoding");
+      if (!decoder.done()) return out;
+      break;
+    }
+    case BodyFraming::Kind::kNone:
+    case BodyFraming::Kind::kUntilClose:
+      break;
+  }
   out.complete = true;
-  out.request = request_from_beast(parser.release(), remote_addr);
+  out.request = request_from_head(std::move(head), std::move(body), remote_addr);
   return out;
 }
 

@@ -22,10 +22,11 @@
 #include "common/log.h"
 #include "common/random.h"
 #include "common/strings.h"
-#include "http/beast_request.h"
 #include "http/dispatch.h"
+#include "http/request_parse.h"
 #include "http/watchdog.h"
 #include "http/wire_head.h"
+#include "http/wire_parse.h"
 
 namespace hydra::http {
 
@@ -420,23 +421,21 @@ struct Server::Impl {
       }
       conn->idle = false;
       int64_t start = mono_ns();
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(static_cast<uint32_t>(opts.max_header_bytes));
-      parser.body_limit(static_cast<uint64_t>(opts.max_body_bytes));
+      RequestHead head;
+      std::string body;
       dog.arm(opts.read_timeout_ms);
-      auto [ec, n] =
-          co_await bhttp::async_read(stream, buffer, parser, net::as_tuple(net::use_awaitable));
+      ReadOutcome read = co_await read_request(stream, buffer, head, body);
       dog.disarm();
-      if (ec) {
-        co_await reject(stream, ec);
+      if (read.kind != ReadOutcome::kRequest) {
+        co_await reject(stream, read);
         co_return;
       }
       ++*inflight;
       ++thread_requests;
-      bool keep_alive = parser.get().keep_alive() && !stopping;
-      unsigned version = parser.get().version();
+      bool keep_alive = head.keep_alive && !stopping;
+      unsigned version = head.version;
       auto ex = std::make_shared<Exchange>();
-      ex->req = request_from_beast(parser.release(), remote);
+      ex->req = request_from_head(std::move(head), std::move(body), remote);
       const Route* async_route = find_async(ex->req);
       int status = 0;
       size_t bytes_out = 0;
@@ -473,21 +472,94 @@ struct Server::Impl {
     }
   }
 
-  // Answers a request that could not be read, where an answer makes sense.
-  // A read time-out gets none: Beast has already closed the socket, which is
-  // what frees the connection from a client that never finishes.
+  // How reading a request ended.
+  struct ReadOutcome {
+    enum Kind { kRequest, kClosed, kMalformed, kHeaderTooLarge, kBodyTooLarge };
+    Kind kind = kRequest;
+    std::string why;
+  };
+
+  // Reads one request from `buffer` and, as needed, the stream: the head
+  // (within the header limit), then the body its framing gives (within the
+  // body limit). Bytes after the request stay in `buffer`. A stream that
+  // fails or ends mid-request is kClosed: there is nobody to answer.
   template <class Stream>
-  net::awaitable<void> reject(Stream& stream, beast::error_code ec) {
-    if (ec == bhttp::error::header_limit) {
+  net::awaitable<ReadOutcome> read_request(Stream& stream, beast::flat_buffer& buffer,
+                                           RequestHead& head, std::string& body) {
+    auto have = [&buffer] {
+      return std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size());
+    };
+    const auto max_header = static_cast<size_t>(opts.max_header_bytes);
+    size_t head_bytes = 0;
+    for (size_t scanned = 0; (head_bytes = head_size(have(), scanned)) == 0;) {
+      scanned = buffer.size();
+      if (scanned > max_header) co_return ReadOutcome{ReadOutcome::kHeaderTooLarge, {}};
+      auto [ec, n] =
+          co_await stream.async_read_some(buffer.prepare(8192), net::as_tuple(net::use_awaitable));
+      if (ec) co_return ReadOutcome{ReadOutcome::kClosed, {}};
+      buffer.commit(n);
+    }
+    if (head_bytes > max_header) co_return ReadOutcome{ReadOutcome::kHeaderTooLarge, {}};
+    std::string why;
+    if (!parse_request_head(have().substr(0, head_bytes), head, why)) {
+      co_return ReadOutcome{ReadOutcome::kMalformed, why};
+    }
+    buffer.consume(head_bytes);
+    if (head.body.kind == BodyFraming::Kind::kLength &&
+        head.body.length > static_cast<uint64_t>(opts.max_body_bytes)) {
+      co_return ReadOutcome{ReadOutcome::kBodyTooLarge, {}};
+    }
+    if (head.expect_continue && head.body.kind != BodyFraming::Kind::kNone && buffer.size() == 0) {
+      // The client waits for this before it sends the body (curl does for large ones).
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      auto [ec, n] = co_await net::async_write(stream, net::buffer(kContinue),
+                                               net::as_tuple(net::use_awaitable));
+      if (ec) co_return ReadOutcome{ReadOutcome::kClosed, {}};
+    }
+    if (head.body.kind == BodyFraming::Kind::kLength) {
+      // The buffered part is copied, the rest read straight into the body.
+      auto length = static_cast<size_t>(head.body.length);
+      size_t buffered = std::min(buffer.size(), length);
+      body.assign(have().substr(0, buffered));
+      buffer.consume(buffered);
+      if (buffered < length) {
+        body.resize(length);
+        auto [ec, n] =
+            co_await net::async_read(stream, net::buffer(body.data() + buffered, length - buffered),
+                                     net::as_tuple(net::use_awaitable));
+        if (ec) co_return ReadOutcome{ReadOutcome::kClosed, {}};
+      }
+    } else if (head.body.kind == BodyFraming::Kind::kChunked) {
+      ChunkedDecoder decoder;
+      for (;;) {
+        buffer.consume(decoder.feed(have(), body));
+        if (body.size() > static_cast<size_t>(opts.max_body_bytes)) {
+          co_return ReadOutcome{ReadOutcome::kBodyTooLarge, {}};
+        }
+        if (decoder.failed()) co_return ReadOutcome{ReadOutcome::kMalformed, "bad chunked body"};
+        if (decoder.done()) break;
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192),
+                                                       net::as_tuple(net::use_awaitable));
+        if (ec) co_return ReadOutcome{ReadOutcome::kClosed, {}};
+        buffer.commit(n);
+      }
+    }
+    co_return ReadOutcome{};
+  }
+
+  // Answers a request that could not be read, where an answer makes sense.
+  // One that timed out or was cut off gets none: the watchdog or the client
+  // has closed the socket, which is what frees the connection.
+  template <class Stream>
+  net::awaitable<void> reject(Stream& stream, const ReadOutcome& read) {
+    if (read.kind == ReadOutcome::kHeaderTooLarge) {
       co_await write_error(stream, ErrorCode::kHeaderTooLarge, "request header block is too large");
-    } else if (ec == bhttp::error::body_limit) {
+    } else if (read.kind == ReadOutcome::kBodyTooLarge) {
       co_await write_error(
           stream, ErrorCode::kPayloadTooLarge,
           "request body is larger than " + std::to_string(opts.max_body_bytes) + " bytes");
-    } else if (ec.category() == beast::error_code(bhttp::error::bad_target).category() &&
-               ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-      co_await write_error(stream, ErrorCode::kParamError,
-                           "malformed HTTP request: " + ec.message());
+    } else if (read.kind == ReadOutcome::kMalformed) {
+      co_await write_error(stream, ErrorCode::kParamError, "malformed HTTP request: " + read.why);
     } else {
       co_return;
     }

@@ -3,6 +3,8 @@
 #include <boost/beast/http/status.hpp>
 #include <charconv>
 
+#include "http/wire_parse.h"
+
 namespace hydra::http {
 namespace {
 
@@ -30,29 +32,17 @@ bool request_owned(std::string_view name) {
          same_name(name, "connection") || same_name(name, "host");
 }
 
+// One pass over the text: a line break becomes a space as it is copied.
 void append_clean(std::string& out, std::string_view text) {
   size_t from = out.size();
   out += text;
-  if (text.find_first_of("\r\n") == std::string_view::npos) return;
   for (size_t i = from; i < out.size(); ++i) {
     if (out[i] == '\r' || out[i] == '\n') out[i] = ' ';
   }
 }
 
-// RFC 9110 token characters: anything else cannot be a field name.
-bool valid_name(std::string_view name) {
-  if (name.empty()) return false;
-  for (char c : name) {
-    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
 void append_field(std::string& out, std::string_view name, std::string_view value) {
-  if (!valid_name(name)) return;
+  if (!is_token(name)) return;  // anything else cannot be a field name
   out += name;
   out += ": ";
   append_clean(out, value);

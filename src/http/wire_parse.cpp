@@ -1,0 +1,353 @@
+#include "http/wire_parse.h"
+
+#include <array>
+#include <charconv>
+
+namespace hydra::http {
+namespace {
+
+// Extension and trailer bytes one chunked body may carry: they are read and
+// dropped, and without a bound a peer could keep a reader busy forever.
+constexpr uint64_t kMaxChunkOverhead = 64 << 10;
+
+// RFC 9110 token characters (field names, methods, transfer codings).
+constexpr auto kTokenChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+}  // namespace
+
+bool is_token(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!kTokenChars[static_cast<unsigned char>(c)]) return false;
+  }
+  return true;
+}
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != b[i]) return false;  // b is lower-case
+  }
+  return true;
+}
+
+std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Field values may hold visible characters, blanks and obs-text; no
+// controls (a CR or LF here would be a line break another parser splits on).
+bool valid_value(std::string_view v) {
+  for (char c : v) {
+    auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) return false;
+  }
+  return true;
+}
+
+// Calls `fn(token)` for each comma-separated token of a list value.
+template <class Fn>
+void for_each_token(std::string_view list, Fn fn) {
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    fn(trim_blanks(list.substr(0, comma)));
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+bool parse_version(std::string_view v, unsigned& version) {
+  if (v == "HTTP/1.1") {
+    version = 11;
+  } else if (v == "HTTP/1.0") {
+    version = 10;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// What the fields say about the connection and the body.
+struct FieldFacts {
+  bool has_length = false;
+  uint64_t length = 0;
+  bool has_transfer_encoding = false;
+  bool chunked_last = false;  // the last transfer coding is chunked
+  bool close = false;
+  bool keep_alive = false;
+  bool expect_continue = false;
+};
+
+bool note_field(std::string_view name, std::string_view value, FieldFacts& f, std::string& why) {
+  if (name == "content-length") {
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (value.empty() || ec != std::errc() || end != value.data() + value.size()) {
+      why = "bad Content-Length";
+      return false;
+    }
+    if (f.has_length && f.length != n) {
+      why = "conflicting Content-Length fields";
+      return false;
+    }
+    f.has_length = true;
+    f.length = n;
+  } else if (name == "transfer-encoding") {
+    f.has_transfer_encoding = true;
+    for_each_token(value, [&](std::string_view t) {
+      if (!t.empty()) f.chunked_last = iequals(t, "chunked");
+    });
+  } else if (name == "connection") {
+    for_each_token(value, [&](std::string_view t) {
+      if (iequals(t, "close")) f.close = true;
+      if (iequals(t, "keep-alive")) f.keep_alive = true;
+    });
+  } else if (name == "expect") {
+    f.expect_continue = iequals(trim_blanks(value), "100-continue");
+  }
+  return true;
+}
+
+// Parses the field lines of a head (after its first line, up to and
+// including the blank line).
+bool parse_fields(std::string_view rest, Headers& headers, FieldFacts& facts, std::string& why) {
+  for (;;) {
+    size_t eol = rest.find("\r\n");
+    if (eol == std::string_view::npos) {
+      why = "unterminated header line";
+      return false;
+    }
+    std::string_view line = rest.substr(0, eol);
+    rest.remove_prefix(eol + 2);
+    if (line.empty()) return true;
+    if (line.find('\n') != std::string_view::npos) {
+      why = "bare LF in the header";
+      return false;
+    }
+    size_t colon = line.find(':');
+    std::string_view name = line.substr(0, colon);
+    if (colon == std::string_view::npos || !is_token(name)) {
+      why = "bad header field";
+      return false;
+    }
+    std::string_view value = trim_blanks(line.substr(colon + 1));
+    if (!valid_value(value)) {
+      why = "bad header value";
+      return false;
+    }
+    std::string lower_name(name);
+    for (char& c : lower_name) c = lower(c);
+    if (!note_field(lower_name, value, facts, why)) return false;
+    headers.emplace_back(std::move(lower_name), std::string(value));
+  }
+}
+
+// The first line of a head, without its CRLF.
+bool first_line(std::string_view head, std::string_view& line, std::string_view& rest,
+                std::string& why) {
+  size_t eol = head.find("\r\n");
+  if (eol == std::string_view::npos || head.substr(0, eol).find('\n') != std::string_view::npos) {
+    why = "bad start line";
+    return false;
+  }
+  line = head.substr(0, eol);
+  rest = head.substr(eol + 2);
+  return true;
+}
+
+}  // namespace
+
+size_t head_size(std::string_view bytes, size_t scanned) {
+  size_t from = scanned > 3 ? scanned - 3 : 0;
+  size_t at = bytes.find("\r\n\r\n", from);
+  return at == std::string_view::npos ? 0 : at + 4;
+}
+
+const std::string* find_header(const Headers& headers, std::string_view lower_name) {
+  for (const auto& [k, v] : headers) {
+    if (k == lower_name) return &v;
+  }
+  return nullptr;
+}
+
+bool parse_request_head(std::string_view head, RequestHead& out, std::string& why) {
+  std::string_view line, rest;
+  if (!first_line(head, line, rest, why)) return false;
+  size_t sp1 = line.find(' ');
+  size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos) {
+    why = "bad request line";
+    return false;
+  }
+  std::string_view method = line.substr(0, sp1);
+  std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  if (!is_token(method)) {
+    why = "bad method";
+    return false;
+  }
+  if (target.empty() || !valid_value(target) || target.find_first_of(" \t") != target.npos) {
+    why = "bad target";
+    return false;
+  }
+  if (!parse_version(line.substr(sp2 + 1), out.version)) {
+    why = "bad version";
+    return false;
+  }
+  FieldFacts f;
+  if (!parse_fields(rest, out.headers, f, why)) return false;
+  out.method = std::string(method);
+  out.target = std::string(target);
+  out.keep_alive = out.version == 11 ? !f.close : f.keep_alive && !f.close;
+  out.expect_continue = f.expect_continue && out.version == 11;
+  if (f.has_transfer_encoding) {
+    // A request whose length two parsers could read differently is refused.
+    if (f.has_length || out.version == 10 || !f.chunked_last) {
+      why = "bad Transfer-Encoding";
+      return false;
+    }
+    out.body.kind = BodyFraming::Kind::kChunked;
+  } else if (f.has_length && f.length > 0) {
+    out.body.kind = BodyFraming::Kind::kLength;
+    out.body.length = f.length;
+  }
+  return true;
+}
+
+bool parse_response_head(std::string_view head, ResponseHead& out, std::string& why) {
+  std::string_view line, rest;
+  if (!first_line(head, line, rest, why)) return false;
+  // "HTTP/1.1 200 OK"; the reason may be empty, with or without its space.
+  if (line.size() < 12 || !parse_version(line.substr(0, 8), out.version) || line[8] != ' ' ||
+      (line.size() > 12 && line[12] != ' ')) {
+    why = "bad status line";
+    return false;
+  }
+  int status = 0;
+  auto [end, ec] = std::from_chars(line.data() + 9, line.data() + 12, status);
+  if (ec != std::errc() || end != line.data() + 12 || status < 100) {
+    why = "bad status code";
+    return false;
+  }
+  out.status = status;
+  FieldFacts f;
+  if (!parse_fields(rest, out.headers, f, why)) return false;
+  out.keep_alive = out.version == 11 ? !f.close : f.keep_alive && !f.close;
+  if (status < 200 || status == 204 || status == 304) {
+    out.body.kind = BodyFraming::Kind::kNone;
+  } else if (f.has_transfer_encoding) {
+    if (f.has_length) {
+      why = "Transfer-Encoding beside Content-Length";
+      return false;
+    }
+    out.body.kind = f.chunked_last ? BodyFraming::Kind::kChunked : BodyFraming::Kind::kUntilClose;
+  } else if (f.has_length) {
+    out.body.kind = f.length > 0 ? BodyFraming::Kind::kLength : BodyFraming::Kind::kNone;
+    out.body.length = f.length;
+  } else {
+    out.body.kind = BodyFraming::Kind::kUntilClose;
+  }
+  if (out.body.kind == BodyFraming::Kind::kUntilClose) out.keep_alive = false;
+  return true;
+}
+
+size_t ChunkedDecoder::feed(std::string_view in, std::string& out) {
+  size_t i = 0;
+  while (i < in.size() && state_ != State::kDone && state_ != State::kFailed) {
+    if (state_ == State::kData) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(left_, in.size() - i));
+      out.append(in.data() + i, n);
+      i += n;
+      left_ -= n;
+      if (left_ == 0) state_ = State::kDataCr;
+      continue;
+    }
+    if (!step(in[i])) break;
+    ++i;
+  }
+  return i;
+}
+
+bool ChunkedDecoder::step(char c) {
+  switch (state_) {
+    case State::kSize: {
+      int digit = c >= '0' && c <= '9'   ? c - '0'
+                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                         : -1;
+      if (digit >= 0) {
+        if (++digits_ > 15) return fail();  // beyond any body we accept
+        left_ = left_ * 16 + static_cast<uint64_t>(digit);
+        return true;
+      }
+      if (digits_ == 0) return fail();
+      if (c == '\r') {
+        state_ = State::kSizeLf;
+      } else if (c == ';' || c == ' ' || c == '\t') {
+        state_ = State::kExtension;
+      } else {
+        return fail();
+      }
+      return true;
+    }
+    case State::kExtension:
+      if (++overhead_ > kMaxChunkOverhead || c == '\n') return fail();
+      if (c == '\r') state_ = State::kSizeLf;
+      return true;
+    case State::kSizeLf:
+      if (c != '\n') return fail();
+      digits_ = 0;
+      state_ = left_ > 0 ? State::kData : State::kTrailer;
+      return true;
+    case State::kDataCr:
+      if (c != '\r') return fail();
+      state_ = State::kDataLf;
+      return true;
+    case State::kDataLf:
+      if (c != '\n') return fail();
+      state_ = State::kSize;
+      return true;
+    case State::kTrailer:
+      if (c == '\r') {
+        state_ = State::kFinalLf;
+      } else if (c == '\n' || c == ' ' || c == '\t') {
+        return fail();
+      } else {
+        state_ = State::kTrailerLine;
+      }
+      return true;
+    case State::kTrailerLine:
+      if (++overhead_ > kMaxChunkOverhead || c == '\n') return fail();
+      if (c == '\r') state_ = State::kTrailerLf;
+      return true;
+    case State::kTrailerLf:
+      if (c != '\n') return fail();
+      state_ = State::kTrailer;
+      return true;
+    case State::kFinalLf:
+      if (c != '\n') return fail();
+      state_ = State::kDone;
+      return true;
+    case State::kData:
+    case State::kDone:
+    case State::kFailed:
+      break;
+  }
+  return fail();
+}
+
+}  // namespace hydra::http
