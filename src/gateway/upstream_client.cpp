@@ -490,7 +490,6 @@ asio::awaitable<void> UpstreamExchange::start(UpstreamRequest r) {
   }
   status_ = st.response.status;
   headers_ = std::move(st.response.headers);
-  done_ = st.body_done;
   note_done();
 }
 
