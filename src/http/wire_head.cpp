@@ -2,6 +2,7 @@
 
 #include <boost/beast/http/status.hpp>
 #include <charconv>
+#include <cstring>
 
 #include "http/wire_parse.h"
 
@@ -32,10 +33,15 @@ bool request_owned(std::string_view name) {
          same_name(name, "connection") || same_name(name, "host");
 }
 
-// One pass over the text: a line break becomes a space as it is copied.
+// A line break in the text becomes a space. The check is two vectorized
+// scans; the text is copied as it is in the common case of no break.
 void append_clean(std::string& out, std::string_view text) {
   size_t from = out.size();
   out += text;
+  if (!std::memchr(text.data(), '\r', text.size()) &&
+      !std::memchr(text.data(), '\n', text.size())) {
+    return;
+  }
   for (size_t i = from; i < out.size(); ++i) {
     if (out[i] == '\r' || out[i] == '\n') out[i] = ' ';
   }

@@ -91,7 +91,8 @@ TEST(WireParse, RefusesRequestsTwoParsersCouldReadDifferently) {
             "bad Transfer-Encoding");
   EXPECT_EQ(request_error("GET / HTTP/1.1\r\nHost : a\r\n\r\n"), "bad header field");
   EXPECT_EQ(request_error("GET / HTTP/1.1\r\n folded\r\n\r\n"), "bad header field");
-  EXPECT_EQ(request_error("GET / HTTP/1.1\r\nA: b\nC: d\r\n\r\n"), "bare LF in the header");
+  EXPECT_EQ(request_error("GET / HTTP/1.1\r\nA: b\nC: d\r\n\r\n"), "bad header value");
+  EXPECT_EQ(request_error("GET / HTTP/1.1\r\nA\nB: c\r\n\r\n"), "bad header field");
   EXPECT_EQ(request_error(std::string("GET / HTTP/1.1\r\nA: b\0c\r\n\r\n", 26)),
             "bad header value");
   EXPECT_EQ(request_error("GET / HTTP/2.0\r\n\r\n"), "bad version");
