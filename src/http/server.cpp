@@ -517,15 +517,18 @@ struct Server::Impl {
       if (ec) co_return ReadOutcome{ReadOutcome::kClosed, {}};
     }
     if (head.body.kind == BodyFraming::Kind::kLength) {
-      // The buffered part is copied, the rest read straight into the body.
+      // The buffered part is copied, the rest read straight into the body,
+      // which grows by doubling as bytes arrive: a client that announces a
+      // large body and sends little holds little memory.
       auto length = static_cast<size_t>(head.body.length);
       size_t buffered = std::min(buffer.size(), length);
       body.assign(have().substr(0, buffered));
       buffer.consume(buffered);
-      if (buffered < length) {
-        body.resize(length);
+      while (body.size() < length) {
+        size_t from = body.size();
+        body.resize(from + std::min(length - from, std::max<size_t>(from, 64 << 10)));
         auto [ec, n] =
-            co_await net::async_read(stream, net::buffer(body.data() + buffered, length - buffered),
+            co_await net::async_read(stream, net::buffer(body.data() + from, body.size() - from),
                                      net::as_tuple(net::use_awaitable));
         if (ec) co_return ReadOutcome{ReadOutcome::kClosed, {}};
       }

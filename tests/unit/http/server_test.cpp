@@ -153,6 +153,64 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   EXPECT_NE(out.find("\"hello\":\"b\""), std::string::npos);
 }
 
+// Bodies larger than any one read, sent in pieces, chunked, or after the
+// server's "100 Continue", arrive whole; a request pipelined behind a body
+// is served next.
+TEST_F(ServerTest, ReadsBodiesOfEveryFraming) {
+  start();
+  net::io_context io;
+  tcp::socket s(io);
+  s.connect({net::ip::make_address("127.0.0.1"), server_->port()});
+  std::string big(300 * 1000, 'x');
+  for (size_t i = 0; i < big.size(); i += 997) big[i] = static_cast<char>('a' + i % 26);
+  big += "THE-END";
+  std::string head =
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(big.size()) +
+      "\r\n\r\n";
+  net::write(s, net::buffer(head + big.substr(0, 1000)));
+  for (size_t at = 1000; at < big.size(); at += 70000) {
+    std::this_thread::sleep_for(10ms);
+    net::write(s, net::buffer(big.substr(at, 70000)));
+  }
+  std::string out;
+  while (out.find("THE-END") == std::string::npos) {
+    char buf[65536];
+    size_t n = s.read_some(net::buffer(buf));
+    out.append(buf, n);
+  }
+  EXPECT_NE(out.find("200 OK"), std::string::npos);
+  EXPECT_NE(out.find("\r\n\r\n" + big), std::string::npos) << "the body echoed whole";
+
+  std::string chunked =
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "4\r\nabcd\r\n3;ext=1\r\nefg\r\n0\r\nTrailer: t\r\n\r\n"
+      "GET /hello/next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  std::string answers = raw(chunked);
+  EXPECT_NE(answers.find("\r\n\r\nabcdefg"), std::string::npos) << answers;
+  EXPECT_NE(answers.find("\"hello\":\"next\""), std::string::npos) << answers;
+
+  tcp::socket c(io);
+  c.connect({net::ip::make_address("127.0.0.1"), server_->port()});
+  net::write(c, net::buffer(std::string("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                                        "Expect: 100-continue\r\nConnection: close\r\n\r\n")));
+  char buf[256];
+  size_t n = c.read_some(net::buffer(buf));
+  EXPECT_EQ(std::string(buf, n), "HTTP/1.1 100 Continue\r\n\r\n");
+  net::write(c, net::buffer(std::string("hello")));
+  std::string rest = read_all(c, 2000ms);
+  EXPECT_NE(rest.find("200 OK"), std::string::npos) << rest;
+  EXPECT_NE(rest.find("\r\n\r\nhello"), std::string::npos) << rest;
+}
+
+TEST_F(ServerTest, RefusesAmbiguousFraming) {
+  start();
+  std::string out = raw(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "0\r\n\r\n");
+  EXPECT_NE(out.find("400"), std::string::npos) << out;
+  EXPECT_NE(out.find("malformed HTTP request: bad Transfer-Encoding"), std::string::npos) << out;
+}
+
 TEST_F(ServerTest, AsyncHandlersStreamChunksAsTheyAreWritten) {
   start();
   net::io_context io;
