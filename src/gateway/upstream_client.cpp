@@ -385,10 +385,7 @@ void UpstreamExchange::half_close() {
 }
 
 const std::string* UpstreamExchange::header(std::string_view lower_name) const {
-  for (const auto& [k, v] : headers_) {
-    if (k == lower_name) return &v;
-  }
-  return nullptr;
+  return http::find_header(headers_, lower_name);
 }
 
 asio::awaitable<bool> UpstreamExchange::attempt(bool allow_reuse) {

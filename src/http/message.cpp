@@ -6,11 +6,15 @@
 
 namespace hydra::http {
 
-const std::string* Request::header(std::string_view name) const {
+const std::string* find_header(const Headers& headers, std::string_view lower_name) {
   for (const auto& [k, v] : headers) {
-    if (k == name) return &v;
+    if (k == lower_name) return &v;
   }
   return nullptr;
+}
+
+const std::string* Request::header(std::string_view name) const {
+  return find_header(headers, name);
 }
 
 std::string Request::cookie(std::string_view name) const {

@@ -15,6 +15,10 @@ namespace hydra::http {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;  // names lower-case
 
+// The first value of header `lower_name` in fields whose names are
+// lower-case, or nullptr.
+const std::string* find_header(const Headers& headers, std::string_view lower_name);
+
 struct Request {
   std::string method;                              // "GET", "POST", ...
   std::string target;                              // path + query as received

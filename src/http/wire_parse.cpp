@@ -3,6 +3,8 @@
 #include <array>
 #include <charconv>
 
+#include "common/strings.h"
+
 namespace hydra::http {
 namespace {
 
@@ -91,6 +93,9 @@ struct FieldFacts {
   bool close = false;
   bool keep_alive = false;
   bool expect_continue = false;
+
+  // HTTP/1.1 stays open unless told to close; 1.0 closes unless told not to.
+  bool keeps_alive(unsigned version) const { return !close && (version == 11 || keep_alive); }
 };
 
 bool note_field(std::string_view name, std::string_view value, FieldFacts& f, std::string& why) {
@@ -149,8 +154,7 @@ bool parse_fields(std::string_view rest, Headers& headers, FieldFacts& facts, st
       why = "bad header value";
       return false;
     }
-    std::string lower_name(name);
-    for (char& c : lower_name) c = lower(c);
+    std::string lower_name = to_lower(name);
     if (!note_field(lower_name, value, facts, why)) return false;
     headers.emplace_back(std::move(lower_name), std::string(value));
   }
@@ -175,13 +179,6 @@ size_t head_size(std::string_view bytes, size_t scanned) {
   size_t from = scanned > 3 ? scanned - 3 : 0;
   size_t at = bytes.find("\r\n\r\n", from);
   return at == std::string_view::npos ? 0 : at + 4;
-}
-
-const std::string* find_header(const Headers& headers, std::string_view lower_name) {
-  for (const auto& [k, v] : headers) {
-    if (k == lower_name) return &v;
-  }
-  return nullptr;
 }
 
 bool parse_request_head(std::string_view head, RequestHead& out, std::string& why) {
@@ -211,7 +208,7 @@ bool parse_request_head(std::string_view head, RequestHead& out, std::string& wh
   if (!parse_fields(rest, out.headers, f, why)) return false;
   out.method = std::string(method);
   out.target = std::string(target);
-  out.keep_alive = out.version == 11 ? !f.close : f.keep_alive && !f.close;
+  out.keep_alive = f.keeps_alive(out.version);
   out.expect_continue = f.expect_continue && out.version == 11;
   if (f.has_transfer_encoding) {
     // A request whose length two parsers could read differently is refused.
@@ -245,7 +242,7 @@ bool parse_response_head(std::string_view head, ResponseHead& out, std::string& 
   out.status = status;
   FieldFacts f;
   if (!parse_fields(rest, out.headers, f, why)) return false;
-  out.keep_alive = out.version == 11 ? !f.close : f.keep_alive && !f.close;
+  out.keep_alive = f.keeps_alive(out.version);
   if (status < 200 || status == 204 || status == 304) {
     out.body.kind = BodyFraming::Kind::kNone;
   } else if (f.has_transfer_encoding) {
@@ -281,6 +278,19 @@ size_t ChunkedDecoder::feed(std::string_view in, std::string& out) {
   return i;
 }
 
+bool ChunkedDecoder::expect(char c, char want, State next) {
+  if (c != want) return fail();
+  state_ = next;
+  return true;
+}
+
+// A byte of an extension or trailer line, dropped; CR ends the line.
+bool ChunkedDecoder::skip(char c, State at_cr) {
+  if (++overhead_ > kMaxChunkOverhead || c == '\n') return fail();
+  if (c == '\r') state_ = at_cr;
+  return true;
+}
+
 bool ChunkedDecoder::step(char c) {
   switch (state_) {
     case State::kSize: {
@@ -304,22 +314,14 @@ bool ChunkedDecoder::step(char c) {
       return true;
     }
     case State::kExtension:
-      if (++overhead_ > kMaxChunkOverhead || c == '\n') return fail();
-      if (c == '\r') state_ = State::kSizeLf;
-      return true;
+      return skip(c, State::kSizeLf);
     case State::kSizeLf:
-      if (c != '\n') return fail();
       digits_ = 0;
-      state_ = left_ > 0 ? State::kData : State::kTrailer;
-      return true;
+      return expect(c, '\n', left_ > 0 ? State::kData : State::kTrailer);
     case State::kDataCr:
-      if (c != '\r') return fail();
-      state_ = State::kDataLf;
-      return true;
+      return expect(c, '\r', State::kDataLf);
     case State::kDataLf:
-      if (c != '\n') return fail();
-      state_ = State::kSize;
-      return true;
+      return expect(c, '\n', State::kSize);
     case State::kTrailer:
       if (c == '\r') {
         state_ = State::kFinalLf;
@@ -330,17 +332,11 @@ bool ChunkedDecoder::step(char c) {
       }
       return true;
     case State::kTrailerLine:
-      if (++overhead_ > kMaxChunkOverhead || c == '\n') return fail();
-      if (c == '\r') state_ = State::kTrailerLf;
-      return true;
+      return skip(c, State::kTrailerLf);
     case State::kTrailerLf:
-      if (c != '\n') return fail();
-      state_ = State::kTrailer;
-      return true;
+      return expect(c, '\n', State::kTrailer);
     case State::kFinalLf:
-      if (c != '\n') return fail();
-      state_ = State::kDone;
-      return true;
+      return expect(c, '\n', State::kDone);
     case State::kData:
     case State::kDone:
     case State::kFailed:

@@ -57,9 +57,6 @@ bool parse_response_head(std::string_view head, ResponseHead& out, std::string& 
 // An RFC 9110 token: what field names, methods and codings are made of.
 bool is_token(std::string_view s);
 
-// The first value of header `lower_name`, or nullptr.
-const std::string* find_header(const Headers& headers, std::string_view lower_name);
-
 // Decodes a chunked body (RFC 9112 §7.1) from pieces of any size. Chunk
 // extensions and trailer fields are skipped, within a bound on how many
 // bytes of them one body may carry.
@@ -91,7 +88,9 @@ class ChunkedDecoder {
     state_ = State::kFailed;
     return false;
   }
-  bool step(char c);  // one byte outside chunk data
+  bool step(char c);                           // one byte outside chunk data
+  bool expect(char c, char want, State next);  // `want`, then `next`
+  bool skip(char c, State at_cr);              // extension or trailer byte
 
   State state_ = State::kSize;
   uint64_t left_ = 0;
