@@ -5,10 +5,20 @@
 
 namespace hydra {
 
+// ASCII only, on purpose: what is lowered here (header names, schemes,
+// enum words) is ASCII, and std::tolower asks the locale for every character.
 std::string to_lower(std::string_view s) {
   std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : out) c = ascii_lower(c);
   return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
 }
 
 std::vector<std::string> split(std::string_view s, char sep) {

@@ -5,7 +5,11 @@
 
 namespace hydra {
 
-std::string to_lower(std::string_view s);
+inline char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+std::string to_lower(std::string_view s);              // ASCII letters only
+bool iequals(std::string_view a, std::string_view b);  // ASCII, case-insensitive
 std::vector<std::string> split(std::string_view s, char sep);
 std::string trim(std::string_view s);
 bool starts_with(std::string_view s, std::string_view prefix);

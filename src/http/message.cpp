@@ -53,7 +53,7 @@ void Response::set_header(std::string name, std::string value) {
 
 const std::string* Response::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
-    if (to_lower(k) == to_lower(name)) return &v;
+    if (iequals(k, name)) return &v;
   }
   return nullptr;
 }

@@ -22,10 +22,6 @@ constexpr auto kTokenChars = [] {
   return t;
 }();
 
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 }  // namespace
 
 bool is_token(std::string_view s) {
@@ -37,14 +33,6 @@ bool is_token(std::string_view s) {
 }
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != b[i]) return false;  // b is lower-case
-  }
-  return true;
-}
 
 std::string_view trim_blanks(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

@@ -57,6 +57,23 @@ TEST_F(UsageRecorderTest, FullQueueDropsAndCountsInsteadOfBlocking) {
       << metrics_.render();
 }
 
+// Ids are unique by construction, not by an index: should two ever meet,
+// both records are kept, and so is the rest of their batch.
+TEST_F(UsageRecorderTest, TwoRecordsWithOneIdAreBothKept) {
+  UsageRecorderOptions o;
+  o.interval_ms = 60000;
+  UsageRecorder rec(*st_, metrics_, o);
+  UsageRecord a = record(1), b = record(2);
+  b.id = a.id;
+  ASSERT_TRUE(rec.submit(a));
+  ASSERT_TRUE(rec.submit(b));
+  ASSERT_TRUE(rec.submit(record(3)));
+  rec.flush();
+  EXPECT_EQ(stored(), 3);
+  EXPECT_EQ(metrics_.render().find("hydra_gateway_usage_write_failures_total 3"),
+            std::string::npos);
+}
+
 TEST_F(UsageRecorderTest, BackgroundWriterAndStopFlush) {
   UsageRecorderOptions o;
   o.batch = 4;
