@@ -38,6 +38,7 @@ class HealthProber {
 
  private:
   bool probe(const std::string& base_url, const std::string& api_key);
+  std::unique_ptr<http::Client> make_client() const;
 
   RouteTable& routes_;
   http::Metrics& metrics_;
