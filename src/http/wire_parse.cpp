@@ -12,22 +12,36 @@ namespace {
 // dropped, and without a bound a peer could keep a reader busy forever.
 constexpr uint64_t kMaxChunkOverhead = 64 << 10;
 
-// RFC 9110 token characters (field names, methods, transfer codings).
-constexpr auto kTokenChars = [] {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+// RFC 9110 token characters (field names, methods, transfer codings), each
+// mapped to its lower case; 0 for every other byte. One lookup both checks
+// and lowers a field name.
+constexpr auto kTokenLower = [] {
+  std::array<char, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<char>(c);
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = static_cast<char>(c);
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = static_cast<char>(c - 'A' + 'a');
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = c;
   return t;
 }();
+
+// The name lower-cased, or false when it is not a token.
+bool lower_token(std::string_view name, std::string& out) {
+  if (name.empty()) return false;
+  out.resize(name.size());
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = kTokenLower[static_cast<unsigned char>(name[i])];
+    if (c == 0) return false;
+    out[i] = c;
+  }
+  return true;
+}
 
 }  // namespace
 
 bool is_token(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
-    if (!kTokenChars[static_cast<unsigned char>(c)]) return false;
+    if (kTokenLower[static_cast<unsigned char>(c)] == 0) return false;
   }
   return true;
 }
@@ -132,8 +146,8 @@ bool parse_fields(std::string_view rest, Headers& headers, FieldFacts& facts, st
     // A bare LF inside the line is caught below: it is neither a token
     // character of the name nor allowed in the value.
     size_t colon = line.find(':');
-    std::string_view name = line.substr(0, colon);
-    if (colon == std::string_view::npos || !is_token(name)) {
+    std::string lower_name;
+    if (colon == std::string_view::npos || !lower_token(line.substr(0, colon), lower_name)) {
       why = "bad header field";
       return false;
     }
@@ -142,7 +156,6 @@ bool parse_fields(std::string_view rest, Headers& headers, FieldFacts& facts, st
       why = "bad header value";
       return false;
     }
-    std::string lower_name = to_lower(name);
     if (!note_field(lower_name, value, facts, why)) return false;
     headers.emplace_back(std::move(lower_name), std::string(value));
   }
