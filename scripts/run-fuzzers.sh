@@ -13,7 +13,7 @@ for f in "$dir"/fuzz_*; do
   [ -x "$f" ] || continue
   name=$(basename "$f")
   case $name in
-    fuzz_http_request | fuzz_wire_parse | fuzz_jinja | fuzz_go_template | fuzz_modelhub_import | fuzz_model_listing | fuzz_gguf | fuzz_safetensors | fuzz_tokenizer) secs=$long ;;
+    fuzz_http_request | fuzz_wire_parse | fuzz_usage_scan | fuzz_jinja | fuzz_go_template | fuzz_modelhub_import | fuzz_model_listing | fuzz_gguf | fuzz_safetensors | fuzz_tokenizer) secs=$long ;;
     *) secs=$short ;;
   esac
   mkdir -p "$work/$name"

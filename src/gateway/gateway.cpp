@@ -13,6 +13,7 @@
 #include "gateway/sse.h"
 #include "gateway/stream_drain.h"
 #include "gateway/stream_meter.h"
+#include "gateway/usage_scan.h"
 #include "http/stream.h"
 #include "metering/pricing.h"
 #include "moderation/request_text.h"
@@ -377,7 +378,7 @@ asio::awaitable<void> Gateway::relay_whole(UpstreamExchange& ex, http::ResponseW
   if (failed) throw error_for(*failed, call.rec.model);
   ex.release();
   int status = ex.status();
-  if (status == 200) {
+  if (status == 200 && moderation_.rules()->has_output_rules()) {
     unsigned char parse_buffer[kParseBuffer];
     bj::monotonic_resource parse_memory(parse_buffer, sizeof parse_buffer);
     bj::error_code ec;
@@ -387,6 +388,14 @@ asio::awaitable<void> Gateway::relay_whole(UpstreamExchange& ex, http::ResponseW
       if (u && u->is_object()) capture_usage(u->get_object(), call.rec);
       // Billed all the same: the upstream generated it.
       moderation_.check_answer(v, call.rec.workspace_id);
+    }
+  } else if (status == 200) {
+    // Only the counts are needed: read without building the document.
+    AnswerUsage u = scan_usage(body);
+    if (u.found) {
+      call.rec.prompt_tokens = u.prompt_tokens;
+      call.rec.completion_tokens = u.completion_tokens;
+      call.rec.cached_tokens = u.cached_tokens;
     }
   } else if (status >= 400) {
     call.rec.error_code = static_cast<int64_t>(ErrorCode::kInvokeModelError);
