@@ -1,12 +1,13 @@
 #include "gateway/usage_scan.h"
 
-#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/array.hpp>
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/string.hpp>
-#include <cmath>
 #include <string>
 #include <vector>
+
+#include "common/json.h"
 
 namespace hydra::gateway {
 namespace {
@@ -21,17 +22,11 @@ enum class Frame { kTop, kUsage, kDetails, kOther };
 // The counted members, named by the key that introduced the current value.
 enum class Member { kNone, kUsage, kPrompt, kCompletion, kDetails, kCached };
 
-// A count as json::count_or_zero reads it: integral and in int64's range.
-int64_t count_of(int64_t v) {
-  return v;
-}
-int64_t count_of(uint64_t v) {
-  return v > static_cast<uint64_t>(INT64_MAX) ? 0 : static_cast<int64_t>(v);
-}
-int64_t count_of(double d) {
-  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return 0;
-  double whole = std::trunc(d);
-  return whole == d ? static_cast<int64_t>(whole) : 0;
+// A number's count, read as everywhere else (json::count_or_zero).
+template <class Number>
+int64_t count_of(Number n) {
+  bj::value v(n);
+  return json::count_or_zero(&v);
 }
 
 struct Handler {
