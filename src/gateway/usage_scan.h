@@ -2,7 +2,7 @@
 // The usage counts of a whole (non-streamed) OpenAI answer, read by a SAX
 // pass that builds no document. When no output moderation rule is set the
 // counts are all the gateway needs from an answer, and building the
-// document cost several times what reading it does.
+// document about doubled the cost of reading it.
 //
 // Same result as parsing the answer with boost::json and reading
 // usage.prompt_tokens, usage.completion_tokens and
