@@ -6,7 +6,6 @@
 #include "auth/auth_epoch.h"
 #include "common/clock.h"
 #include "common/error.h"
-#include "common/json.h"
 #include "common/log.h"
 #include "common/random.h"
 #include "common/strings.h"
@@ -40,19 +39,6 @@ struct Gateway::Call {
 namespace {
 
 constexpr size_t kMaxModelName = 256;
-
-void capture_usage(const bj::object& usage, UsageRecord& rec) {
-  auto num = [](const bj::object& o, std::string_view k) -> int64_t {
-    const bj::value* v = o.if_contains(k);
-    return json::count_or_zero(v);
-  };
-  rec.prompt_tokens = num(usage, "prompt_tokens");
-  rec.completion_tokens = num(usage, "completion_tokens");
-  rec.cached_tokens = 0;
-  if (const bj::value* d = usage.if_contains("prompt_tokens_details"); d && d->is_object()) {
-    rec.cached_tokens = num(d->get_object(), "cached_tokens");
-  }
-}
 
 std::string upstream_url(const std::string& base_url, const std::string& path) {
   std::string base = base_url;
@@ -378,25 +364,15 @@ asio::awaitable<void> Gateway::relay_whole(UpstreamExchange& ex, http::ResponseW
   if (failed) throw error_for(*failed, call.rec.model);
   ex.release();
   int status = ex.status();
-  if (status == 200 && moderation_.rules()->has_output_rules()) {
-    unsigned char parse_buffer[kParseBuffer];
-    bj::monotonic_resource parse_memory(parse_buffer, sizeof parse_buffer);
-    bj::error_code ec;
-    bj::value v = bj::parse(body, ec, &parse_memory);
-    if (!ec && v.is_object()) {
-      const bj::value* u = v.as_object().if_contains("usage");
-      if (u && u->is_object()) capture_usage(u->get_object(), call.rec);
-      // Billed all the same: the upstream generated it.
-      moderation_.check_answer(v, call.rec.workspace_id);
-    }
-  } else if (status == 200) {
-    // Only the counts are needed: read without building the document.
+  if (status == 200) {
     AnswerUsage u = scan_usage(body);
     if (u.found) {
       call.rec.prompt_tokens = u.prompt_tokens;
       call.rec.completion_tokens = u.completion_tokens;
       call.rec.cached_tokens = u.cached_tokens;
     }
+    // Billed all the same: the upstream generated it.
+    moderation_.check_answer(body, call.rec.workspace_id);
   } else if (status >= 400) {
     call.rec.error_code = static_cast<int64_t>(ErrorCode::kInvokeModelError);
   }

@@ -89,6 +89,11 @@ struct Handler {
         break;
     }
   }
+  bool close() {
+    frames.pop_back();
+    member = Member::kNone;
+    return true;
+  }
   bool scalar(int64_t count = 0) {
     value(count, false);
     member = Member::kNone;
@@ -104,22 +109,14 @@ struct Handler {
     member = Member::kNone;
     return true;
   }
-  bool on_object_end(std::size_t, error_code&) {
-    frames.pop_back();
-    member = Member::kNone;
-    return true;
-  }
+  bool on_object_end(std::size_t, error_code&) { return close(); }
   bool on_array_begin(error_code&) {
     value(0, false);
     frames.push_back(Frame::kOther);
     member = Member::kNone;
     return true;
   }
-  bool on_array_end(std::size_t, error_code&) {
-    frames.pop_back();
-    member = Member::kNone;
-    return true;
-  }
+  bool on_array_end(std::size_t, error_code&) { return close(); }
   bool on_key_part(string_view s, std::size_t, error_code&) {
     key.append(s.data(), s.size());
     return true;

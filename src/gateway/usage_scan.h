@@ -1,8 +1,8 @@
 #pragma once
 // The usage counts of a whole (non-streamed) OpenAI answer, read by a SAX
-// pass that builds no document. When no output moderation rule is set the
-// counts are all the gateway needs from an answer, and building the
-// document about doubled the cost of reading it.
+// pass that builds no document: the counts are all the gateway needs from
+// an answer (output moderation parses it only when there are output rules),
+// and building the document about doubled the cost of reading it.
 //
 // Same result as parsing the answer with boost::json and reading
 // usage.prompt_tokens, usage.completion_tokens and

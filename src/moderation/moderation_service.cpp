@@ -56,11 +56,13 @@ void ModerationService::check_input(const boost::json::value& request,
   }
 }
 
-void ModerationService::check_answer(const boost::json::value& answer,
-                                     const std::string& workspace) const {
+void ModerationService::check_answer(std::string_view answer, const std::string& workspace) const {
   auto set = rules();
   if (!set->has_output_rules()) return;
-  if (auto hit = set->match_output(answer_text(answer), workspace)) throw_output_refused(*hit);
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(answer, ec);
+  if (ec || !v.is_object()) return;  // not an answer: nothing to read
+  if (auto hit = set->match_output(answer_text(v), workspace)) throw_output_refused(*hit);
 }
 
 void throw_output_refused(const std::string& rule_id) {

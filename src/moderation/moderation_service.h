@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/periodic_thread.h"
 #include "moderation/output_scanner.h"
@@ -38,8 +39,9 @@ class ModerationService {
 
   // Throws ApiError 600003 when the request's text breaks an input rule.
   void check_input(const boost::json::value& request, const std::string& workspace) const;
-  // Throws ApiError 600004 when a whole answer breaks an output rule.
-  void check_answer(const boost::json::value& answer, const std::string& workspace) const;
+  // Throws ApiError 600004 when a whole answer (its JSON text) breaks an
+  // output rule. The text is parsed only when there are output rules.
+  void check_answer(std::string_view answer, const std::string& workspace) const;
   // A scanner for one streamed answer, holding the rules current now.
   OutputScanner scanner(const std::string& workspace) const { return {rules(), workspace}; }
 

@@ -99,7 +99,7 @@ TEST_P(RuleStoreTest, ServiceFollowsChanges) {
     }
   }
   EXPECT_TRUE(refused);
-  auto answer = boost::json::parse(R"({"choices":[{"message":{"content":"the plan is"}}]})");
+  std::string answer = R"({"choices":[{"message":{"content":"the plan is"}}]})";
   EXPECT_NO_THROW(svc.check_answer(answer, "ws"));  // an input-only rule
   svc.stop();
 }
