@@ -152,15 +152,18 @@ TEST_F(UsageRecorderTest, SaturatedMachineStillStoresEveryRecord) {
 // A writer starved in the middle of a batch holds the store's write lock
 // and leaves records unwritten however short its queue: the watchdog raises
 // it once a batch takes longer than `stall_ms`. Stuck at idle, this batch
-// of a thousand records would take seconds here.
+// of a thousand records would take seconds here. The batch is taken whole
+// (no interval wakes the writer first), and the stall time is short enough
+// that a batch the hogs slow down at all passes it.
 TEST_F(UsageRecorderTest, StarvedBatchIsRaisedAfterTheStallTime) {
   if (!idle_priority_reversible())
     GTEST_SKIP() << "this process may not raise a thread back from idle priority";
   UsageRecorderOptions o;
   o.batch = 1000;
   o.backlog = 1000000;  // never the reason here
-  o.stall_ms = 100;
-  o.interval_ms = 10;
+  o.stall_ms = 30;
+  o.watch_ms = 5;
+  o.interval_ms = 60000;
   UsageRecorder rec(*st_, metrics_, o);
   CpuHogs hogs;
   auto start = std::chrono::steady_clock::now();
