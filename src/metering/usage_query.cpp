@@ -1,6 +1,7 @@
 #include "metering/usage_query.h"
 
 #include "common/error.h"
+#include "metering/record_spans.h"
 
 namespace hydra::metering {
 
@@ -101,6 +102,14 @@ int64_t floor_minute(int64_t ms) {
   return ms < 0 ? ms : bucket_start(ms, Granularity::kMinute);
 }
 
+// Filters on usage_records, narrowed to the minutes the rollups say hold
+// matching records (record_spans.h).
+Where records_where(store::Store& st, const UsageFilter& f) {
+  Where w = where_for(f, std::nullopt);
+  if (spans_narrow(f)) w.add(time_condition(record_spans(st, f), w.params));
+  return w;
+}
+
 }  // namespace
 
 UsageFilter normalized(UsageFilter f) {
@@ -118,7 +127,7 @@ UsageFilter normalized(UsageFilter f) {
 
 Totals usage_totals(store::Store& st, const UsageFilter& f) {
   auto table = rollup_for(f, std::nullopt);
-  Where w = where_for(f, table);
+  Where w = table ? where_for(f, table) : records_where(st, f);
   std::string sql = std::string("SELECT ") + (table ? kRollupSums : kRecordSums) + " FROM " +
                     (table ? "usage_rollups" : "usage_records") + w.sql;
   auto rows = st.query(sql, w.params);
@@ -128,7 +137,7 @@ Totals usage_totals(store::Store& st, const UsageFilter& f) {
 std::vector<UsageGroup> usage_groups(store::Store& st, const UsageFilter& f, const GroupBy& g,
                                      int64_t limit) {
   auto table = rollup_for(f, g.time);
-  Where w = where_for(f, table);
+  Where w = table ? where_for(f, table) : records_where(st, f);
   std::vector<std::string> dims;
   if (g.time) {
     std::string step = std::to_string(step_ms(*g.time));
@@ -160,7 +169,9 @@ std::vector<UsageGroup> usage_groups(store::Store& st, const UsageFilter& f, con
 }
 
 std::vector<FailureCount> usage_failures(store::Store& st, const UsageFilter& f) {
-  Where w = where_for(f, std::nullopt);
+  UsageFilter failed = f;
+  if (failed.status.empty()) failed.status = "failed";  // only minutes with failures are read
+  Where w = records_where(st, failed);
   w.add(kFailed);
   auto rows = st.query(
       "SELECT status, error_code, COUNT(*) AS n, MAX(time) AS last_time FROM usage_records" +
@@ -176,10 +187,21 @@ std::vector<FailureCount> usage_failures(store::Store& st, const UsageFilter& f)
 RecordPage usage_records(store::Store& st, const UsageFilter& f, int64_t offset, int64_t limit) {
   RecordPage page;
   Where w = where_for(f, std::nullopt);
+  std::vector<RecordSpan> spans;
+  if (spans_narrow(f)) spans = record_spans(st, f);
   if (f.status.empty()) {
     page.total = usage_totals(st, f).calls;
   } else {
-    page.total = st.query("SELECT COUNT(*) AS n FROM usage_records" + w.sql, w.params)[0].i64("n");
+    Where counted = w;
+    counted.add(time_condition(spans, counted.params));
+    page.total =
+        st.query("SELECT COUNT(*) AS n FROM usage_records" + counted.sql, counted.params)[0].i64(
+            "n");
+  }
+  if (spans_narrow(f)) {
+    // Only the newest minutes that hold the page are read.
+    w.add(time_condition(
+        newest_spans_holding(std::move(spans), offset + limit, span_counts_exact(f)), w.params));
   }
   w.params.push_back(limit);
   w.params.push_back(offset);

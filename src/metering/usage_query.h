@@ -3,7 +3,8 @@
 // by key or model, failures by error code, and pages of records. Time
 // ranges have minute resolution ([from, to) rounded down to whole minutes)
 // so that sums come from the rollups when no status filter is given; with a
-// status filter they are computed from the records (indexed by status).
+// status filter they are computed from the records, read only in the
+// minutes the rollups say hold any (record_spans.h).
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <map>
 #include <random>
@@ -12,6 +14,7 @@
 #include "../store/test_database.h"
 #include "common/error.h"
 #include "common/random.h"
+#include "metering/record_spans.h"
 #include "metering/usage_recorder.h"
 
 namespace hydra::metering {
@@ -192,6 +195,102 @@ TEST_P(UsageQueryTest, FailuresByStatusAndCodeAndRecordPages) {
   EXPECT_EQ(limited.total, want_429);
   EXPECT_EQ(static_cast<int64_t>(limited.items.size()), want_429);
   for (const auto& r : limited.items) EXPECT_EQ(r.status, 429);
+}
+
+// usage_records has only a time index: queries for one key, workspace or
+// status class read the minutes the rollups name (record_spans.h). Over
+// three days of sparse records each key's minutes are hundreds of spans,
+// more than one condition holds, so neighbours are joined too; every
+// answer must still be exactly what the records say.
+TEST_P(UsageQueryTest, KeyWorkspaceAndStatusQueriesReadTheRollupsMinutesAndMissNothing) {
+  auto rs = make_records(1500);
+  record_all(rs);
+  auto keeps = [](const UsageRecord& r, const UsageFilter& f) {
+    if (!matches(r, f)) return false;
+    bool numeric = !f.status.empty() && std::isdigit(static_cast<unsigned char>(f.status[0]));
+    return !numeric || r.status == std::stoi(f.status);
+  };
+  auto filter = [](std::string ws, std::string key, std::string status) {
+    UsageFilter f;
+    f.workspace_id = std::move(ws);
+    f.key_id = std::move(key);
+    f.status = std::move(status);
+    return f;
+  };
+  std::vector<UsageFilter> filters = {
+      filter("", "key1", ""),       filter("ws0", "", ""),        filter("ws1", "key2", ""),
+      filter("", "key0", "failed"), filter("ws0", "", "aborted"), filter("", "key1", "success"),
+      filter("", "key2", "429"),    filter("", "", "200"),        filter("", "key1", "") /*range*/};
+  filters.back().model = "public/a";
+  filters.back().from_ms = kT0 + kDay / 2;
+  filters.back().to_ms = kT0 + 2 * kDay + 17 * 60000;
+  for (const auto& raw : filters) {
+    UsageFilter f = normalized(raw);
+    SCOPED_TRACE(f.workspace_id + "/" + f.key_id + "/" + f.status + "/" + f.model);
+    std::vector<UsageRecord> want;
+    for (const auto& r : rs) {
+      if (keeps(r, f)) want.push_back(r);
+    }
+    std::sort(want.begin(), want.end(), [](const UsageRecord& a, const UsageRecord& b) {
+      return a.time != b.time ? a.time > b.time : a.id > b.id;
+    });
+    ASSERT_GT(want.size(), 13u);
+    for (int64_t offset : {int64_t{0}, int64_t{7}, static_cast<int64_t>(want.size()) - 5}) {
+      auto page = usage_records(*st_, f, offset, 13);
+      EXPECT_EQ(page.total, static_cast<int64_t>(want.size()));
+      size_t expect_n = std::min<size_t>(13, want.size() - static_cast<size_t>(offset));
+      ASSERT_EQ(page.items.size(), expect_n) << "offset " << offset;
+      for (size_t i = 0; i < expect_n; ++i) {
+        EXPECT_EQ(page.items[i].request_id, want[static_cast<size_t>(offset) + i].request_id);
+      }
+    }
+    if (!f.status.empty()) {
+      EXPECT_EQ(usage_totals(*st_, f).calls, static_cast<int64_t>(want.size()));
+      GroupBy by_key;
+      by_key.key = true;
+      int64_t grouped = 0;
+      for (const auto& g : usage_groups(*st_, f, by_key)) grouped += g.totals.calls;
+      EXPECT_EQ(grouped, static_cast<int64_t>(want.size()));
+    }
+    std::map<int64_t, int64_t> failed;
+    for (const auto& r : want) {
+      if (is_failure(r.status)) failed[r.status]++;
+    }
+    auto failures = usage_failures(*st_, f);
+    ASSERT_EQ(failures.size(), failed.size());
+    for (const auto& x : failures) EXPECT_EQ(x.count, failed[x.status]) << x.status;
+  }
+  // A key with no records reads no minutes at all.
+  auto none = usage_records(*st_, filter("", "no-such-key", "failed"), 0, 10);
+  EXPECT_EQ(none.total, 0);
+  EXPECT_TRUE(none.items.empty());
+}
+
+TEST(RecordSpans, JoiningTheClosestNeighboursKeepsEveryMinute) {
+  // newest first; gaps between them: 60 s, 10 min, 2 min, 1 h
+  std::vector<RecordSpan> spans = {{kT0 + 100 * 60000, kT0 + 101 * 60000, 1},
+                                   {kT0 + 98 * 60000, kT0 + 99 * 60000, 2},
+                                   {kT0 + 80 * 60000, kT0 + 88 * 60000, 3},
+                                   {kT0 + 70 * 60000, kT0 + 78 * 60000, 4},
+                                   {kT0, kT0 + 10 * 60000, 5}};
+  store::Params params;
+  EXPECT_EQ(time_condition(spans, params, 3),
+            "((time >= ? AND time < ?) OR (time >= ? AND time < ?) OR (time >= ? AND time < ?))");
+  ASSERT_EQ(params.size(), 6u);
+  auto at = [&](size_t i) { return std::get<int64_t>(params[i]); };
+  EXPECT_EQ(at(0), kT0 + 98 * 60000);  // the two closest gaps are joined
+  EXPECT_EQ(at(1), kT0 + 101 * 60000);
+  EXPECT_EQ(at(2), kT0 + 70 * 60000);
+  EXPECT_EQ(at(3), kT0 + 88 * 60000);
+  EXPECT_EQ(at(4), kT0);
+  EXPECT_EQ(at(5), kT0 + 10 * 60000);
+  store::Params none;
+  EXPECT_EQ(time_condition({}, none), "1 = 0");
+  EXPECT_TRUE(none.empty());
+  auto held = newest_spans_holding(spans, 3, true);
+  ASSERT_EQ(held.size(), 2u);  // 1 + 2 records reach 3
+  EXPECT_EQ(newest_spans_holding(spans, 3, false).size(), spans.size());
+  EXPECT_EQ(newest_spans_holding(spans, 1000, true).size(), spans.size());
 }
 
 TEST_P(UsageQueryTest, BadFiltersAreParamErrors) {
