@@ -104,7 +104,8 @@ std::vector<RecordSpan> joined(const std::vector<RecordSpan>& spans, size_t max_
 
 }  // namespace
 
-std::string time_condition(std::vector<RecordSpan> spans, store::Params& params, size_t max_terms) {
+std::string time_condition(const std::vector<RecordSpan>& spans, store::Params& params,
+                           size_t max_terms) {
   if (spans.empty()) return "1 = 0";
   std::string cond = "(";
   for (const auto& s : joined(spans, std::max<size_t>(max_terms, 1))) {

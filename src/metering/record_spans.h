@@ -47,7 +47,7 @@ std::vector<RecordSpan> newest_spans_holding(std::vector<RecordSpan> spans, int6
 // `max_terms` spans, the closest neighbours are joined: the condition then
 // admits some records between them, which the query's other conditions
 // still filter.
-std::string time_condition(std::vector<RecordSpan> spans, store::Params& params,
+std::string time_condition(const std::vector<RecordSpan>& spans, store::Params& params,
                            size_t max_terms = 64);
 
 }  // namespace hydra::metering
