@@ -33,9 +33,9 @@ bool span_counts_exact(const UsageFilter& f) {
   return f.status.empty() || f.status == "failed" || f.status == "aborted";
 }
 
-std::vector<RecordSpan> record_spans(store::Store& st, const UsageFilter& f) {
-  std::string sql = "SELECT bucket, SUM(" + rollup_count(f.status) +
-                    ") AS n FROM usage_rollups WHERE granularity = ?";
+std::vector<RecordSpan> record_spans(store::Store& st, const UsageFilter& f, int64_t max_minutes) {
+  const std::string count = "SUM(" + rollup_count(f.status) + ")";
+  std::string sql = "SELECT bucket, " + count + " AS n FROM usage_rollups WHERE granularity = ?";
   store::Params params{std::string(granularity_name(Granularity::kMinute))};
   auto add = [&](const char* cond, store::Value v) {
     sql += std::string(" AND ") + cond;
@@ -46,7 +46,12 @@ std::vector<RecordSpan> record_spans(store::Store& st, const UsageFilter& f) {
   if (!f.model.empty()) add("model = ?", f.model);
   if (f.from_ms >= 0) add("bucket >= ?", f.from_ms);
   if (f.to_ms >= 0) add("bucket < ?", f.to_ms);
-  sql += " GROUP BY bucket ORDER BY bucket DESC";
+  // Newest first along the index, so a limited read stops early.
+  sql += " GROUP BY bucket HAVING " + count + " > 0 ORDER BY bucket DESC";
+  if (max_minutes > 0) {
+    sql += " LIMIT ?";
+    params.emplace_back(max_minutes);
+  }
   const int64_t minute = step_ms(Granularity::kMinute);
   std::vector<RecordSpan> spans;
   for (const auto& r : st.query(sql, params)) {
@@ -104,17 +109,17 @@ std::vector<RecordSpan> joined(const std::vector<RecordSpan>& spans, size_t max_
 
 }  // namespace
 
-std::string time_condition(const std::vector<RecordSpan>& spans, store::Params& params,
-                           size_t max_terms) {
-  if (spans.empty()) return "1 = 0";
-  std::string cond = "(";
-  for (const auto& s : joined(spans, std::max<size_t>(max_terms, 1))) {
-    if (cond.size() > 1) cond += " OR ";
-    cond += "(time >= ? AND time < ?)";
+std::string spans_source(const std::vector<RecordSpan>& spans, store::Params& params,
+                         size_t max_arms) {
+  if (spans.empty()) return "(SELECT * FROM usage_records WHERE 1 = 0) AS spans";
+  std::string sql = "(";
+  for (const auto& s : joined(spans, std::max<size_t>(max_arms, 1))) {
+    if (sql.size() > 1) sql += " UNION ALL ";
+    sql += "SELECT * FROM usage_records WHERE time >= ? AND time < ?";
     params.emplace_back(s.from_ms);
     params.emplace_back(s.to_ms);
   }
-  return cond + ")";
+  return sql + ") AS spans";
 }
 
 }  // namespace hydra::metering

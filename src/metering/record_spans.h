@@ -7,7 +7,7 @@
 // reads records of one key or workspace, or of one status class, first
 // asks the rollups (indexed by key and by workspace, and written once per
 // batch and group, not per record) which minutes hold any, and then reads
-// only those minutes through the time index.
+// only those minutes, each a tight search of the time index.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -34,20 +34,24 @@ bool spans_narrow(const UsageFilter& f);
 // True when a span's count is the exact number of matching records.
 bool span_counts_exact(const UsageFilter& f);
 
-// The filter's spans, newest first.
-std::vector<RecordSpan> record_spans(store::Store& st, const UsageFilter& f);
+// The filter's spans, newest first; from the newest `max_minutes` minutes
+// that hold any when that is positive.
+std::vector<RecordSpan> record_spans(store::Store& st, const UsageFilter& f,
+                                     int64_t max_minutes = 0);
 
 // The newest spans that hold at least `need` records (all of them when the
 // counts are upper bounds or fall short).
 std::vector<RecordSpan> newest_spans_holding(std::vector<RecordSpan> spans, int64_t need,
                                              bool exact);
 
-// A SQL condition on `time` that keeps exactly the records inside the spans
-// (a false one for none), and its parameters appended to `params`. Past
-// `max_terms` spans, the closest neighbours are joined: the condition then
-// admits some records between them, which the query's other conditions
-// still filter.
-std::string time_condition(const std::vector<RecordSpan>& spans, store::Params& params,
-                           size_t max_terms = 64);
+// A derived table to read instead of usage_records: the records inside the
+// spans, one UNION ALL arm per span so that each is a range search of the
+// time index (an OR of ranges can make a planner scan the whole index).
+// Its parameters are appended to `params`. Past `max_arms` spans (SQLite
+// allows 500 arms) the
+// closest neighbours are joined: the arms then also hold some records
+// between them, which the query's own conditions still filter.
+std::string spans_source(const std::vector<RecordSpan>& spans, store::Params& params,
+                         size_t max_arms = 400);
 
 }  // namespace hydra::metering

@@ -102,12 +102,33 @@ int64_t floor_minute(int64_t ms) {
   return ms < 0 ? ms : bucket_start(ms, Granularity::kMinute);
 }
 
-// Filters on usage_records, narrowed to the minutes the rollups say hold
-// matching records (record_spans.h).
-Where records_where(store::Store& st, const UsageFilter& f) {
-  Where w = where_for(f, std::nullopt);
-  if (spans_narrow(f)) w.add(time_condition(record_spans(st, f), w.params));
-  return w;
+// What a query reads (a table, or a derived table with its own
+// parameters) and its filters.
+struct Source {
+  std::string from;
+  store::Params from_params;
+  Where w;
+  store::Params params() const {
+    store::Params all = from_params;
+    all.insert(all.end(), w.params.begin(), w.params.end());
+    return all;
+  }
+};
+
+// usage_records, or for a filter the rollups narrow only the given spans.
+Source records(const UsageFilter& f, const std::vector<RecordSpan>* spans) {
+  Source src{"usage_records", {}, where_for(f, std::nullopt)};
+  if (spans) src.from = spans_source(*spans, src.from_params);
+  return src;
+}
+
+// The rollups of one granularity, or the records in the minutes the
+// rollups say hold matching ones (record_spans.h).
+Source source_for(store::Store& st, const UsageFilter& f, std::optional<Granularity> rollups) {
+  if (rollups) return Source{"usage_rollups", {}, where_for(f, rollups)};
+  if (!spans_narrow(f)) return records(f, nullptr);
+  auto spans = record_spans(st, f);
+  return records(f, &spans);
 }
 
 }  // namespace
@@ -127,17 +148,17 @@ UsageFilter normalized(UsageFilter f) {
 
 Totals usage_totals(store::Store& st, const UsageFilter& f) {
   auto table = rollup_for(f, std::nullopt);
-  Where w = table ? where_for(f, table) : records_where(st, f);
+  Source src = source_for(st, f, table);
   std::string sql = std::string("SELECT ") + (table ? kRollupSums : kRecordSums) + " FROM " +
-                    (table ? "usage_rollups" : "usage_records") + w.sql;
-  auto rows = st.query(sql, w.params);
+                    src.from + src.w.sql;
+  auto rows = st.query(sql, src.params());
   return rows.empty() ? Totals{} : totals_of(rows[0]);
 }
 
 std::vector<UsageGroup> usage_groups(store::Store& st, const UsageFilter& f, const GroupBy& g,
                                      int64_t limit) {
   auto table = rollup_for(f, g.time);
-  Where w = table ? where_for(f, table) : records_where(st, f);
+  Source src = source_for(st, f, table);
   std::vector<std::string> dims;
   if (g.time) {
     std::string step = std::to_string(step_ms(*g.time));
@@ -150,13 +171,13 @@ std::vector<UsageGroup> usage_groups(store::Store& st, const UsageFilter& f, con
     select += dims[i] + " AS d" + std::to_string(i) + ", ";
     group += (i ? ", " : "") + dims[i];
   }
-  std::string sql = "SELECT " + select + (table ? kRollupSums : kRecordSums) + " FROM " +
-                    (table ? "usage_rollups" : "usage_records") + w.sql;
+  std::string sql =
+      "SELECT " + select + (table ? kRollupSums : kRecordSums) + " FROM " + src.from + src.w.sql;
   if (!group.empty()) sql += " GROUP BY " + group + " ORDER BY " + group;
   sql += " LIMIT ?";
-  w.params.push_back(limit);
+  src.w.params.push_back(limit);
   std::vector<UsageGroup> out;
-  for (const auto& r : st.query(sql, w.params)) {
+  for (const auto& r : st.query(sql, src.params())) {
     UsageGroup u;
     size_t col = 0;
     if (g.time) u.bucket = r.i64("d" + std::to_string(col++));
@@ -171,12 +192,13 @@ std::vector<UsageGroup> usage_groups(store::Store& st, const UsageFilter& f, con
 std::vector<FailureCount> usage_failures(store::Store& st, const UsageFilter& f) {
   UsageFilter failed = f;
   if (failed.status.empty()) failed.status = "failed";  // only minutes with failures are read
-  Where w = records_where(st, failed);
-  w.add(kFailed);
-  auto rows = st.query(
-      "SELECT status, error_code, COUNT(*) AS n, MAX(time) AS last_time FROM usage_records" +
-          w.sql + " GROUP BY status, error_code ORDER BY n DESC, status, error_code LIMIT 100",
-      w.params);
+  Source src = source_for(st, failed, std::nullopt);
+  src.w.add(kFailed);
+  auto rows = st.query("SELECT status, error_code, COUNT(*) AS n, MAX(time) AS last_time FROM " +
+                           src.from + src.w.sql +
+                           " GROUP BY status, error_code ORDER BY n DESC, status, error_code "
+                           "LIMIT 100",
+                       src.params());
   std::vector<FailureCount> out;
   for (const auto& r : rows) {
     out.push_back({r.i64("status"), r.i64("error_code"), r.i64("n"), r.i64("last_time")});
@@ -186,31 +208,32 @@ std::vector<FailureCount> usage_failures(store::Store& st, const UsageFilter& f)
 
 RecordPage usage_records(store::Store& st, const UsageFilter& f, int64_t offset, int64_t limit) {
   RecordPage page;
-  Where w = where_for(f, std::nullopt);
-  std::vector<RecordSpan> spans;
-  if (spans_narrow(f)) spans = record_spans(st, f);
   if (f.status.empty()) {
     page.total = usage_totals(st, f).calls;
   } else {
-    Where counted = w;
-    counted.add(time_condition(spans, counted.params));
+    Source counted = source_for(st, f, std::nullopt);
     page.total =
-        st.query("SELECT COUNT(*) AS n FROM usage_records" + counted.sql, counted.params)[0].i64(
-            "n");
+        st.query("SELECT COUNT(*) AS n FROM " + counted.from + counted.w.sql, counted.params())[0]
+            .i64("n");
   }
+  // Only the newest minutes that hold the page are read: with exact counts
+  // no more minutes than records are needed.
+  Source src = records(f, nullptr);
+  std::vector<RecordSpan> spans;
   if (spans_narrow(f)) {
-    // Only the newest minutes that hold the page are read.
-    w.add(time_condition(
-        newest_spans_holding(std::move(spans), offset + limit, span_counts_exact(f)), w.params));
+    bool exact = span_counts_exact(f);
+    spans = newest_spans_holding(record_spans(st, f, exact ? offset + limit : 0), offset + limit,
+                                 exact);
+    src = records(f, &spans);
   }
-  w.params.push_back(limit);
-  w.params.push_back(offset);
+  src.w.params.push_back(limit);
+  src.w.params.push_back(offset);
   auto rows = st.query(
       "SELECT id, time, request_id, workspace_id, user_id, key_id, model, upstream, "
       "prompt_tokens, completion_tokens, cached_tokens, cost, status, error_code, latency_ms, "
-      "ttft_ms, stream FROM usage_records" +
-          w.sql + " ORDER BY time DESC, id DESC LIMIT ? OFFSET ?",
-      w.params);
+      "ttft_ms, stream FROM " +
+          src.from + src.w.sql + " ORDER BY time DESC, id DESC LIMIT ? OFFSET ?",
+      src.params());
   for (const auto& r : rows) page.items.push_back(record_of(r));
   return page;
 }

@@ -274,8 +274,9 @@ TEST(RecordSpans, JoiningTheClosestNeighboursKeepsEveryMinute) {
                                    {kT0 + 70 * 60000, kT0 + 78 * 60000, 4},
                                    {kT0, kT0 + 10 * 60000, 5}};
   store::Params params;
-  EXPECT_EQ(time_condition(spans, params, 3),
-            "((time >= ? AND time < ?) OR (time >= ? AND time < ?) OR (time >= ? AND time < ?))");
+  const std::string arm = "SELECT * FROM usage_records WHERE time >= ? AND time < ?";
+  EXPECT_EQ(spans_source(spans, params, 3),
+            "(" + arm + " UNION ALL " + arm + " UNION ALL " + arm + ") AS spans");
   ASSERT_EQ(params.size(), 6u);
   auto at = [&](size_t i) { return std::get<int64_t>(params[i]); };
   EXPECT_EQ(at(0), kT0 + 98 * 60000);  // the two closest gaps are joined
@@ -285,7 +286,7 @@ TEST(RecordSpans, JoiningTheClosestNeighboursKeepsEveryMinute) {
   EXPECT_EQ(at(4), kT0);
   EXPECT_EQ(at(5), kT0 + 10 * 60000);
   store::Params none;
-  EXPECT_EQ(time_condition({}, none), "1 = 0");
+  EXPECT_EQ(spans_source({}, none), "(SELECT * FROM usage_records WHERE 1 = 0) AS spans");
   EXPECT_TRUE(none.empty());
   auto held = newest_spans_holding(spans, 3, true);
   ASSERT_EQ(held.size(), 2u);  // 1 + 2 records reach 3
