@@ -10,8 +10,8 @@ namespace hydra::metering {
 
 namespace {
 
-// The rollup sum that counts what the status filter keeps (status.h: a
-// failure is a status of 400 or more except 499, which is an abort).
+// The rollup sum that counts what the status filter keeps (usage_record.h:
+// a failure is a status of 400 or more except 499, which is an abort).
 std::string rollup_count(const std::string& status) {
   if (status.empty()) return "calls";
   if (status == "failed") return "failures";
@@ -84,17 +84,17 @@ std::vector<RecordSpan> newest_spans_holding(std::vector<RecordSpan> spans, int6
 
 namespace {
 
-// Joins the closest neighbours (newest first) until at most `max_terms`
+// Joins the closest neighbours (newest first) until at most `max_arms`
 // spans are left.
-std::vector<RecordSpan> joined(const std::vector<RecordSpan>& spans, size_t max_terms) {
-  if (spans.size() <= max_terms) return spans;
+std::vector<RecordSpan> joined(const std::vector<RecordSpan>& spans, size_t max_arms) {
+  if (spans.size() <= max_arms) return spans;
   // gap i lies between spans[i] (newer) and spans[i + 1] (older)
   std::vector<size_t> gaps(spans.size() - 1);
   std::iota(gaps.begin(), gaps.end(), size_t{0});
   auto width = [&](size_t i) { return spans[i].from_ms - spans[i + 1].to_ms; };
   std::sort(gaps.begin(), gaps.end(), [&](size_t a, size_t b) { return width(a) < width(b); });
   std::vector<bool> close(spans.size() - 1, false);
-  for (size_t k = 0; k < spans.size() - max_terms; ++k) close[gaps[k]] = true;
+  for (size_t k = 0; k < spans.size() - max_arms; ++k) close[gaps[k]] = true;
   std::vector<RecordSpan> out{spans[0]};
   for (size_t i = 1; i < spans.size(); ++i) {
     if (close[i - 1]) {

@@ -219,11 +219,10 @@ RecordPage usage_records(store::Store& st, const UsageFilter& f, int64_t offset,
   // Only the newest minutes that hold the page are read: with exact counts
   // no more minutes than records are needed.
   Source src = records(f, nullptr);
-  std::vector<RecordSpan> spans;
   if (spans_narrow(f)) {
     bool exact = span_counts_exact(f);
-    spans = newest_spans_holding(record_spans(st, f, exact ? offset + limit : 0), offset + limit,
-                                 exact);
+    auto spans = newest_spans_holding(record_spans(st, f, exact ? offset + limit : 0),
+                                      offset + limit, exact);
     src = records(f, &spans);
   }
   src.w.params.push_back(limit);
