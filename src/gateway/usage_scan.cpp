@@ -89,6 +89,12 @@ struct Handler {
         break;
     }
   }
+  bool open(bool is_object, Frame frame) {
+    value(0, is_object);
+    frames.push_back(frame);
+    member = Member::kNone;
+    return true;
+  }
   bool close() {
     frames.pop_back();
     member = Member::kNone;
@@ -104,18 +110,10 @@ struct Handler {
   bool on_document_end(error_code&) { return true; }
   bool on_object_begin(error_code&) {
     if (frames.empty()) out.valid = true;  // the answer is an object
-    value(0, true);
-    frames.push_back(child_frame());
-    member = Member::kNone;
-    return true;
+    return open(true, child_frame());
   }
   bool on_object_end(std::size_t, error_code&) { return close(); }
-  bool on_array_begin(error_code&) {
-    value(0, false);
-    frames.push_back(Frame::kOther);
-    member = Member::kNone;
-    return true;
-  }
+  bool on_array_begin(error_code&) { return open(false, Frame::kOther); }
   bool on_array_end(std::size_t, error_code&) { return close(); }
   bool on_key_part(string_view s, std::size_t, error_code&) {
     key.append(s.data(), s.size());

@@ -56,8 +56,7 @@ std::vector<RecordSpan> record_spans(store::Store& st, const UsageFilter& f, int
   std::vector<RecordSpan> spans;
   for (const auto& r : st.query(sql, params)) {
     int64_t bucket = r.i64("bucket");
-    int64_t n = r.i64("n");
-    if (n <= 0) continue;
+    int64_t n = r.i64("n");  // above 0: HAVING
     if (!spans.empty() && spans.back().from_ms == bucket + minute) {
       spans.back().from_ms = bucket;
       spans.back().count += n;

@@ -131,6 +131,18 @@ Source source_for(store::Store& st, const UsageFilter& f, std::optional<Granular
   return records(f, &spans);
 }
 
+// The records a status filter keeps inside its spans: the rollups' own
+// count where it is exact, else counted.
+int64_t records_in(store::Store& st, const UsageFilter& f, const std::vector<RecordSpan>& spans) {
+  if (span_counts_exact(f)) {
+    int64_t n = 0;
+    for (const auto& s : spans) n += s.count;
+    return n;
+  }
+  Source src = records(f, &spans);
+  return st.query("SELECT COUNT(*) AS n FROM " + src.from + src.w.sql, src.params())[0].i64("n");
+}
+
 }  // namespace
 
 UsageFilter normalized(UsageFilter f) {
@@ -208,23 +220,18 @@ std::vector<FailureCount> usage_failures(store::Store& st, const UsageFilter& f)
 
 RecordPage usage_records(store::Store& st, const UsageFilter& f, int64_t offset, int64_t limit) {
   RecordPage page;
+  const int64_t need = offset + limit;
+  std::optional<std::vector<RecordSpan>> spans;
   if (f.status.empty()) {
     page.total = usage_totals(st, f).calls;
+    // Exact counts: no more minutes than records hold the page.
+    if (spans_narrow(f)) spans = newest_spans_holding(record_spans(st, f, need), need, true);
   } else {
-    Source counted = source_for(st, f, std::nullopt);
-    page.total =
-        st.query("SELECT COUNT(*) AS n FROM " + counted.from + counted.w.sql, counted.params())[0]
-            .i64("n");
+    spans = record_spans(st, f);
+    page.total = records_in(st, f, *spans);
+    spans = newest_spans_holding(std::move(*spans), need, span_counts_exact(f));
   }
-  // Only the newest minutes that hold the page are read: with exact counts
-  // no more minutes than records are needed.
-  Source src = records(f, nullptr);
-  if (spans_narrow(f)) {
-    bool exact = span_counts_exact(f);
-    auto spans = newest_spans_holding(record_spans(st, f, exact ? offset + limit : 0),
-                                      offset + limit, exact);
-    src = records(f, &spans);
-  }
+  Source src = records(f, spans ? &*spans : nullptr);
   src.w.params.push_back(limit);
   src.w.params.push_back(offset);
   auto rows = st.query(

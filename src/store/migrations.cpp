@@ -5,6 +5,32 @@
 
 namespace hydra::store {
 
+namespace {
+
+// usage_records' columns after `id` as migration 2 created them, in that
+// order; migration 10 copies the table into the same columns. Never edit
+// this: a change of schema is a new migration.
+constexpr const char* kUsageRecordColumns = R"SQL(
+  time BIGINT NOT NULL,
+  request_id TEXT NOT NULL DEFAULT '',
+  workspace_id TEXT NOT NULL DEFAULT '',
+  user_id TEXT NOT NULL DEFAULT '',
+  key_id TEXT NOT NULL DEFAULT '',
+  model TEXT NOT NULL DEFAULT '',
+  upstream TEXT NOT NULL DEFAULT '',
+  prompt_tokens BIGINT NOT NULL DEFAULT 0,
+  completion_tokens BIGINT NOT NULL DEFAULT 0,
+  cached_tokens BIGINT NOT NULL DEFAULT 0,
+  cost DOUBLE PRECISION NOT NULL DEFAULT 0,
+  status BIGINT NOT NULL DEFAULT 0,
+  error_code BIGINT NOT NULL DEFAULT 0,
+  latency_ms BIGINT NOT NULL DEFAULT 0,
+  ttft_ms BIGINT NOT NULL DEFAULT 0,
+  stream BIGINT NOT NULL DEFAULT 0
+)SQL";
+
+}  // namespace
+
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> all = {
       {1, "foundation", R"SQL(
@@ -150,26 +176,11 @@ CREATE INDEX audit_events_time ON audit_events(time);
 CREATE INDEX audit_events_action ON audit_events(action);
 CREATE INDEX audit_events_actor ON audit_events(actor_name);
 )SQL"},
-      {2, "usage_records", R"SQL(
+      {2, "usage_records",
+       R"SQL(
 CREATE TABLE usage_records (
-  id TEXT PRIMARY KEY,
-  time BIGINT NOT NULL,
-  request_id TEXT NOT NULL DEFAULT '',
-  workspace_id TEXT NOT NULL DEFAULT '',
-  user_id TEXT NOT NULL DEFAULT '',
-  key_id TEXT NOT NULL DEFAULT '',
-  model TEXT NOT NULL DEFAULT '',
-  upstream TEXT NOT NULL DEFAULT '',
-  prompt_tokens BIGINT NOT NULL DEFAULT 0,
-  completion_tokens BIGINT NOT NULL DEFAULT 0,
-  cached_tokens BIGINT NOT NULL DEFAULT 0,
-  cost DOUBLE PRECISION NOT NULL DEFAULT 0,
-  status BIGINT NOT NULL DEFAULT 0,
-  error_code BIGINT NOT NULL DEFAULT 0,
-  latency_ms BIGINT NOT NULL DEFAULT 0,
-  ttft_ms BIGINT NOT NULL DEFAULT 0,
-  stream BIGINT NOT NULL DEFAULT 0
-);
+  id TEXT PRIMARY KEY,)SQL" +
+           std::string(kUsageRecordColumns) + R"SQL();
 CREATE INDEX usage_records_time ON usage_records(time);
 CREATE INDEX usage_records_key ON usage_records(key_id, time);
 CREATE INDEX usage_records_model ON usage_records(model, time);
@@ -389,32 +400,12 @@ DROP INDEX IF EXISTS usage_records_model;
       // the metering writer's time), and a collision would have refused a
       // whole batch of records. Neither engine drops a primary key in place
       // portably, so the table is copied.
-      {10, "usage_records_without_id_index", R"SQL(
+      {10, "usage_records_without_id_index",
+       R"SQL(
 CREATE TABLE usage_records_next (
-  id TEXT NOT NULL,
-  time BIGINT NOT NULL,
-  request_id TEXT NOT NULL DEFAULT '',
-  workspace_id TEXT NOT NULL DEFAULT '',
-  user_id TEXT NOT NULL DEFAULT '',
-  key_id TEXT NOT NULL DEFAULT '',
-  model TEXT NOT NULL DEFAULT '',
-  upstream TEXT NOT NULL DEFAULT '',
-  prompt_tokens BIGINT NOT NULL DEFAULT 0,
-  completion_tokens BIGINT NOT NULL DEFAULT 0,
-  cached_tokens BIGINT NOT NULL DEFAULT 0,
-  cost DOUBLE PRECISION NOT NULL DEFAULT 0,
-  status BIGINT NOT NULL DEFAULT 0,
-  error_code BIGINT NOT NULL DEFAULT 0,
-  latency_ms BIGINT NOT NULL DEFAULT 0,
-  ttft_ms BIGINT NOT NULL DEFAULT 0,
-  stream BIGINT NOT NULL DEFAULT 0
-);
-INSERT INTO usage_records_next (id, time, request_id, workspace_id, user_id, key_id, model,
-  upstream, prompt_tokens, completion_tokens, cached_tokens, cost, status, error_code,
-  latency_ms, ttft_ms, stream)
-SELECT id, time, request_id, workspace_id, user_id, key_id, model, upstream, prompt_tokens,
-  completion_tokens, cached_tokens, cost, status, error_code, latency_ms, ttft_ms, stream
-FROM usage_records;
+  id TEXT NOT NULL,)SQL" +
+           std::string(kUsageRecordColumns) + R"SQL();
+INSERT INTO usage_records_next SELECT * FROM usage_records;
 DROP TABLE usage_records;
 ALTER TABLE usage_records_next RENAME TO usage_records;
 CREATE INDEX usage_records_time ON usage_records(time);
