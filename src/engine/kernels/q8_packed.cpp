@@ -43,12 +43,12 @@ size_t q8_packed_size(const MatrixRef& w) {
   return static_cast<size_t>(groups * q8_pack_group_bytes(w.cols / kQK));
 }
 
-Q8PackedBytes alloc_q8_packed(size_t bytes) {
+WeightBytes alloc_weight_memory(size_t bytes) {
   bytes = (bytes + kHugePage - 1) / kHugePage * kHugePage;
   auto* out = static_cast<uint8_t*>(std::aligned_alloc(kHugePage, bytes));
   if (out == nullptr) throw std::bad_alloc();
   ::madvise(out, bytes, MADV_HUGEPAGE);  // a hint: without it the copy still works
-  return Q8PackedBytes(out);
+  return WeightBytes(out);
 }
 
 void pack_q8_matrix(const MatrixRef& w, uint8_t* dst) {
@@ -59,9 +59,9 @@ void pack_q8_matrix(const MatrixRef& w, uint8_t* dst) {
   });
 }
 
-Q8PackedBytes pack_q8_matrix(const MatrixRef& w) {
+WeightBytes pack_q8_matrix(const MatrixRef& w) {
   if (w.type != GgmlType::kQ8_0 || w.rows <= 0) return nullptr;
-  Q8PackedBytes out = alloc_q8_packed(q8_packed_size(w));
+  WeightBytes out = alloc_weight_memory(q8_packed_size(w));
   pack_q8_matrix(w, out.get());
   return out;
 }

@@ -52,19 +52,19 @@ static inline Q8GroupRows q8_group_rows(int64_t g, int64_t r0, int64_t r1) {
 struct FreeDeleter {
   void operator()(uint8_t* p) const;
 };
-using Q8PackedBytes = std::unique_ptr<uint8_t, FreeDeleter>;
+using WeightBytes = std::unique_ptr<uint8_t, FreeDeleter>;
 
 // Bytes of the packed copy of a Q8_0 matrix (a multiple of 64).
 size_t q8_packed_size(const MatrixRef& w);
-// Memory for packed copies: 64-byte aligned, in huge pages where the kernel
-// gives them (the products stream it for every token; 2 MB pages spare a
-// TLB miss every 4 KB).
-Q8PackedBytes alloc_q8_packed(size_t bytes);
+// Memory for weights (packed copies and others): 64-byte aligned, in huge
+// pages where the kernel gives them (the products stream it for every
+// token; 2 MB pages spare a TLB miss every 4 KB).
+WeightBytes alloc_weight_memory(size_t bytes);
 // Writes the packed copy of a Q8_0 matrix to dst (q8_packed_size bytes,
 // 64-byte aligned), on the compute pool.
 void pack_q8_matrix(const MatrixRef& w, uint8_t* dst);
 // The same into memory of its own; null for any type but Q8_0.
-Q8PackedBytes pack_q8_matrix(const MatrixRef& w);
+WeightBytes pack_q8_matrix(const MatrixRef& w);
 
 // Row r of a packed matrix as floats (d * q, exact), for embedding lookups.
 void q8_packed_row_to_f32(const MatrixRef& w, int64_t r, float* out);

@@ -1,6 +1,7 @@
 #pragma once
-// A loaded model: its configuration and its weights, pointing into the
-// mapped GGUF or safetensors files that the model keeps open.
+// A loaded model: its configuration and its weights, copied into memory of
+// its own or pointing into the mapped GGUF or safetensors files that the
+// model keeps open.
 #include <any>
 #include <memory>
 #include <string>
@@ -45,8 +46,9 @@ struct Model {
   Weight position_embd, token_types;
   std::vector<float> embd_norm, embd_norm_b;
 
-  // What the Q8_0 weights' q8_packed point into.
-  std::shared_ptr<const uint8_t> q8_packed_copy;
+  // What the streamed matrices' data (or, packed Q8_0, q8_packed) point
+  // into: one allocation in huge pages (model_loader.cpp).
+  std::shared_ptr<const uint8_t> resident_weights;
 
   std::string source;   // "gguf" or "safetensors"
   std::any keep_alive;  // the parsed file(s) whose mappings the weights point into

@@ -1,6 +1,7 @@
 #pragma once
 // A weight matrix as the file stores it: any computable ggml type, rows of
-// `cols` elements, used in place from the file mapping (never copied).
+// `cols` elements: in the file mapping, or in the model's copy in huge pages
+// (model_loader.cpp).
 #include <cstddef>
 #include <cstdint>
 #include <vector>

@@ -285,7 +285,7 @@ TEST(Kernels, PackedQ8MatrixGivesTheScalarBitsAlone) {
     for (int64_t rows : {1, 16, 37, 64}) {
       Matrix m = make_matrix(GgmlType::kQ8_0, rows, cols, 53);
       m.bytes[2] = 0x80;  // row 0, element 0: -128
-      const Q8PackedBytes packed = pack_q8_matrix(m.ref);
+      const WeightBytes packed = pack_q8_matrix(m.ref);
       ASSERT_NE(packed, nullptr);
       MatrixRef with = m.ref;
       with.q8_packed = packed.get();

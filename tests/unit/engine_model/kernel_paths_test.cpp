@@ -164,6 +164,37 @@ TEST(KernelPaths, Q8MatricesArePackedForTheTablesThatReadThem) {
   }
 }
 
+// The matrices a token's products stream are moved out of the file mapping
+// into the model's own memory (huge pages) at load, on every path; a tied
+// embedding is the output's copy, an untied one stays in the file (it is
+// only looked up). The logits tests above run on those copies.
+TEST(KernelPaths, StreamedMatricesLeaveTheFileMapping) {
+  for (const int tied : {1, 0}) {
+    TestModelOptions o = opts("qwen2", "deepseek-coder", GgmlType::kF16);
+    o.tie_embeddings = tied;
+    const std::string path = test_model(tied ? "paths_qwen2_f16_tied" : "paths_qwen2_f16", o);
+    for (KernelPath p : {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvx512}) {
+      if (!kernel_path_supported(p)) continue;
+      PathGuard guard(p);
+      auto m = load_model(path);
+      const auto& file = std::any_cast<const std::shared_ptr<const GgufFile>&>(m->keep_alive);
+      const uint8_t* lo = file->mapping->data();
+      const uint8_t* hi = lo + file->mapping->size();
+      auto in_file = [&](const Weight& w) { return w.data >= lo && w.data < hi; };
+      ASSERT_NE(m->resident_weights, nullptr);
+      for (const LayerWeights& l : m->layers) {
+        for (const Weight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down})
+          EXPECT_FALSE(in_file(*w)) << kernel_path_name(p);
+      }
+      EXPECT_FALSE(in_file(m->output)) << kernel_path_name(p);
+      EXPECT_EQ(in_file(m->token_embd), !tied) << kernel_path_name(p);
+      if (tied) {
+        EXPECT_EQ(m->token_embd.data, m->output.data);
+      }
+    }
+  }
+}
+
 TEST(KvStore, HalfAndQ8CachesStayCloseToF32) {
   TestModelOptions o = opts("qwen3", "deepseek-coder", GgmlType::kF16);
   o.head_dim = 32;  // Q8_0 rows are whole blocks of 32
