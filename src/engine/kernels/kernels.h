@@ -62,6 +62,10 @@ struct KernelTable {
   // x = softmax(x * scale) over n values.
   void (*softmax)(float* x, int64_t n, float scale);
   void (*f32_to_f16)(const float* x, uint16_t* out, int64_t n);
+  // out[i] = silu(gate[i]) * up[i] (out may be gate). Each value is computed
+  // the same way wherever it lies in the range (no scalar tails), so a
+  // batch gives the bits of its rows alone.
+  void (*swiglu)(const float* gate, const float* up, float* out, int64_t n);
   // Q8_0 rows [r0, r1) of w times quantized activation row t of x: y[r].
   // Every table computes the same bits: exact int32 sums per block, then
   // acc = fma(float(sum), d_w * d_x, acc) block after block from 0.

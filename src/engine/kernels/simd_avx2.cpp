@@ -407,6 +407,26 @@ void softmax(float* x, int64_t n, float scale) {
   for (; i < n; ++i) x[i] *= inv;
 }
 
+// gate * up / (1 + e^-gate); the tail goes through the same vector code
+// with masked loads and stores.
+inline __m256 swiglu_ps(__m256 g, __m256 u) {
+  const __m256 e = exp_ps(_mm256_sub_ps(_mm256_setzero_ps(), g));
+  return _mm256_div_ps(_mm256_mul_ps(g, u), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+}
+
+void swiglu(const float* gate, const float* up, float* out, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    _mm256_storeu_ps(out + i, swiglu_ps(_mm256_loadu_ps(gate + i), _mm256_loadu_ps(up + i)));
+  }
+  if (i < n) {
+    const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n - i)),
+                                         _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    _mm256_maskstore_ps(out + i, m,
+                        swiglu_ps(_mm256_maskload_ps(gate + i, m), _mm256_maskload_ps(up + i, m)));
+  }
+}
+
 void f32_to_f16(const float* x, uint16_t* out, int64_t n) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -486,8 +506,9 @@ void pack_q8(const Q8Acts&, int64_t, int64_t) {}
 }  // namespace
 
 const KernelTable& avx2_kernel_table() {
-  static const KernelTable table{"avx2",     matvec,    rows_to_f32, gemm_nt, dot,          softmax,
-                                 f32_to_f16, matvec_q8, gemm_q8,     pack_q8, matvec_multi, true};
+  static const KernelTable table{"avx2",     matvec, rows_to_f32, gemm_nt, dot,     softmax,
+                                 f32_to_f16, swiglu, matvec_q8,   gemm_q8, pack_q8, matvec_multi,
+                                 true};
   return table;
 }
 

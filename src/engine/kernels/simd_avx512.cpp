@@ -474,6 +474,25 @@ void softmax(float* x, int64_t n, float scale) {
   }
 }
 
+// gate * up / (1 + e^-gate); exp_ps clamps its argument, so a large
+// negative gate gives a tiny product rather than 0 / inf.
+inline __m512 swiglu_ps(__m512 g, __m512 u) {
+  const __m512 e = exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), g));
+  return _mm512_div_ps(_mm512_mul_ps(g, u), _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+}
+
+void swiglu(const float* gate, const float* up, float* out, int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    _mm512_storeu_ps(out + i, swiglu_ps(_mm512_loadu_ps(gate + i), _mm512_loadu_ps(up + i)));
+  }
+  if (i < n) {
+    const __mmask16 m = tail_mask(n - i);
+    _mm512_mask_storeu_ps(
+        out + i, m, swiglu_ps(_mm512_maskz_loadu_ps(m, gate + i), _mm512_maskz_loadu_ps(m, up + i)));
+  }
+}
+
 void f32_to_f16(const float* x, uint16_t* out, int64_t n) {
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
@@ -519,8 +538,9 @@ void pack_q8(const Q8Acts&, int64_t, int64_t) {}
 }  // namespace
 
 const KernelTable& avx512_kernel_table() {
-  static const KernelTable table{"avx512",   matvec,    rows_to_f32, gemm_nt, dot,          softmax,
-                                 f32_to_f16, matvec_q8, gemm_q8,     pack_q8, matvec_multi, true};
+  static const KernelTable table{"avx512", matvec,    rows_to_f32, gemm_nt, dot,     softmax,
+                                 f32_to_f16, swiglu, matvec_q8, gemm_q8, pack_q8, matvec_multi,
+                                 true};
   return table;
 }
 

@@ -57,6 +57,10 @@ void softmax(float* x, int64_t n, float scale) {
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }
 
+void swiglu(const float* gate, const float* up, float* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
 void f32_to_f16(const float* x, uint16_t* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) out[i] = fp32_to_fp16(x[i]);
 }
@@ -90,8 +94,8 @@ void pack_q8(const Q8Acts&, int64_t, int64_t) {}
 }  // namespace
 
 const KernelTable& scalar_kernel_table() {
-  static const KernelTable table{"scalar",   matvec,    rows_to_f32, gemm_nt, dot,    softmax,
-                                 f32_to_f16, matvec_q8, gemm_q8,     pack_q8, nullptr};
+  static const KernelTable table{"scalar",   matvec, rows_to_f32, gemm_nt, dot,     softmax,
+                                 f32_to_f16, swiglu, matvec_q8,   gemm_q8, pack_q8, nullptr};
   return table;
 }
 

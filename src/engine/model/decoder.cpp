@@ -142,8 +142,9 @@ void feed_forward_block(const Model& m, const LayerWeights& l, int64_t t, Activa
   const MatmulTarget gate_up[] = {{as_matrix(l.ffn_gate), a.gate.data(), ff},
                                   {as_matrix(l.ffn_up), a.up.data(), ff}};
   matmul_group(gate_up, a.h.data(), t, n);
+  const KernelTable& k = kernels();
   parallel_for(t * ff, 4096, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) a.gate[i] = silu(a.gate[i]) * a.up[i];
+    k.swiglu(a.gate.data() + i0, a.up.data() + i0, a.gate.data() + i0, i1 - i0);
   });
   matmul(as_matrix(l.ffn_down), a.gate.data(), t, ff, a.proj.data(), n);
   parallel_for(t, kRowGrain * 4, [&](int64_t r0, int64_t r1) {

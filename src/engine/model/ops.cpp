@@ -41,10 +41,6 @@ void softmax_in_place(float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }
 
-float silu(float x) {
-  return x / (1.0f + std::exp(-x));
-}
-
 float gelu(float x) {
   return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
 }

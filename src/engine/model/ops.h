@@ -11,7 +11,6 @@ void layer_norm(const float* x, const float* w, const float* b, float* out, int6
 void add_in_place(float* x, const float* y, int64_t n);
 // x = softmax(x), numerically stable.
 void softmax_in_place(float* x, int64_t n);
-float silu(float x);
 // Exact GELU, 0.5 x (1 + erf(x / sqrt 2)), as BERT checkpoints define it.
 float gelu(float x);
 

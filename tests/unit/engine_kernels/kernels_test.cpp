@@ -174,6 +174,36 @@ TEST(Kernels, GemmSoftmaxAndHalfMatchScalar) {
   }
 }
 
+// silu(gate) * up close to the scalar table's, including gates far past
+// exp's range; and each value's bits do not depend on where in the range
+// it lies (body or tail), so a batch and a lone row agree.
+TEST(Kernels, SwigluMatchesScalarAndIgnoresItsPlaceInTheRange) {
+  const KernelTable& ref = scalar_kernel_table();
+  std::vector<float> gate = gaussian(37, 11), up = gaussian(37, 12);
+  for (float& g : gate) g *= 6;
+  gate[3] = -200.0f;
+  gate[4] = 200.0f;
+  gate[5] = 0.0f;
+  for (KernelPath path : simd_paths()) {
+    const KernelTable& k = kernel_table(path);
+    std::vector<float> want(gate.size()), got(gate.size());
+    ref.swiglu(gate.data(), up.data(), want.data(), 37);
+    k.swiglu(gate.data(), up.data(), got.data(), 37);
+    for (size_t i = 0; i < want.size(); ++i)
+      EXPECT_NEAR(got[i], want[i], 1e-6 + 1e-5 * std::fabs(want[i])) << k.name << " " << i;
+    EXPECT_EQ(got[4], gate[4] * up[4]) << k.name;
+    for (int64_t from : {1, 5, 21}) {
+      std::vector<float> part(gate.size() - static_cast<size_t>(from));
+      k.swiglu(gate.data() + from, up.data() + from, part.data(), 37 - from);
+      for (size_t i = 0; i < part.size(); ++i)
+        EXPECT_EQ(part[i], got[i + static_cast<size_t>(from)]) << k.name << " from " << from;
+    }
+    std::vector<float> in_place = gate;
+    k.swiglu(in_place.data(), up.data(), in_place.data(), 37);
+    EXPECT_EQ(in_place, got) << k.name;
+  }
+}
+
 TEST(Kernels, ForcedPathIsUsedAndUnsupportedOneRefused) {
   const KernelPath before = active_kernel_path();
   set_kernel_path(KernelPath::kScalar);
