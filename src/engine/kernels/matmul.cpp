@@ -109,12 +109,11 @@ Q8Acts quantize_input(const KernelTable& k, const float* x, int64_t n_tok, int64
   float* d = buffer.d.data();
   int32_t* sum128 = buffer.sum128.data();
   if (n_tok == 1) {
-    quantize_activations(x, ldx, cols, 0, 1, qs, d, sum128);
+    k.quantize_q8(x, ldx, cols, 0, 1, qs, d, sum128);
     return acts;
   }
   parallel_for((n_tok + kQ8Group - 1) / kQ8Group, 1, [&](int64_t g0, int64_t g1) {
-    quantize_activations(x, ldx, cols, g0 * kQ8Group, std::min(n_tok, g1 * kQ8Group), qs, d,
-                         sum128);
+    k.quantize_q8(x, ldx, cols, g0 * kQ8Group, std::min(n_tok, g1 * kQ8Group), qs, d, sum128);
     k.pack_q8(acts, g0, g1);
   });
   return acts;

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "engine/kernels/act_quant.h"
 #include "engine/kernels/kernels.h"
 #include "engine/kernels/simd_avx2_q8.h"
 #include "engine/kernels/simd_common.h"
@@ -508,7 +509,7 @@ void pack_q8(const Q8Acts&, int64_t, int64_t) {}
 const KernelTable& avx2_kernel_table() {
   static const KernelTable table{"avx2",     matvec, rows_to_f32, gemm_nt, dot,     softmax,
                                  f32_to_f16, swiglu, matvec_q8,   gemm_q8, pack_q8, matvec_multi,
-                                 true};
+                                 quantize_activations, true};
   return table;
 }
 

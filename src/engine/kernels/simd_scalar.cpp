@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/format/quant.h"
+#include "engine/kernels/act_quant.h"
 #include "engine/kernels/kernels.h"
 
 namespace hydra::engine {
@@ -95,7 +96,8 @@ void pack_q8(const Q8Acts&, int64_t, int64_t) {}
 
 const KernelTable& scalar_kernel_table() {
   static const KernelTable table{"scalar",   matvec, rows_to_f32, gemm_nt, dot,     softmax,
-                                 f32_to_f16, swiglu, matvec_q8,   gemm_q8, pack_q8, nullptr};
+                                 f32_to_f16, swiglu, matvec_q8,   gemm_q8, pack_q8, nullptr,
+                                 quantize_activations};
   return table;
 }
 

@@ -61,8 +61,7 @@ std::vector<KernelPath> all_paths() {
 Q8Acts quantized(const KernelTable& k, const std::vector<float>& x, int64_t rows, int64_t cols,
                  Q8ActsBuffer& buf) {
   const Q8Acts acts = buf.view(rows, cols);
-  quantize_activations(x.data(), cols, cols, 0, rows, buf.qs.data(), buf.d.data(),
-                       buf.sum128.data());
+  k.quantize_q8(x.data(), cols, cols, 0, rows, buf.qs.data(), buf.d.data(), buf.sum128.data());
   k.pack_q8(acts, 0, (rows + kQ8Group - 1) / kQ8Group);
   return acts;
 }
@@ -177,6 +176,40 @@ TEST(Kernels, GemmSoftmaxAndHalfMatchScalar) {
 // silu(gate) * up close to the scalar table's, including gates far past
 // exp's range; and each value's bits do not depend on where in the range
 // it lies (body or tail), so a batch and a lone row agree.
+// Every table quantizes activations to the shared code's bytes: values,
+// scales and block sums, with an all-zero block, exact ties (x * inv =
+// k + 0.5 rounds to even), tiny and huge magnitudes, and a row offset.
+TEST(Kernels, EveryTableQuantizesActivationsToTheSameBytes) {
+  const int64_t rows = 5, cols = 160, ldx = 170, nb = cols / kQK;
+  std::vector<float> x = gaussian(static_cast<size_t>(rows * ldx), 21);
+  for (int64_t i = 0; i < kQK; ++i) x[static_cast<size_t>(ldx + i)] = 0.0f;
+  for (int64_t i = 0; i < kQK; ++i) x[static_cast<size_t>(2 * ldx + i)] = 0.5f * (i % 9) - 2.0f;
+  x[static_cast<size_t>(2 * ldx)] = 127.0f;  // scale 1: the halves above are ties
+  for (int64_t i = 0; i < kQK; ++i) x[static_cast<size_t>(3 * ldx + kQK + i)] *= 1e-30f;
+  for (int64_t i = 0; i < kQK; ++i) x[static_cast<size_t>(4 * ldx + 2 * kQK + i)] *= 1e30f;
+  auto run = [&](const KernelTable& k, int64_t r0, std::vector<int8_t>& q, std::vector<float>& d,
+                 std::vector<int32_t>& s) {
+    q.assign(static_cast<size_t>(rows * cols), 7);
+    d.assign(static_cast<size_t>(rows * nb), -1.0f);
+    s.assign(d.size(), -1);
+    k.quantize_q8(x.data(), ldx, cols, r0, rows, q.data(), d.data(), s.data());
+  };
+  std::vector<int8_t> q_want, q_got;
+  std::vector<float> d_want, d_got;
+  std::vector<int32_t> s_want, s_got;
+  for (const int64_t r0 : {0, 2}) {
+    run(scalar_kernel_table(), r0, q_want, d_want, s_want);
+    EXPECT_EQ(q_want[static_cast<size_t>(2 * cols + 1)], -2) << "-1.5 rounds to even";
+    for (KernelPath path : simd_paths()) {
+      const KernelTable& k = kernel_table(path);
+      run(k, r0, q_got, d_got, s_got);
+      EXPECT_EQ(q_got, q_want) << k.name << " from row " << r0;
+      EXPECT_EQ(d_got, d_want) << k.name << " from row " << r0;
+      EXPECT_EQ(s_got, s_want) << k.name << " from row " << r0;
+    }
+  }
+}
+
 TEST(Kernels, SwigluMatchesScalarAndIgnoresItsPlaceInTheRange) {
   const KernelTable& ref = scalar_kernel_table();
   std::vector<float> gate = gaussian(37, 11), up = gaussian(37, 12);
