@@ -85,8 +85,8 @@ struct KernelTable {
   // quantize_activations (act_quant.h) with this table's instructions; every
   // table writes the same bytes (the same IEEE operations in the same order,
   // tested), which keeps the products of all tables bit-identical.
-  void (*quantize_q8)(const float* x, int64_t ldx, int64_t cols, int64_t r0, int64_t r1,
-                      int8_t* qs, float* d, int32_t* sum128);
+  void (*quantize_q8)(const float* x, int64_t ldx, int64_t cols, int64_t r0, int64_t r1, int8_t* qs,
+                      float* d, int32_t* sum128);
   // Whether matvec_q8 and gemm_q8 read MatrixRef::q8_packed where a matrix
   // has it (a loader only packs Q8_0 matrices for such a table).
   bool reads_q8_packed = false;

@@ -507,9 +507,20 @@ void pack_q8(const Q8Acts&, int64_t, int64_t) {}
 }  // namespace
 
 const KernelTable& avx2_kernel_table() {
-  static const KernelTable table{"avx2",     matvec, rows_to_f32, gemm_nt, dot,     softmax,
-                                 f32_to_f16, swiglu, matvec_q8,   gemm_q8, pack_q8, matvec_multi,
-                                 quantize_activations, true};
+  static const KernelTable table{.name = "avx2",
+                                 .matvec = matvec,
+                                 .rows_to_f32 = rows_to_f32,
+                                 .gemm_nt = gemm_nt,
+                                 .dot = dot,
+                                 .softmax = softmax,
+                                 .f32_to_f16 = f32_to_f16,
+                                 .swiglu = swiglu,
+                                 .matvec_q8 = matvec_q8,
+                                 .gemm_q8 = gemm_q8,
+                                 .pack_q8 = pack_q8,
+                                 .matvec_multi = matvec_multi,
+                                 .quantize_q8 = quantize_activations,
+                                 .reads_q8_packed = true};
   return table;
 }
 

@@ -489,7 +489,8 @@ void swiglu(const float* gate, const float* up, float* out, int64_t n) {
   if (i < n) {
     const __mmask16 m = tail_mask(n - i);
     _mm512_mask_storeu_ps(
-        out + i, m, swiglu_ps(_mm512_maskz_loadu_ps(m, gate + i), _mm512_maskz_loadu_ps(m, up + i)));
+        out + i, m,
+        swiglu_ps(_mm512_maskz_loadu_ps(m, gate + i), _mm512_maskz_loadu_ps(m, up + i)));
   }
 }
 
@@ -568,9 +569,20 @@ void pack_q8(const Q8Acts&, int64_t, int64_t) {}
 }  // namespace
 
 const KernelTable& avx512_kernel_table() {
-  static const KernelTable table{"avx512", matvec,    rows_to_f32, gemm_nt, dot,     softmax,
-                                 f32_to_f16, swiglu, matvec_q8, gemm_q8, pack_q8, matvec_multi,
-                                 quantize_q8, true};
+  static const KernelTable table{.name = "avx512",
+                                 .matvec = matvec,
+                                 .rows_to_f32 = rows_to_f32,
+                                 .gemm_nt = gemm_nt,
+                                 .dot = dot,
+                                 .softmax = softmax,
+                                 .f32_to_f16 = f32_to_f16,
+                                 .swiglu = swiglu,
+                                 .matvec_q8 = matvec_q8,
+                                 .gemm_q8 = gemm_q8,
+                                 .pack_q8 = pack_q8,
+                                 .matvec_multi = matvec_multi,
+                                 .quantize_q8 = quantize_q8,
+                                 .reads_q8_packed = true};
   return table;
 }
 

@@ -95,9 +95,20 @@ void pack_q8(const Q8Acts&, int64_t, int64_t) {}
 }  // namespace
 
 const KernelTable& scalar_kernel_table() {
-  static const KernelTable table{"scalar",   matvec, rows_to_f32, gemm_nt, dot,     softmax,
-                                 f32_to_f16, swiglu, matvec_q8,   gemm_q8, pack_q8, nullptr,
-                                 quantize_activations};
+  static const KernelTable table{.name = "scalar",
+                                 .matvec = matvec,
+                                 .rows_to_f32 = rows_to_f32,
+                                 .gemm_nt = gemm_nt,
+                                 .dot = dot,
+                                 .softmax = softmax,
+                                 .f32_to_f16 = f32_to_f16,
+                                 .swiglu = swiglu,
+                                 .matvec_q8 = matvec_q8,
+                                 .gemm_q8 = gemm_q8,
+                                 .pack_q8 = pack_q8,
+                                 .matvec_multi = nullptr,
+                                 .quantize_q8 = quantize_activations,
+                                 .reads_q8_packed = false};
   return table;
 }
 

@@ -234,9 +234,13 @@ std::vector<Weight*> streamed_matrices(Model& m) {
   return out;
 }
 
-bool packs(const Weight& w) { return w.type == GgmlType::kQ8_0 && kernels().reads_q8_packed; }
+bool packs(const Weight& w) {
+  return w.type == GgmlType::kQ8_0 && kernels().reads_q8_packed;
+}
 
-MatrixRef ref(const Weight& w) { return MatrixRef{w.type, w.rows, w.cols, w.row_bytes, w.data}; }
+MatrixRef ref(const Weight& w) {
+  return MatrixRef{w.type, w.rows, w.cols, w.row_bytes, w.data};
+}
 
 size_t resident_size(const Weight& w) {
   const size_t rows = packs(w) ? q8_packed_size(ref(w)) : static_cast<size_t>(w.rows) * w.row_bytes;

@@ -172,7 +172,8 @@ TEST(KernelPaths, StreamedMatricesLeaveTheFileMapping) {
   for (const int tied : {1, 0}) {
     TestModelOptions o = opts("qwen2", "deepseek-coder", GgmlType::kF16);
     o.tie_embeddings = tied;
-    const std::string path = test_model(tied ? "paths_qwen2_f16_tied" : "paths_qwen2_f16_untied", o);
+    const std::string path =
+        test_model(tied ? "paths_qwen2_f16_tied" : "paths_qwen2_f16_untied", o);
     for (KernelPath p : {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvx512}) {
       if (!kernel_path_supported(p)) continue;
       PathGuard guard(p);
