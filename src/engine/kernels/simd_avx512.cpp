@@ -144,8 +144,58 @@ void matvec_rows(const MatrixRef& m, const float* x, float* y, int64_t r) {
   store_sums<NR>(acc, y + r);
 }
 
-// Types without a dedicated kernel: NR rows decoded a piece at a time by
-// the scalar reference, the accumulators carried across pieces.
+// Q4_0 and Q4_K decoded 16 values at a time to the scalar reference's exact
+// floats: nibble to int to float is exact, then the same multiply (and for
+// Q4_K the same subtract).
+void q4_0_to_f32(const BlockQ4_0* b, float* out, int64_t n) {
+  const __m512i low4 = _mm512_set1_epi32(0x0f), eight = _mm512_set1_epi32(8);
+  for (int64_t i = 0; i < n / kQK; ++i, out += kQK) {
+    const __m512 d = _mm512_set1_ps(fp16_to_fp32(b[i].d));
+    const __m512i q =
+        _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b[i].qs)));
+    const __m512i lo = _mm512_sub_epi32(_mm512_and_si512(q, low4), eight);
+    const __m512i hi = _mm512_sub_epi32(_mm512_srli_epi32(q, 4), eight);
+    _mm512_storeu_ps(out, _mm512_mul_ps(d, _mm512_cvtepi32_ps(lo)));
+    _mm512_storeu_ps(out + 16, _mm512_mul_ps(d, _mm512_cvtepi32_ps(hi)));
+  }
+}
+
+// Sub-blocks 2c and 2c + 1 of a Q4_K block share the 32 bytes of chunk c:
+// the first in the low nibbles, the second in the high ones.
+void q4_k_to_f32(const BlockQ4_K* b, float* out, int64_t n) {
+  const __m512i low4 = _mm512_set1_epi32(0x0f);
+  for (int64_t i = 0; i < n / kQK_K; ++i) {
+    const float d = fp16_to_fp32(b[i].d), dmin = fp16_to_fp32(b[i].dmin);
+    for (int j = 0; j < 8; ++j, out += 32) {
+      uint8_t sc, m;
+      q4_k_scale_min(b[i].scales, j, &sc, &m);
+      const __m512 scale = _mm512_set1_ps(d * sc), offset = _mm512_set1_ps(dmin * m);
+      const uint8_t* chunk = b[i].qs + (j / 2) * 32;
+      for (int h = 0; h < 2; ++h) {
+        const __m512i bytes =
+            _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(chunk + h * 16)));
+        const __m512i q = j % 2 == 0 ? _mm512_and_si512(bytes, low4) : _mm512_srli_epi32(bytes, 4);
+        _mm512_storeu_ps(out + h * 16,
+                         _mm512_sub_ps(_mm512_mul_ps(scale, _mm512_cvtepi32_ps(q)), offset));
+      }
+    }
+  }
+}
+
+void decode_row(GgmlType type, const uint8_t* row, float* out, int64_t n) {
+  switch (type) {
+    case GgmlType::kQ4_0:
+      return q4_0_to_f32(reinterpret_cast<const BlockQ4_0*>(row), out, n);
+    case GgmlType::kQ4_K:
+      return q4_k_to_f32(reinterpret_cast<const BlockQ4_K*>(row), out, n);
+    default:
+      return dequantize_row(type, row, out, n);
+  }
+}
+
+// Types without a dedicated kernel: NR rows decoded a piece at a time (Q4_0
+// and Q4_K by the vector code above, the others by the scalar reference),
+// the accumulators carried across pieces.
 template <int NR>
 void matvec_rows_decoded(const MatrixRef& m, const float* x, float* y, int64_t r) {
   alignas(64) float buf[NR][kPiece];
@@ -158,7 +208,7 @@ void matvec_rows_decoded(const MatrixRef& m, const float* x, float* y, int64_t r
   for (int64_t i = 0; i < m.cols; i += kPiece) {
     const int64_t len = m.cols - i < kPiece ? m.cols - i : kPiece;
     for (int j = 0; j < NR; ++j)
-      dequantize_row(m.type, m.row(r + j) + piece_bytes(m.type, i), buf[j], len);
+      decode_row(m.type, m.row(r + j) + piece_bytes(m.type, i), buf[j], len);
     matvec_tile<NR>(w, x + i, len, acc);
   }
   store_sums<NR>(acc, y + r);
@@ -332,7 +382,7 @@ void rows_to_f32(const MatrixRef& w, int64_t r0, int64_t r1, float* out) {
         q8_0_to_f32(reinterpret_cast<const BlockQ8_0*>(row), out, w.cols);
         break;
       default:
-        dequantize_row(w.type, row, out, w.cols);
+        decode_row(w.type, row, out, w.cols);
     }
   }
 }
