@@ -144,7 +144,7 @@ void matvec_rows(const MatrixRef& m, const float* x, float* y, int64_t r) {
   store_sums<NR>(acc, y + r);
 }
 
-// Q4_0 and Q4_K decoded 16 values at a time to the scalar reference's exact
+// Q4_0, Q4_K (and Q6_K below) decoded 16 values at a time to the scalar reference's exact
 // floats: nibble to int to float is exact, then the same multiply (and for
 // Q4_K the same subtract).
 void q4_0_to_f32(const BlockQ4_0* b, float* out, int64_t n) {
@@ -182,19 +182,50 @@ void q4_k_to_f32(const BlockQ4_K* b, float* out, int64_t n) {
   }
 }
 
+// Q6_K: per 128 values, 64 bytes of low nibbles and 32 of high bit pairs;
+// quarter k of the 128 takes its low nibbles from the bytes (k & 1) * 32
+// on (the low half of the byte for k < 2) and its high bits from bits 2k of
+// the 32 qh bytes. x = (d * scale) * (q - 32), as the reference computes it.
+void q6_k_to_f32(const BlockQ6_K* b, float* out, int64_t n) {
+  const __m512i low4 = _mm512_set1_epi32(0x0f), low2 = _mm512_set1_epi32(3),
+                offset = _mm512_set1_epi32(32);
+  auto bytes16 = [](const uint8_t* p) {
+    return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  };
+  for (int64_t i = 0; i < n / kQK_K; ++i) {
+    const float d = fp16_to_fp32(b[i].d);
+    for (int c = 0; c < 2; ++c) {
+      for (int k = 0; k < 4; ++k) {
+        for (int h = 0; h < 2; ++h, out += 16) {
+          const __m512i lb = bytes16(b[i].ql + c * 64 + (k & 1) * 32 + h * 16);
+          const __m512i lo = k < 2 ? _mm512_and_si512(lb, low4) : _mm512_srli_epi32(lb, 4);
+          const __m512i hb = bytes16(b[i].qh + c * 32 + h * 16);
+          const __m512i hi = _mm512_and_si512(_mm512_srli_epi32(hb, 2 * k), low2);
+          const __m512i q = _mm512_sub_epi32(_mm512_or_si512(lo, _mm512_slli_epi32(hi, 4)), offset);
+          const __m512 scale =
+              _mm512_set1_ps(d * static_cast<float>(b[i].scales[c * 8 + k * 2 + h]));
+          _mm512_storeu_ps(out, _mm512_mul_ps(scale, _mm512_cvtepi32_ps(q)));
+        }
+      }
+    }
+  }
+}
+
 void decode_row(GgmlType type, const uint8_t* row, float* out, int64_t n) {
   switch (type) {
     case GgmlType::kQ4_0:
       return q4_0_to_f32(reinterpret_cast<const BlockQ4_0*>(row), out, n);
     case GgmlType::kQ4_K:
       return q4_k_to_f32(reinterpret_cast<const BlockQ4_K*>(row), out, n);
+    case GgmlType::kQ6_K:
+      return q6_k_to_f32(reinterpret_cast<const BlockQ6_K*>(row), out, n);
     default:
       return dequantize_row(type, row, out, n);
   }
 }
 
-// Types without a dedicated kernel: NR rows decoded a piece at a time (Q4_0
-// and Q4_K by the vector code above, the others by the scalar reference),
+// Types without a dedicated kernel: NR rows decoded a piece at a time (Q4_0,
+// Q4_K and Q6_K by the vector code above, the others by the reference),
 // the accumulators carried across pieces.
 template <int NR>
 void matvec_rows_decoded(const MatrixRef& m, const float* x, float* y, int64_t r) {
