@@ -55,21 +55,36 @@ void vector_task(const KernelTable& k, const MatmulTarget& t, const float* x, in
   for (int64_t i = 0; i < n_tok; ++i) k.matvec(t.w, x + i * ldx, t.y + i * t.ldy, task.r0, task.r1);
 }
 
-// Weight rows [r0, r1) as floats (in place for F32), times every token.
+// Weight rows [r0, r1) as floats (in place for F32), times every token,
+// kPanelRows at a time so a decoded panel stays in L2.
 void panel_task(const KernelTable& k, const MatmulTarget& t, const float* x, int64_t n_tok,
                 int64_t ldx, const Task& task) {
   thread_local std::vector<float> panel;
-  const int64_t rows = task.r1 - task.r0, cols = t.w.cols;
-  const float* b;
-  if (t.w.type == GgmlType::kF32) {
-    b = reinterpret_cast<const float*>(t.w.row(task.r0));
-  } else {
-    panel.resize(static_cast<size_t>(rows * cols));
-    k.rows_to_f32(t.w, task.r0, task.r1, panel.data());
-    b = panel.data();
+  const int64_t cols = t.w.cols;
+  for (int64_t r0 = task.r0; r0 < task.r1; r0 += kPanelRows) {
+    const int64_t rows = std::min(kPanelRows, task.r1 - r0);
+    const float* b;
+    if (t.w.type == GgmlType::kF32) {
+      b = reinterpret_cast<const float*>(t.w.row(r0));
+    } else {
+      panel.resize(static_cast<size_t>(rows * cols));
+      k.rows_to_f32(t.w, r0, r0 + rows, panel.data());
+      b = panel.data();
+    }
+    const int64_t ldb = t.w.type == GgmlType::kF32 ? static_cast<int64_t>(t.w.row_bytes / 4) : cols;
+    k.gemm_nt(x, ldx, b, ldb, t.y + r0, t.ldy, n_tok, rows, cols);
   }
-  const int64_t ldb = t.w.type == GgmlType::kF32 ? static_cast<int64_t>(t.w.row_bytes / 4) : cols;
-  k.gemm_nt(x, ldx, b, ldb, t.y + task.r0, t.ldy, n_tok, rows, cols);
+}
+
+// Types the tables multiply straight from their stored rows for several
+// tokens at once (matvec_multi, or the int8 products); the others are
+// decoded piece by piece, which a token-by-token product would repeat for
+// every token (4 Q4_0 streams ran no faster than one), so with more than
+// one token they decode a panel once and multiply it with every token.
+// Both give the bits of matvec (see README, batch invariance).
+bool multiplied_in_place(GgmlType type) {
+  return type == GgmlType::kF32 || type == GgmlType::kF16 || type == GgmlType::kBF16 ||
+         type == GgmlType::kQ8_0;
 }
 
 // Q8_0 weights multiply int8 activations: the input is quantized once per
@@ -135,7 +150,7 @@ void matmul_group(std::span<const MatmulTarget> targets, const float* x, int64_t
     const MatmulTarget& t = targets[static_cast<size_t>(task.target)];
     if (t.w.type == GgmlType::kQ8_0) {
       q8_task(k, t, acts, task);
-    } else if (small) {
+    } else if (small && (n_tok == 1 || multiplied_in_place(t.w.type))) {
       vector_task(k, t, x, n_tok, ldx, task);
     } else {
       panel_task(k, t, x, n_tok, ldx, task);

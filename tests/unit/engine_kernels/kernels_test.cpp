@@ -283,19 +283,21 @@ TEST(Kernels, MultiTokenMatvecEqualsMatvecPerToken) {
 }
 
 TEST(Matmul, ParallelProductEqualsKernelProduct) {
-  for (GgmlType type : {GgmlType::kF16, GgmlType::kQ8_0}) {
-    const Matrix m = make_matrix(type, 300, 128, 23);
-    for (int64_t tokens : {1, 3, 8, 40}) {
-      const std::vector<float> x = gaussian(static_cast<size_t>(tokens * 128), 29);
-      std::vector<float> y(static_cast<size_t>(tokens * 300)), want(y.size());
-      matmul(m.ref, x.data(), tokens, 128, y.data(), 300);
+  const int64_t rows = 300, cols = 256;
+  for (GgmlType type :
+       {GgmlType::kF16, GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kQ4_K, GgmlType::kQ6_K}) {
+    const Matrix m = make_matrix(type, rows, cols, 23);
+    for (int64_t tokens : {1, 3, 8, 16, 40}) {
+      const std::vector<float> x = gaussian(static_cast<size_t>(tokens * cols), 29);
+      std::vector<float> y(static_cast<size_t>(tokens * rows)), want(y.size());
+      matmul(m.ref, x.data(), tokens, cols, y.data(), rows);
       Q8ActsBuffer buf;
-      const Q8Acts acts = quantized(kernels(), x, tokens, 128, buf);
+      const Q8Acts acts = quantized(kernels(), x, tokens, cols, buf);
       for (int64_t t = 0; t < tokens; ++t) {
         if (type == GgmlType::kQ8_0) {
-          kernels().matvec_q8(m.ref, acts, t, want.data() + t * 300, 0, 300);
+          kernels().matvec_q8(m.ref, acts, t, want.data() + t * rows, 0, rows);
         } else {
-          kernels().matvec(m.ref, x.data() + t * 128, want.data() + t * 300, 0, 300);
+          kernels().matvec(m.ref, x.data() + t * cols, want.data() + t * rows, 0, rows);
         }
       }
       EXPECT_EQ(y, want) << type_name(type) << " " << tokens << " tokens";
