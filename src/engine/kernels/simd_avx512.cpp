@@ -144,9 +144,9 @@ void matvec_rows(const MatrixRef& m, const float* x, float* y, int64_t r) {
   store_sums<NR>(acc, y + r);
 }
 
-// Q4_0, Q4_K (and Q6_K below) decoded 16 values at a time to the scalar reference's exact
-// floats: nibble to int to float is exact, then the same multiply (and for
-// Q4_K the same subtract).
+// Q4_0, Q4_K (and Q6_K below) decoded 16 values at a time to the scalar
+// reference's exact floats: nibble to int to float is exact, then the same
+// multiply (and for Q4_K the same subtract).
 void q4_0_to_f32(const BlockQ4_0* b, float* out, int64_t n) {
   const __m512i low4 = _mm512_set1_epi32(0x0f), eight = _mm512_set1_epi32(8);
   for (int64_t i = 0; i < n / kQK; ++i, out += kQK) {

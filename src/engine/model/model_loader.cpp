@@ -252,7 +252,7 @@ size_t resident_size(const Weight& w) {
 // as their packed copy, the others as a copy of their rows. A token's
 // products read the weights as long streams, and in the file mapping's
 // 4 KB pages each page costs a TLB miss and stops the hardware prefetcher
-// (F16 decode ran 15-20% faster from the copy). The file's pages of each
+// (F16 decode ran 7-10% faster from the copy). The file's pages of each
 // matrix are released, so the weights stay resident once; a packed Q8_0
 // matrix keeps `data` on the file rows (the scalar table and the embedding
 // lookups of other tables read those, mapped back in on demand).
