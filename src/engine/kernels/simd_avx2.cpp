@@ -156,7 +156,84 @@ void matvec_rows(const MatrixRef& m, const float* x, float* y, int64_t r) {
   matvec_rows_multi<NR, 1, Load>(m, x, 0, y, 0, r, true);
 }
 
-// Types without a dedicated kernel: rows decoded by the scalar reference
+// Q4_0, Q4_K and Q6_K decoded 8 values at a time to the scalar reference's
+// exact floats (nibble to int to float is exact, then the same multiply,
+// and for Q4_K the same subtract); the layouts are described in
+// simd_avx512.cpp, which decodes them 16 at a time.
+inline __m256i bytes8(const uint8_t* p) {
+  return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+}
+
+void q4_0_to_f32(const BlockQ4_0* b, float* out, int64_t n) {
+  const __m256i low4 = _mm256_set1_epi32(0x0f), eight = _mm256_set1_epi32(8);
+  for (int64_t i = 0; i < n / kQK; ++i, out += kQK) {
+    const __m256 d = _mm256_set1_ps(fp16_to_fp32(b[i].d));
+    for (int h = 0; h < 2; ++h) {
+      const __m256i q = bytes8(b[i].qs + h * 8);
+      const __m256i lo = _mm256_sub_epi32(_mm256_and_si256(q, low4), eight);
+      const __m256i hi = _mm256_sub_epi32(_mm256_srli_epi32(q, 4), eight);
+      _mm256_storeu_ps(out + h * 8, _mm256_mul_ps(d, _mm256_cvtepi32_ps(lo)));
+      _mm256_storeu_ps(out + 16 + h * 8, _mm256_mul_ps(d, _mm256_cvtepi32_ps(hi)));
+    }
+  }
+}
+
+void q4_k_to_f32(const BlockQ4_K* b, float* out, int64_t n) {
+  const __m256i low4 = _mm256_set1_epi32(0x0f);
+  for (int64_t i = 0; i < n / kQK_K; ++i) {
+    const float d = fp16_to_fp32(b[i].d), dmin = fp16_to_fp32(b[i].dmin);
+    for (int j = 0; j < 8; ++j, out += 32) {
+      uint8_t sc, m;
+      q4_k_scale_min(b[i].scales, j, &sc, &m);
+      const __m256 scale = _mm256_set1_ps(d * sc), offset = _mm256_set1_ps(dmin * m);
+      const uint8_t* chunk = b[i].qs + (j / 2) * 32;
+      for (int h = 0; h < 4; ++h) {
+        const __m256i bytes = bytes8(chunk + h * 8);
+        const __m256i q = j % 2 == 0 ? _mm256_and_si256(bytes, low4) : _mm256_srli_epi32(bytes, 4);
+        _mm256_storeu_ps(out + h * 8,
+                         _mm256_sub_ps(_mm256_mul_ps(scale, _mm256_cvtepi32_ps(q)), offset));
+      }
+    }
+  }
+}
+
+void q6_k_to_f32(const BlockQ6_K* b, float* out, int64_t n) {
+  const __m256i low4 = _mm256_set1_epi32(0x0f), low2 = _mm256_set1_epi32(3),
+                offset = _mm256_set1_epi32(32);
+  for (int64_t i = 0; i < n / kQK_K; ++i) {
+    const float d = fp16_to_fp32(b[i].d);
+    for (int c = 0; c < 2; ++c) {
+      for (int k = 0; k < 4; ++k) {
+        for (int h = 0; h < 4; ++h, out += 8) {
+          const __m256i lb = bytes8(b[i].ql + c * 64 + (k & 1) * 32 + h * 8);
+          const __m256i lo = k < 2 ? _mm256_and_si256(lb, low4) : _mm256_srli_epi32(lb, 4);
+          const __m256i hb = bytes8(b[i].qh + c * 32 + h * 8);
+          const __m256i hi = _mm256_and_si256(_mm256_srli_epi32(hb, 2 * k), low2);
+          const __m256i q = _mm256_sub_epi32(_mm256_or_si256(lo, _mm256_slli_epi32(hi, 4)), offset);
+          const __m256 scale =
+              _mm256_set1_ps(d * static_cast<float>(b[i].scales[c * 8 + k * 2 + h / 2]));
+          _mm256_storeu_ps(out, _mm256_mul_ps(scale, _mm256_cvtepi32_ps(q)));
+        }
+      }
+    }
+  }
+}
+
+void decode_row(GgmlType type, const uint8_t* row, float* out, int64_t n) {
+  switch (type) {
+    case GgmlType::kQ4_0:
+      return q4_0_to_f32(reinterpret_cast<const BlockQ4_0*>(row), out, n);
+    case GgmlType::kQ4_K:
+      return q4_k_to_f32(reinterpret_cast<const BlockQ4_K*>(row), out, n);
+    case GgmlType::kQ6_K:
+      return q6_k_to_f32(reinterpret_cast<const BlockQ6_K*>(row), out, n);
+    default:
+      return dequantize_row(type, row, out, n);
+  }
+}
+
+// Types without a dedicated kernel: rows decoded (Q4_0, Q4_K and Q6_K by
+// the code above, the others by the scalar reference)
 // into a buffer, then the F32 kernel (rows are short enough here: the
 // buffer is on the stack, so long rows go through in pieces of whole
 // vectors with the accumulators carried).
@@ -168,7 +245,7 @@ void matvec_rows_decoded(const MatrixRef& m, const float* x, float* y, int64_t r
   for (int64_t i = 0; i < m.cols; i += kPiece) {
     const int64_t len = m.cols - i < kPiece ? m.cols - i : kPiece;
     for (int j = 0; j < NR; ++j)
-      dequantize_row(m.type, m.row(r + j) + piece_bytes(m.type, i), buf[j], len);
+      decode_row(m.type, m.row(r + j) + piece_bytes(m.type, i), buf[j], len);
     for (int64_t q = 0; q < len; q += 8) {
       const __m256 xv = _mm256_loadu_ps(x + i + q);
       for (int j = 0; j < NR; ++j)
@@ -299,7 +376,7 @@ void rows_to_f32(const MatrixRef& w, int64_t r0, int64_t r1, float* out) {
         q8_0_to_f32(reinterpret_cast<const BlockQ8_0*>(row), out, w.cols);
         break;
       default:
-        dequantize_row(w.type, row, out, w.cols);
+        decode_row(w.type, row, out, w.cols);
     }
   }
 }
