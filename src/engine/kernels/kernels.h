@@ -92,6 +92,14 @@ struct KernelTable {
   bool reads_q8_packed = false;
 };
 
+// Whether the tables multiply a type straight from its stored rows (F32,
+// F16, BF16, and Q8_0 through the int8 products); the other types are
+// decoded to floats a piece at a time and then multiplied.
+inline bool has_direct_kernel(GgmlType type) {
+  return type == GgmlType::kF32 || type == GgmlType::kF16 || type == GgmlType::kBF16 ||
+         type == GgmlType::kQ8_0;
+}
+
 enum class KernelPath { kScalar, kAvx2, kAvx512, kAvx512Vnni };
 
 std::string_view kernel_path_name(KernelPath path);

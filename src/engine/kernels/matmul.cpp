@@ -61,6 +61,7 @@ void panel_task(const KernelTable& k, const MatmulTarget& t, const float* x, int
                 int64_t ldx, const Task& task) {
   thread_local std::vector<float> panel;
   const int64_t cols = t.w.cols;
+  const int64_t ldb = t.w.type == GgmlType::kF32 ? static_cast<int64_t>(t.w.row_bytes / 4) : cols;
   for (int64_t r0 = task.r0; r0 < task.r1; r0 += kPanelRows) {
     const int64_t rows = std::min(kPanelRows, task.r1 - r0);
     const float* b;
@@ -71,20 +72,8 @@ void panel_task(const KernelTable& k, const MatmulTarget& t, const float* x, int
       k.rows_to_f32(t.w, r0, r0 + rows, panel.data());
       b = panel.data();
     }
-    const int64_t ldb = t.w.type == GgmlType::kF32 ? static_cast<int64_t>(t.w.row_bytes / 4) : cols;
     k.gemm_nt(x, ldx, b, ldb, t.y + r0, t.ldy, n_tok, rows, cols);
   }
-}
-
-// Types the tables multiply straight from their stored rows for several
-// tokens at once (matvec_multi, or the int8 products); the others are
-// decoded piece by piece, which a token-by-token product would repeat for
-// every token (4 Q4_0 streams ran no faster than one), so with more than
-// one token they decode a panel once and multiply it with every token.
-// Both give the bits of matvec (see README, batch invariance).
-bool multiplied_in_place(GgmlType type) {
-  return type == GgmlType::kF32 || type == GgmlType::kF16 || type == GgmlType::kBF16 ||
-         type == GgmlType::kQ8_0;
 }
 
 // Q8_0 weights multiply int8 activations: the input is quantized once per
@@ -150,7 +139,10 @@ void matmul_group(std::span<const MatmulTarget> targets, const float* x, int64_t
     const MatmulTarget& t = targets[static_cast<size_t>(task.target)];
     if (t.w.type == GgmlType::kQ8_0) {
       q8_task(k, t, acts, task);
-    } else if (small && (n_tok == 1 || multiplied_in_place(t.w.type))) {
+    } else if (small && (n_tok == 1 || has_direct_kernel(t.w.type))) {
+      // A product per token would decode the rows of the other types again
+      // for every token (4 Q4_0 streams ran no faster than one); the panel
+      // decodes them once, with the same bits (README, batch invariance).
       vector_task(k, t, x, n_tok, ldx, task);
     } else {
       panel_task(k, t, x, n_tok, ldx, task);

@@ -147,12 +147,15 @@ void matvec_rows(const MatrixRef& m, const float* x, float* y, int64_t r) {
 // Q4_0, Q4_K (and Q6_K below) decoded 16 values at a time to the scalar
 // reference's exact floats: nibble to int to float is exact, then the same
 // multiply (and for Q4_K the same subtract).
+inline __m512i bytes16(const uint8_t* p) {
+  return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+
 void q4_0_to_f32(const BlockQ4_0* b, float* out, int64_t n) {
   const __m512i low4 = _mm512_set1_epi32(0x0f), eight = _mm512_set1_epi32(8);
   for (int64_t i = 0; i < n / kQK; ++i, out += kQK) {
     const __m512 d = _mm512_set1_ps(fp16_to_fp32(b[i].d));
-    const __m512i q =
-        _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b[i].qs)));
+    const __m512i q = bytes16(b[i].qs);
     const __m512i lo = _mm512_sub_epi32(_mm512_and_si512(q, low4), eight);
     const __m512i hi = _mm512_sub_epi32(_mm512_srli_epi32(q, 4), eight);
     _mm512_storeu_ps(out, _mm512_mul_ps(d, _mm512_cvtepi32_ps(lo)));
@@ -172,8 +175,7 @@ void q4_k_to_f32(const BlockQ4_K* b, float* out, int64_t n) {
       const __m512 scale = _mm512_set1_ps(d * sc), offset = _mm512_set1_ps(dmin * m);
       const uint8_t* chunk = b[i].qs + (j / 2) * 32;
       for (int h = 0; h < 2; ++h) {
-        const __m512i bytes =
-            _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(chunk + h * 16)));
+        const __m512i bytes = bytes16(chunk + h * 16);
         const __m512i q = j % 2 == 0 ? _mm512_and_si512(bytes, low4) : _mm512_srli_epi32(bytes, 4);
         _mm512_storeu_ps(out + h * 16,
                          _mm512_sub_ps(_mm512_mul_ps(scale, _mm512_cvtepi32_ps(q)), offset));
@@ -189,9 +191,6 @@ void q4_k_to_f32(const BlockQ4_K* b, float* out, int64_t n) {
 void q6_k_to_f32(const BlockQ6_K* b, float* out, int64_t n) {
   const __m512i low4 = _mm512_set1_epi32(0x0f), low2 = _mm512_set1_epi32(3),
                 offset = _mm512_set1_epi32(32);
-  auto bytes16 = [](const uint8_t* p) {
-    return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-  };
   for (int64_t i = 0; i < n / kQK_K; ++i) {
     const float d = fp16_to_fp32(b[i].d);
     for (int c = 0; c < 2; ++c) {

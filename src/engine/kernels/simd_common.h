@@ -20,11 +20,4 @@ static inline size_t piece_bytes(GgmlType type, int64_t elements) {
   return static_cast<size_t>(elements / info.block_size) * info.type_size;
 }
 
-// Whether a type has a dedicated kernel (the others are decoded piecewise
-// by the scalar reference and then multiplied with the SIMD dot product).
-static inline bool has_direct_kernel(GgmlType type) {
-  return type == GgmlType::kF32 || type == GgmlType::kF16 || type == GgmlType::kBF16 ||
-         type == GgmlType::kQ8_0;
-}
-
 }  // namespace hydra::engine::simd_detail
