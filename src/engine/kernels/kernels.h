@@ -21,9 +21,9 @@ struct MatrixRef {
   int64_t cols = 0;
   size_t row_bytes = 0;
   const uint8_t* data = nullptr;
-  // Q8_0 only, optional: the matrix repacked for the SIMD int8 products
-  // (q8_packed.h); the tables that read it read nothing else.
-  const uint8_t* q8_packed = nullptr;
+  // Q8_0 and Q4_0 only, optional: the matrix repacked for the SIMD int8
+  // products (q8_packed.h); the tables that read it read nothing else.
+  const uint8_t* packed = nullptr;
 
   const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
 };
@@ -66,9 +66,11 @@ struct KernelTable {
   // the same way wherever it lies in the range (no scalar tails), so a
   // batch gives the bits of its rows alone.
   void (*swiglu)(const float* gate, const float* up, float* out, int64_t n);
-  // Q8_0 rows [r0, r1) of w times quantized activation row t of x: y[r].
-  // Every table computes the same bits: exact int32 sums per block, then
-  // acc = fma(float(sum), d_w * d_x, acc) block after block from 0.
+  // Q8_0 or Q4_0 rows [r0, r1) of w times quantized activation row t of x:
+  // y[r]. Every table computes the same bits: exact int32 sums per block of
+  // the weights' integers (q, or q - 8 for Q4_0) times the activations',
+  // then acc = fma(float(sum), d_w * d_x, acc) block after block from 0
+  // (int8_dot_ref.h).
   void (*matvec_q8)(const MatrixRef& w, const Q8Acts& x, int64_t t, float* y, int64_t r0,
                     int64_t r1);
   // The same for every row of x: y[t * ldy + r], t < x.rows.
@@ -87,17 +89,23 @@ struct KernelTable {
   // tested), which keeps the products of all tables bit-identical.
   void (*quantize_q8)(const float* x, int64_t ldx, int64_t cols, int64_t r0, int64_t r1, int8_t* qs,
                       float* d, int32_t* sum128);
-  // Whether matvec_q8 and gemm_q8 read MatrixRef::q8_packed where a matrix
-  // has it (a loader only packs Q8_0 matrices for such a table).
-  bool reads_q8_packed = false;
+  // Whether matvec_q8 and gemm_q8 read MatrixRef::packed where a matrix
+  // has it (a loader only packs matrices for such a table).
+  bool reads_packed = false;
 };
 
+// Whether a type's products are int8 dot products with the activations
+// quantized (matvec_q8, gemm_q8).
+inline bool has_int8_product(GgmlType type) {
+  return type == GgmlType::kQ8_0 || type == GgmlType::kQ4_0;
+}
+
 // Whether the tables multiply a type straight from its stored rows (F32,
-// F16, BF16, and Q8_0 through the int8 products); the other types are
-// decoded to floats a piece at a time and then multiplied.
+// F16, BF16, and the int8 products); the other types are decoded to floats
+// a piece at a time and then multiplied.
 inline bool has_direct_kernel(GgmlType type) {
   return type == GgmlType::kF32 || type == GgmlType::kF16 || type == GgmlType::kBF16 ||
-         type == GgmlType::kQ8_0;
+         has_int8_product(type);
 }
 
 enum class KernelPath { kScalar, kAvx2, kAvx512, kAvx512Vnni };

@@ -76,8 +76,8 @@ void panel_task(const KernelTable& k, const MatmulTarget& t, const float* x, int
   }
 }
 
-// Q8_0 weights multiply int8 activations: the input is quantized once per
-// product (the same bytes whatever the batch, see act_quant.h), then integer
+// Q8_0 and Q4_0 weights multiply int8 activations: the input is quantized
+// once per product (the same bytes whatever the batch, see act_quant.h), then integer
 // dot products; the weights are never widened to floats.
 void q8_task(const KernelTable& k, const MatmulTarget& t, const Q8Acts& acts, const Task& task) {
   if (acts.rows == 1) {
@@ -97,9 +97,9 @@ int64_t vec_rows_per_task(std::span<const MatmulTarget> targets, int64_t n_tok) 
                     one ? kMaxVecRows : kMaxMultiRows);
 }
 
-bool any_q8(std::span<const MatmulTarget> targets) {
+bool any_int8(std::span<const MatmulTarget> targets) {
   for (const MatmulTarget& t : targets) {
-    if (t.w.type == GgmlType::kQ8_0) return true;
+    if (has_int8_product(t.w.type)) return true;
   }
   return false;
 }
@@ -130,14 +130,14 @@ void matmul_group(std::span<const MatmulTarget> targets, const float* x, int64_t
   if (n_tok <= 0) return;
   const KernelTable& k = kernels();
   const Q8Acts acts =
-      any_q8(targets) ? quantize_input(k, x, n_tok, ldx, targets[0].w.cols) : Q8Acts{};
+      any_int8(targets) ? quantize_input(k, x, n_tok, ldx, targets[0].w.cols) : Q8Acts{};
   const bool small = n_tok <= kSmallBatch;
   const std::vector<Task> tasks =
       split(targets, small ? vec_rows_per_task(targets, n_tok) : kPanelRows);
   ComputePool::instance().run(static_cast<int64_t>(tasks.size()), [&](int64_t i) {
     const Task& task = tasks[static_cast<size_t>(i)];
     const MatmulTarget& t = targets[static_cast<size_t>(task.target)];
-    if (t.w.type == GgmlType::kQ8_0) {
+    if (has_int8_product(t.w.type)) {
       q8_task(k, t, acts, task);
     } else if (small && (n_tok == 1 || has_direct_kernel(t.w.type))) {
       // A product per token would decode the rows of the other types again

@@ -1,16 +1,25 @@
 #pragma once
-// A Q8_0 matrix repacked for the SIMD int8 products, so that a product
-// reads it as one linear stream and needs no transposition: per group of 16
-// rows, first every block column's 16 f16 scales (32 bytes a block, the
-// region padded to 64 bytes), then per block column its 8 quads of 4
-// weights, each quad as 64 bytes holding the 16 rows' 4 weights (row r of
-// the group in int32 lane r). The weights are stored as w + 128 (w ^ 0x80),
-// the unsigned operand vpdpbusd wants, so a block column of 16 rows is 8
-// loads and 8 vpdpbusd against the activation quads broadcast; subtracting
-// 128 times the activations' block sum gives the exact int32 block sums.
-// (AVX2 reads a quad as two ymm halves of 8 rows and undoes the + 128.)
-// Rows past the end of the matrix are zero weights with zero scales. The
-// same size as the file's blocks (34 bytes per 32 weights).
+// A Q8_0 or Q4_0 matrix repacked for the SIMD int8 products, so that a
+// product reads it as one linear stream and needs no transposition: per
+// group of 16 rows, first every block column's 16 f16 scales (32 bytes a
+// block, the region padded to 64 bytes), then per block column its weights
+// in 64-byte vectors holding the 16 rows' 4 bytes (row r of the group in
+// int32 lane r). The same size as the file's blocks (34 or 18 bytes per 32
+// weights). Rows past the end of the matrix are zero weights with zero
+// scales.
+//
+// Q8_0: 8 quads of 4 weights, stored as w + 128 (w ^ 0x80), the unsigned
+// operand vpdpbusd wants, so a block column of 16 rows is 8 loads and 8
+// vpdpbusd against the activation quads broadcast; subtracting 128 times
+// the activations' block sum gives the exact int32 block sums. (AVX2 reads
+// a quad as two ymm halves of 8 rows and undoes the + 128.)
+//
+// Q4_0: 4 vectors; vector c holds each row's bytes 4c .. 4c+3 of the file's
+// block, whose low nibbles are weights 4c .. 4c+3 (quad c) and high nibbles
+// weights 16+4c .. 16+4c+3 (quad c+4). A mask and a shift give two vectors
+// of unsigned weights q in 0..15 (the weight is d * (q - 8)), multiplied as
+// they are; subtracting 8 times the activations' block sum gives the exact
+// block sums of (q - 8) * x.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -25,19 +34,30 @@ namespace hydra::engine {
 
 constexpr int64_t kQ8PackRows = 16;
 constexpr int64_t kQ8PackQuadBytes = 64;                     // one quad of 16 rows
-constexpr int64_t kQ8PackBlockBytes = 8 * kQ8PackQuadBytes;  // one block column of 16 rows
+constexpr int64_t kQ8PackBlockBytes = 8 * kQ8PackQuadBytes;  // one Q8_0 block column of 16 rows
+constexpr int64_t kQ4PackBlockBytes = 4 * kQ8PackQuadBytes;  // one Q4_0 block column of 16 rows
+
+// Whether a type has the packed layout.
+static inline bool has_packed_layout(GgmlType type) {
+  return type == GgmlType::kQ8_0 || type == GgmlType::kQ4_0;
+}
+
+// Bytes of one block column of 16 rows.
+static inline int64_t pack_block_bytes(GgmlType type) {
+  return type == GgmlType::kQ4_0 ? kQ4PackBlockBytes : kQ8PackBlockBytes;
+}
 
 // Bytes of a group's scale region and of a whole group, for nb block columns.
 static inline int64_t q8_pack_scale_bytes(int64_t nb) {
   return (nb * kQ8PackRows * 2 + 63) / 64 * 64;
 }
-static inline int64_t q8_pack_group_bytes(int64_t nb) {
-  return q8_pack_scale_bytes(nb) + nb * kQ8PackBlockBytes;
+static inline int64_t q8_pack_group_bytes(GgmlType type, int64_t nb) {
+  return q8_pack_scale_bytes(nb) + nb * pack_block_bytes(type);
 }
 
-// Where the group holding row r starts (w.q8_packed must be set).
+// Where the group holding row r starts (w.packed must be set).
 static inline const uint8_t* q8_pack_group(const MatrixRef& w, int64_t r) {
-  return w.q8_packed + (r / kQ8PackRows) * q8_pack_group_bytes(w.cols / kQK);
+  return w.packed + (r / kQ8PackRows) * q8_pack_group_bytes(w.type, w.cols / kQK);
 }
 
 // Group g's first row, and the lanes [lo, hi) of it inside rows [r0, r1).
@@ -54,19 +74,20 @@ struct FreeDeleter {
 };
 using WeightBytes = std::unique_ptr<uint8_t, FreeDeleter>;
 
-// Bytes of the packed copy of a Q8_0 matrix (a multiple of 64).
+// Bytes of the packed copy of a Q8_0 or Q4_0 matrix (a multiple of 64).
 size_t q8_packed_size(const MatrixRef& w);
 // Memory for weights (packed copies and others): 64-byte aligned, in huge
 // pages where the kernel gives them (the products stream it for every
 // token; 2 MB pages spare a TLB miss every 4 KB).
 WeightBytes alloc_weight_memory(size_t bytes);
-// Writes the packed copy of a Q8_0 matrix to dst (q8_packed_size bytes,
-// 64-byte aligned), on the compute pool.
+// Writes the packed copy of a Q8_0 or Q4_0 matrix to dst (q8_packed_size
+// bytes, 64-byte aligned), on the compute pool.
 void pack_q8_matrix(const MatrixRef& w, uint8_t* dst);
-// The same into memory of its own; null for any type but Q8_0.
+// The same into memory of its own; null for a type without the layout.
 WeightBytes pack_q8_matrix(const MatrixRef& w);
 
-// Row r of a packed matrix as floats (d * q, exact), for embedding lookups.
+// Row r of a packed matrix as floats (the stored row's values, exact), for
+// embedding lookups.
 void q8_packed_row_to_f32(const MatrixRef& w, int64_t r, float* out);
 
 }  // namespace hydra::engine

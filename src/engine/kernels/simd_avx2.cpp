@@ -514,8 +514,10 @@ void f32_to_f16(const float* x, uint16_t* out, int64_t n) {
   for (; i < n; ++i) out[i] = fp32_to_fp16(x[i]);
 }
 
-// Int8 products with Q8_0 weights (the order is fixed in kernels.h). Eight
-// rows at a time, one lane each, so the per-block multiply-add is a vector.
+// Int8 products with Q8_0 weights over the file's rows (the order is fixed
+// in kernels.h; Q4_0 without a packed copy goes through int8_dot_ref.h).
+// Eight rows at a time, one lane each, so the per-block multiply-add is a
+// vector.
 
 // The 32 products of one block as 8 exact int32 lanes: |w| times x with
 // w's sign (maddubs wants unsigned times signed; pairs stay below 2^15).
@@ -559,8 +561,12 @@ void q8_rows8(const MatrixRef& w, const int8_t* xq, const float* xd, float* y, i
 }
 
 void matvec_q8(const MatrixRef& w, const Q8Acts& x, int64_t t, float* y, int64_t r0, int64_t r1) {
-  if (w.q8_packed != nullptr) {
+  if (w.packed != nullptr) {
     q8_avx2_packed_product(w, x, t, t + 1, y, 0, r0, r1);
+    return;
+  }
+  if (w.type != GgmlType::kQ8_0) {
+    int8_ref::matvec(w, x, t, y, r0, r1);
     return;
   }
   const int64_t nb = w.cols / kQK;
@@ -572,7 +578,7 @@ void matvec_q8(const MatrixRef& w, const Q8Acts& x, int64_t t, float* y, int64_t
 // Over a packed matrix group by group, up to 4 tokens a pass; over the
 // file's rows token by token (the panel of rows stays in cache).
 void gemm_q8(const MatrixRef& w, const Q8Acts& x, float* y, int64_t ldy, int64_t r0, int64_t r1) {
-  if (w.q8_packed != nullptr) {
+  if (w.packed != nullptr) {
     q8_avx2_packed_product(w, x, 0, x.rows, y, ldy, r0, r1);
     return;
   }
@@ -597,7 +603,7 @@ const KernelTable& avx2_kernel_table() {
                                  .pack_q8 = pack_q8,
                                  .matvec_multi = matvec_multi,
                                  .quantize_q8 = quantize_activations,
-                                 .reads_q8_packed = true};
+                                 .reads_packed = true};
   return table;
 }
 

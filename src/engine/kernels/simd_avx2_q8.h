@@ -1,5 +1,5 @@
 #pragma once
-// The AVX2 int8 products over a packed Q8_0 matrix (q8_packed.h). Only
+// The AVX2 int8 products over a packed Q8_0 or Q4_0 matrix (q8_packed.h). Only
 // included by the AVX2 kernel file; everything is in an unnamed namespace
 // so it is compiled with that file's flags alone. The order of the float
 // operations is the one fixed in kernels.h.
@@ -8,9 +8,12 @@
 // rows 8-15 in its high 32, 4 weights per row, stored w ^ 0x80. A ymm half
 // quad times an activation quad broadcast is one maddubs (|w| by x with w's
 // sign, so pairs stay below 2^15) and one madd to int32: the 8 lanes are
-// the 8 rows' partial sums already, so no transposition is needed.
+// the 8 rows' partial sums already, so no transposition is needed. A Q4_0
+// vector's halves likewise hold rows 0-7 and 8-15; a mask and a shift make
+// the unsigned nibbles maddubs multiplies as they are.
 #include <immintrin.h>
 
+#include "engine/kernels/int8_dot_ref.h"
 #include "engine/kernels/kernels.h"
 #include "engine/kernels/q8_packed.h"
 
@@ -26,27 +29,51 @@ constexpr int64_t kAvx2PackedAhead = 4096;
 struct Avx2PackedActs {
   const int8_t* qs[kAvx2PackedTokens];
   const float* d[kAvx2PackedTokens];
+  const int32_t* sum128[kAvx2PackedTokens];
 };
+
+// Half h of quad q of a packed block column, as maddubs's unsigned operand
+// and the sign to give the activations (Q8_0: |w| and w; Q4_0: the nibbles
+// q in 0..15, with no sign to apply).
+struct HalfQuad {
+  __m256i u, sign;
+};
+template <bool kQ4>
+inline HalfQuad load_half_quad(const uint8_t* block, int64_t q, int64_t h) {
+  if constexpr (kQ4) {
+    const __m256i v =
+        _mm256_load_si256(reinterpret_cast<const __m256i*>(block + (q % 4) * 64 + h * 32));
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    return {q < 4 ? _mm256_and_si256(v, low) : _mm256_and_si256(_mm256_srli_epi16(v, 4), low),
+            _mm256_setzero_si256()};
+  } else {
+    const __m256i w = _mm256_xor_si256(
+        _mm256_load_si256(reinterpret_cast<const __m256i*>(block + q * 64 + h * 32)),
+        _mm256_set1_epi8(static_cast<char>(0x80)));
+    return {_mm256_abs_epi8(w), w};
+  }
+}
 
 // Half quads h0 .. h0+H-1 of one group (rows 8*h .. 8*h+7 each) times T
 // tokens: out[t * H + h] lane l is row 8*(h0+h)+l's product. Per block the
-// half quads are loaded and made |w| once, then every token's quads are
-// broadcast against them; then the float step of kernels.h.
-template <int T, int H>
+// half quads are loaded (and made |w| or unpacked) once, then every token's
+// quads are broadcast against them; then the float step of kernels.h, after
+// taking Q4_0's + 8 out of its sums (8 times the block sum, sum128 / 16).
+template <int T, int H, bool kQ4>
 void q8_avx2_packed_group(const uint8_t* group, int64_t nb, int64_t h0, const Avx2PackedActs& x,
                           __m256* out) {
-  const uint8_t* quads = group + q8_pack_scale_bytes(nb);
-  const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+  constexpr int64_t kBytes = kQ4 ? kQ4PackBlockBytes : kQ8PackBlockBytes;
+  const uint8_t* blocks = group + q8_pack_scale_bytes(nb);
   const __m256i ones = _mm256_set1_epi16(1);
   __m256 acc[T * H];
 #pragma GCC unroll 8
   for (int i = 0; i < T * H; ++i) acc[i] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {
-    const uint8_t* block = quads + b * kQ8PackBlockBytes;
+    const uint8_t* block = blocks + b * kBytes;
     if (h0 == 0) {
       const char* ahead = reinterpret_cast<const char*>(block) + kAvx2PackedAhead;
 #pragma GCC unroll 8
-      for (int64_t l = 0; l < 8; ++l) _mm_prefetch(ahead + l * 64, _MM_HINT_T0);
+      for (int64_t l = 0; l < kBytes / 64; ++l) _mm_prefetch(ahead + l * 64, _MM_HINT_T0);
     }
     __m256i sum[T * H];
 #pragma GCC unroll 8
@@ -55,17 +82,15 @@ void q8_avx2_packed_group(const uint8_t* group, int64_t nb, int64_t h0, const Av
     for (int64_t q = 0; q < 8; ++q) {
 #pragma GCC unroll 2
       for (int64_t h = 0; h < H; ++h) {
-        const __m256i w = _mm256_xor_si256(
-            _mm256_load_si256(reinterpret_cast<const __m256i*>(block + q * 64 + (h0 + h) * 32)),
-            flip);
-        const __m256i aw = _mm256_abs_epi8(w);
+        const HalfQuad w = load_half_quad<kQ4>(block, q, h0 + h);
 #pragma GCC unroll 4
         for (int64_t t = 0; t < T; ++t) {
           int32_t quad;
           __builtin_memcpy(&quad, x.qs[t] + b * kQK + q * 4, 4);
-          const __m256i sx = _mm256_sign_epi8(_mm256_set1_epi32(quad), w);
+          __m256i xv = _mm256_set1_epi32(quad);
+          if constexpr (!kQ4) xv = _mm256_sign_epi8(xv, w.sign);
           sum[t * H + h] = _mm256_add_epi32(sum[t * H + h],
-                                            _mm256_madd_epi16(_mm256_maddubs_epi16(aw, sx), ones));
+                                            _mm256_madd_epi16(_mm256_maddubs_epi16(w.u, xv), ones));
         }
       }
     }
@@ -75,8 +100,10 @@ void q8_avx2_packed_group(const uint8_t* group, int64_t nb, int64_t h0, const Av
           _mm_load_si128(reinterpret_cast<const __m128i*>(group + b * 32 + (h0 + h) * 16)));
 #pragma GCC unroll 4
       for (int64_t t = 0; t < T; ++t) {
+        __m256i is = sum[t * H + h];
+        if constexpr (kQ4) is = _mm256_sub_epi32(is, _mm256_set1_epi32(x.sum128[t][b] >> 4));
         const __m256 scale = _mm256_mul_ps(dw, _mm256_set1_ps(x.d[t][b]));
-        acc[t * H + h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[t * H + h]), scale, acc[t * H + h]);
+        acc[t * H + h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(is), scale, acc[t * H + h]);
       }
     }
   }
@@ -90,9 +117,10 @@ using Avx2PackedGroupFn = void (*)(const uint8_t*, int64_t, int64_t, const Avx2P
 // Up to 2 tokens take both halves of the group in one pass (the stream is
 // read once, in order); more tokens take one half at a time, so the
 // accumulators fit the 16 registers.
+template <bool kQ4>
 constexpr Avx2PackedGroupFn kAvx2PackedGroupFns[] = {
-    q8_avx2_packed_group<1, 2>, q8_avx2_packed_group<2, 2>, q8_avx2_packed_group<3, 1>,
-    q8_avx2_packed_group<4, 1>};
+    q8_avx2_packed_group<1, 2, kQ4>, q8_avx2_packed_group<2, 2, kQ4>,
+    q8_avx2_packed_group<3, 1, kQ4>, q8_avx2_packed_group<4, 1, kQ4>};
 
 // Rows [lo, hi) of a group's 8-row half from `sums` (8 lanes) into y.
 inline void store_half(__m256 sums, float* y, int64_t lo, int64_t hi) {
@@ -121,11 +149,14 @@ void q8_avx2_packed_product(const MatrixRef& w, const Q8Acts& x, int64_t t0, int
       for (int64_t i = 0; i < n; ++i) {
         pa.qs[i] = x.qs + (c + i) * x.cols;
         pa.d[i] = x.d + (c + i) * nb;
+        pa.sum128[i] = x.sum128 + (c + i) * nb;
       }
       const int64_t halves = n <= 2 ? 2 : 1;
       for (int64_t h0 = 0; h0 < 2; h0 += halves) {
         if (h0 * 8 >= hi || (h0 + halves) * 8 <= lo) continue;
-        kAvx2PackedGroupFns[n - 1](group, nb, h0, pa, sums);
+        const Avx2PackedGroupFn fn = w.type == GgmlType::kQ4_0 ? kAvx2PackedGroupFns<true>[n - 1]
+                                                               : kAvx2PackedGroupFns<false>[n - 1];
+        fn(group, nb, h0, pa, sums);
         for (int64_t i = 0; i < n; ++i) {
           for (int64_t h = 0; h < halves; ++h) {
             const int64_t base = (h0 + h) * 8;

@@ -627,6 +627,10 @@ struct MaddDot {
     const __m512i sx = _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x);
     return _mm512_add_epi32(acc, apply(_mm512_abs_epi8(w), sx));
   }
+  // Unsigned weights below 16 (Q4_0's nibbles): pairs stay far below 2^15.
+  static __m512i unsigned_dot(__m512i acc, __m512i u, __m512i x) {
+    return _mm512_add_epi32(acc, apply(u, x));
+  }
 };
 
 void matvec_q8(const MatrixRef& w, const Q8Acts& x, int64_t t, float* y, int64_t r0, int64_t r1) {
@@ -634,10 +638,10 @@ void matvec_q8(const MatrixRef& w, const Q8Acts& x, int64_t t, float* y, int64_t
 }
 
 // A packed matrix: 8 tokens at a time per group of rows. Otherwise token by
-// token (the VNNI table has the real int8 GEMM): the panel of rows stays in
-// cache across tokens.
+// token (the VNNI table has the real int8 GEMM for Q8_0): the panel of rows
+// stays in cache across tokens.
 void gemm_q8(const MatrixRef& w, const Q8Acts& x, float* y, int64_t ldy, int64_t r0, int64_t r1) {
-  if (w.q8_packed != nullptr) {
+  if (w.packed != nullptr) {
     q8_packed_product<MaddDot>(w, x, 0, x.rows, y, ldy, r0, r1);
     return;
   }
@@ -662,7 +666,7 @@ const KernelTable& avx512_kernel_table() {
                                  .pack_q8 = pack_q8,
                                  .matvec_multi = matvec_multi,
                                  .quantize_q8 = quantize_q8,
-                                 .reads_q8_packed = true};
+                                 .reads_packed = true};
   return table;
 }
 

@@ -1,13 +1,14 @@
 #pragma once
-// The AVX-512 int8 products with Q8_0 weights, shared by the AVX-512 file
-// (maddubs + madd) and the AVX512_VNNI file (vpdpbusd): the matrix-vector
-// product over the file's rows, and the products of up to 8 tokens over a
-// packed matrix (q8_packed.h). Only
+// The AVX-512 int8 products with Q8_0 and Q4_0 weights, shared by the
+// AVX-512 file (maddubs + madd) and the AVX512_VNNI file (vpdpbusd): the
+// Q8_0 matrix-vector product over the file's rows, and the products of up
+// to 8 tokens over a packed matrix (q8_packed.h). Only
 // included by files built with AVX-512 flags; everything is in an unnamed
 // namespace so each of them gets its own copy, compiled with its own flags.
 // The order of the float operations is the one fixed in kernels.h.
 #include <immintrin.h>
 
+#include "engine/kernels/int8_dot_ref.h"
 #include "engine/kernels/kernels.h"
 #include "engine/kernels/q8_packed.h"
 
@@ -98,25 +99,47 @@ struct PackedActs {
   const int32_t* sum[kPackedTokens];
 };
 
+// Block column b of a packed group's weights as the 8 vectors of its quads
+// (q8_packed.h): Q8_0's stored w + 128; Q4_0's nibbles split into q in
+// 0..15 (quad c from the low nibbles of vector c, quad c + 4 from the high).
+// Their lines kPackedAhead bytes on are prefetched.
+template <bool kQ4>
+inline void load_packed_block(const uint8_t* blocks, int64_t b, __m512i* wq) {
+  constexpr int64_t kBytes = kQ4 ? kQ4PackBlockBytes : kQ8PackBlockBytes;
+  const uint8_t* block = blocks + b * kBytes;
+  const char* ahead = reinterpret_cast<const char*>(block) + kPackedAhead;
+#pragma GCC unroll 8
+  for (int l = 0; l < kBytes / 64; ++l) _mm_prefetch(ahead + l * 64, _MM_HINT_T0);
+  if constexpr (kQ4) {
+    const __m512i low = _mm512_set1_epi8(0x0F);
+#pragma GCC unroll 4
+    for (int c = 0; c < 4; ++c) {
+      const __m512i v = _mm512_load_si512(block + c * 64);
+      wq[c] = _mm512_and_si512(v, low);
+      wq[c + 4] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
+    }
+  } else {
+#pragma GCC unroll 8
+    for (int q = 0; q < 8; ++q) wq[q] = _mm512_load_si512(block + q * 64);
+  }
+}
+
 // One group of 16 packed rows times T tokens: out[t] lane l is row l's
 // product. Per block column the 8 weight quads are loaded once and every
 // token's quads are broadcast against them (integer sums, exact in any
-// order); then the float step of kernels.h. The stream is prefetched
-// kPackedAhead bytes ahead.
-template <class Dot, int T>
+// order); then the float step of kernels.h. Q8_0's sums lose the + 128 of
+// the stored weights where Dot multiplies them as stored (Dot::kOffset);
+// Q4_0's the + 8 of its nibbles: 8 times the block sum, sum128 / 16.
+template <class Dot, int T, bool kQ4>
 void q8_packed_group(const uint8_t* group, int64_t nb, const PackedActs& x, __m512* out) {
   constexpr int kChains = T >= 4 ? 1 : 2;
-  const uint8_t* quads = group + q8_pack_scale_bytes(nb);
+  const uint8_t* blocks = group + q8_pack_scale_bytes(nb);
   __m512 acc[T];
 #pragma GCC unroll 8
   for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {
-    const char* ahead = reinterpret_cast<const char*>(quads + b * kQ8PackBlockBytes) + kPackedAhead;
-#pragma GCC unroll 8
-    for (int l = 0; l < 8; ++l) _mm_prefetch(ahead + l * 64, _MM_HINT_T0);
     __m512i wq[8];
-#pragma GCC unroll 8
-    for (int q = 0; q < 8; ++q) wq[q] = _mm512_load_si512(quads + b * kQ8PackBlockBytes + q * 64);
+    load_packed_block<kQ4>(blocks, b, wq);
     const __m512 dw =
         _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(group + b * 32)));
     // Quad by quad across the tokens, so each token's integer sum (two for
@@ -135,14 +158,23 @@ void q8_packed_group(const uint8_t* group, int64_t nb, const PackedActs& x, __m5
 #pragma GCC unroll 8
       for (int t = 0; t < T; ++t) {
         const __m512i xq = _mm512_broadcastd_epi32(_mm_loadu_si32(x.qs[t] + b * kQK + q * 4));
-        sum[q % kChains][t] = Dot::packed(sum[q % kChains][t], wq[q], xq);
+        __m512i& s = sum[q % kChains][t];
+        if constexpr (kQ4) {
+          s = Dot::unsigned_dot(s, wq[q], xq);
+        } else {
+          s = Dot::packed(s, wq[q], xq);
+        }
       }
     }
 #pragma GCC unroll 8
     for (int t = 0; t < T; ++t) {
       __m512i is = sum[0][t];
       if constexpr (kChains == 2) is = _mm512_add_epi32(is, sum[1][t]);
-      if constexpr (Dot::kOffset) is = _mm512_sub_epi32(is, _mm512_set1_epi32(x.sum[t][b]));
+      if constexpr (kQ4) {
+        is = _mm512_sub_epi32(is, _mm512_set1_epi32(x.sum[t][b] >> 4));
+      } else if constexpr (Dot::kOffset) {
+        is = _mm512_sub_epi32(is, _mm512_set1_epi32(x.sum[t][b]));
+      }
       const __m512 scale = _mm512_mul_ps(dw, _mm512_set1_ps(x.d[t][b]));
       acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is), scale, acc[t]);
     }
@@ -156,13 +188,15 @@ using PackedGroupFn = void (*)(const uint8_t*, int64_t, const PackedActs&, __m51
 
 template <class Dot, int... T>
 struct PackedGroupFns {
-  static constexpr PackedGroupFn<Dot> by_tokens[] = {q8_packed_group<Dot, T>...};
+  static constexpr PackedGroupFn<Dot> q8[] = {q8_packed_group<Dot, T, false>...};
+  static constexpr PackedGroupFn<Dot> q4[] = {q8_packed_group<Dot, T, true>...};
 };
 
-// The group kernel for 1 to kPackedTokens tokens.
+// The group kernel for 1 to kPackedTokens tokens of a packed type.
 template <class Dot>
-PackedGroupFn<Dot> packed_group_fn(int64_t tokens) {
-  return PackedGroupFns<Dot, 1, 2, 3, 4, 5, 6, 7, 8>::by_tokens[tokens - 1];
+PackedGroupFn<Dot> packed_group_fn(GgmlType type, int64_t tokens) {
+  using Fns = PackedGroupFns<Dot, 1, 2, 3, 4, 5, 6, 7, 8>;
+  return type == GgmlType::kQ4_0 ? Fns::q4[tokens - 1] : Fns::q8[tokens - 1];
 }
 
 // Rows [r0, r1) of a packed matrix times tokens [t0, t1) of x: y[(t - t0) *
@@ -185,7 +219,7 @@ void q8_packed_product(const MatrixRef& w, const Q8Acts& x, int64_t t0, int64_t 
         pa.d[i] = x.d + (c + i) * nb;
         pa.sum[i] = x.sum128 + (c + i) * nb;
       }
-      packed_group_fn<Dot>(n)(group, nb, pa, acc);
+      packed_group_fn<Dot>(w.type, n)(group, nb, pa, acc);
       for (int64_t i = 0; i < n; ++i)
         _mm512_mask_storeu_ps(y + (c - t0 + i) * ldy + first, mask, acc[i]);
     }
@@ -194,8 +228,12 @@ void q8_packed_product(const MatrixRef& w, const Q8Acts& x, int64_t t0, int64_t 
 
 template <class Dot>
 void q8_matvec(const MatrixRef& w, const Q8Acts& x, int64_t t, float* y, int64_t r0, int64_t r1) {
-  if (w.q8_packed != nullptr) {
+  if (w.packed != nullptr) {
     q8_packed_product<Dot>(w, x, t, t + 1, y, 0, r0, r1);
+    return;
+  }
+  if (w.type != GgmlType::kQ8_0) {
+    int8_ref::matvec(w, x, t, y, r0, r1);
     return;
   }
   const int64_t nb = w.cols / kQK;

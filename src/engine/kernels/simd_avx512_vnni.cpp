@@ -21,6 +21,9 @@ struct VnniDot {
   static __m512i packed(__m512i acc, __m512i wu, __m512i x) {
     return _mm512_dpbusd_epi32(acc, wu, x);
   }
+  static __m512i unsigned_dot(__m512i acc, __m512i u, __m512i x) {
+    return _mm512_dpbusd_epi32(acc, u, x);
+  }
 };
 
 void matvec_q8(const MatrixRef& w, const Q8Acts& x, int64_t t, float* y, int64_t r0, int64_t r1) {
@@ -236,7 +239,7 @@ struct Pass {
 // each line of a group and the arithmetic, not memory, sets the pace).
 void aim_tile(const MatrixRef& w, int64_t r, int64_t n, Tile& tl) {
   for (int64_t i = 0; i < n; ++i) {
-    if (w.q8_packed != nullptr) {
+    if (w.packed != nullptr) {
       const uint8_t* group = q8_pack_group(w, r + i);
       const int64_t lane = (r + i) % kQ8PackRows;
       tl.quads[i] = group + q8_pack_scale_bytes(w.cols / kQK) + lane * 4;
@@ -246,7 +249,7 @@ void aim_tile(const MatrixRef& w, int64_t r, int64_t n, Tile& tl) {
       tl.scales[i] = w.row(r + i);
     }
   }
-  tl.ahead = w.q8_packed != nullptr ? nullptr : reinterpret_cast<const char*>(w.row(r + n));
+  tl.ahead = w.packed != nullptr ? nullptr : reinterpret_cast<const char*>(w.row(r + n));
 }
 
 void run_pass(const MatrixRef& w, const Q8Acts& x, const Pass& p, __m512 (*acc)[24]) {
@@ -260,17 +263,16 @@ void run_pass(const MatrixRef& w, const Q8Acts& x, const Pass& p, __m512 (*acc)[
   // One group stays in L2 across the rows; whole rows then stream from
   // memory in order.
   const int64_t chunk = p.nt == 1 ? nb : kChunkBlocks;
-  tl.ahead_end = p.nt == 1 && w.q8_packed == nullptr
-                     ? reinterpret_cast<const char*>(w.row(p.task_end))
-                     : nullptr;
+  tl.ahead_end =
+      p.nt == 1 && w.packed == nullptr ? reinterpret_cast<const char*>(w.row(p.task_end)) : nullptr;
   tl.lines = (p.height * static_cast<int64_t>(w.row_bytes) / 64 + nb - 1) / nb;
   for (int64_t b0 = 0; b0 < nb; b0 += chunk) {
     const int64_t b1 = nb - b0 < chunk ? nb : b0 + chunk;
     for (int64_t r = p.r0, j = 0; r < p.r1; r += p.height, ++j) {
       const int64_t nr = p.r1 - r < p.height ? p.r1 - r : p.height;
       aim_tile(w, r, nr, tl);
-      const TileFn tile = w.q8_packed != nullptr ? pick_tile<PackedLayout>(nr, p.nt)
-                                                 : pick_tile<RowLayout>(nr, p.nt);
+      const TileFn tile =
+          w.packed != nullptr ? pick_tile<PackedLayout>(nr, p.nt) : pick_tile<RowLayout>(nr, p.nt);
       tile(tl, b0, b1, acc[j]);
     }
   }
@@ -384,12 +386,22 @@ void gemm_q8_narrow(const MatrixRef& w, const Q8Acts& x, float* y, int64_t ldy, 
 // activations kept in L1.
 constexpr int64_t kPackedDecodeRows = 16;
 
+// Q4_0 has no tiles of its own: every batch goes group by group, 8 tokens
+// at a time, with the group in L1 after the first.
 void gemm_q8(const MatrixRef& w, const Q8Acts& x, float* y, int64_t ldy, int64_t r0, int64_t r1) {
-  if (w.q8_packed != nullptr && x.rows <= kPackedDecodeRows) {
+  if (w.type != GgmlType::kQ8_0) {
+    if (w.packed != nullptr) {
+      q8_packed_product<VnniDot>(w, x, 0, x.rows, y, ldy, r0, r1);
+    } else {
+      for (int64_t t = 0; t < x.rows; ++t) int8_ref::matvec(w, x, t, y + t * ldy, r0, r1);
+    }
+    return;
+  }
+  if (w.packed != nullptr && x.rows <= kPackedDecodeRows) {
     q8_packed_product<VnniDot>(w, x, 0, x.rows, y, ldy, r0, r1);
     return;
   }
-  if (w.q8_packed == nullptr && x.rows <= kNarrowRows) {
+  if (w.packed == nullptr && x.rows <= kNarrowRows) {
     gemm_q8_narrow(w, x, y, ldy, r0, r1);
     return;
   }
@@ -417,7 +429,7 @@ const KernelTable& avx512_vnni_kernel_table() {
     t.matvec_q8 = matvec_q8;
     t.gemm_q8 = gemm_q8;
     t.pack_q8 = pack_q8;
-    t.reads_q8_packed = true;
+    t.reads_packed = true;
     return t;
   }();
   return table;

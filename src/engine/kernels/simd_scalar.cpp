@@ -6,6 +6,7 @@
 
 #include "engine/format/quant.h"
 #include "engine/kernels/act_quant.h"
+#include "engine/kernels/int8_dot_ref.h"
 #include "engine/kernels/kernels.h"
 
 namespace hydra::engine {
@@ -66,24 +67,8 @@ void f32_to_f16(const float* x, uint16_t* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) out[i] = fp32_to_fp16(x[i]);
 }
 
-// The int8 product every table reproduces bit for bit: exact block sums,
-// combined in block order, one fused multiply-add per block.
-float dot_q8(const BlockQ8_0* w, const int8_t* xq, const float* xd, int64_t nb) {
-  float acc = 0.0f;
-  for (int64_t b = 0; b < nb; ++b) {
-    int32_t sum = 0;
-    for (int i = 0; i < kQK; ++i) sum += int32_t{w[b].qs[i]} * xq[b * kQK + i];
-    acc = std::fma(static_cast<float>(sum), fp16_to_fp32(w[b].d) * xd[b], acc);
-  }
-  return acc;
-}
-
 void matvec_q8(const MatrixRef& w, const Q8Acts& x, int64_t t, float* y, int64_t r0, int64_t r1) {
-  const int64_t nb = w.cols / kQK;
-  for (int64_t r = r0; r < r1; ++r) {
-    y[r] =
-        dot_q8(reinterpret_cast<const BlockQ8_0*>(w.row(r)), x.qs + t * x.cols, x.d + t * nb, nb);
-  }
+  int8_ref::matvec(w, x, t, y, r0, r1);
 }
 
 void gemm_q8(const MatrixRef& w, const Q8Acts& x, float* y, int64_t ldy, int64_t r0, int64_t r1) {
@@ -108,7 +93,7 @@ const KernelTable& scalar_kernel_table() {
                                  .pack_q8 = pack_q8,
                                  .matvec_multi = nullptr,
                                  .quantize_q8 = quantize_activations,
-                                 .reads_q8_packed = false};
+                                 .reads_packed = false};
   return table;
 }
 

@@ -48,7 +48,7 @@ struct Activations {
 };
 
 MatrixRef as_matrix(const Weight& w) {
-  return MatrixRef{w.type, w.rows, w.cols, w.row_bytes, w.data, w.q8_packed};
+  return MatrixRef{w.type, w.rows, w.cols, w.row_bytes, w.data, w.packed};
 }
 
 void add_bias(float* y, const std::vector<float>& b) {
@@ -209,7 +209,7 @@ void forward_batch(const Model& m, std::span<const BatchRow> rows) {
   const MatrixRef embd = as_matrix(m.token_embd);
   for (int64_t r = 0; r < t; ++r) {
     const int32_t token = rows[static_cast<size_t>(r)].token;
-    if (embd.q8_packed != nullptr) {
+    if (embd.packed != nullptr) {
       q8_packed_row_to_f32(embd, token, a.x.data() + r * n);
     } else {
       kernels().rows_to_f32(embd, token, token + 1, a.x.data() + r * n);

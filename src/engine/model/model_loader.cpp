@@ -235,7 +235,7 @@ std::vector<Weight*> streamed_matrices(Model& m) {
 }
 
 bool packs(const Weight& w) {
-  return w.type == GgmlType::kQ8_0 && kernels().reads_q8_packed;
+  return has_packed_layout(w.type) && kernels().reads_packed;
 }
 
 MatrixRef ref(const Weight& w) {
@@ -247,13 +247,13 @@ size_t resident_size(const Weight& w) {
   return (rows + 63) / 64 * 64;
 }
 
-// Every streamed matrix moves into one allocation in huge pages: Q8_0
-// matrices, when the kernel table reads them packed (kernels/q8_packed.h),
+// Every streamed matrix moves into one allocation in huge pages: Q8_0 and
+// Q4_0 matrices, when the kernel table reads them packed (kernels/q8_packed.h),
 // as their packed copy, the others as a copy of their rows. A token's
 // products read the weights as long streams, and in the file mapping's
 // 4 KB pages each page costs a TLB miss and stops the hardware prefetcher
 // (F16 decode ran 7-10% faster from the copy). The file's pages of each
-// matrix are released, so the weights stay resident once; a packed Q8_0
+// matrix are released, so the weights stay resident once; a packed
 // matrix keeps `data` on the file rows (the scalar table and the embedding
 // lookups of other tables read those, mapped back in on demand).
 void move_weights_to_huge_pages(Model& m, bool mapped) {
@@ -269,7 +269,7 @@ void move_weights_to_huge_pages(Model& m, bool mapped) {
     const size_t file_bytes = static_cast<size_t>(w->rows) * w->row_bytes;
     if (packs(*w)) {
       pack_q8_matrix(ref(*w), at);
-      w->q8_packed = at;
+      w->packed = at;
     } else {
       std::memcpy(at, file_rows, file_bytes);
       w->data = at;

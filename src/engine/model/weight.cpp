@@ -7,8 +7,7 @@
 namespace hydra::engine {
 
 void matvec(const Weight& w, const float* x, float* y) {
-  matmul(MatrixRef{w.type, w.rows, w.cols, w.row_bytes, w.data, w.q8_packed}, x, 1, w.cols, y,
-         w.rows);
+  matmul(MatrixRef{w.type, w.rows, w.cols, w.row_bytes, w.data, w.packed}, x, 1, w.cols, y, w.rows);
 }
 
 void weight_row(const Weight& w, int64_t r, float* out) {

@@ -294,7 +294,7 @@ TEST(Matmul, ParallelProductEqualsKernelProduct) {
       Q8ActsBuffer buf;
       const Q8Acts acts = quantized(kernels(), x, tokens, cols, buf);
       for (int64_t t = 0; t < tokens; ++t) {
-        if (type == GgmlType::kQ8_0) {
+        if (has_int8_product(type)) {
           kernels().matvec_q8(m.ref, acts, t, want.data() + t * rows, 0, rows);
         } else {
           kernels().matvec(m.ref, x.data() + t * cols, want.data() + t * rows, 0, rows);
@@ -305,33 +305,52 @@ TEST(Matmul, ParallelProductEqualsKernelProduct) {
   }
 }
 
-// Q8_0 weights times int8 activations: every table gives the scalar bits,
-// one token at a time and as a batch (row and token tails of every tile),
-// including the extremes (weights of -128, activations of +-127).
+// The types with int8 products.
+const GgmlType kInt8Types[] = {GgmlType::kQ8_0, GgmlType::kQ4_0};
+
+// Row 0, element 0 set to the type's most negative weight (Q8_0: -128;
+// Q4_0: nibble 0, q - 8 = -8) and element 17 to its largest (127; 15 - 8).
+void set_extremes(Matrix& m) {
+  if (m.ref.type == GgmlType::kQ8_0) {
+    m.bytes[2] = 0x80;
+    m.bytes[2 + 17] = 0x7F;
+  } else {
+    m.bytes[2] = static_cast<uint8_t>(m.bytes[2] & 0xF0);
+    m.bytes[2 + 1] = static_cast<uint8_t>(m.bytes[2 + 1] | 0xF0);
+  }
+}
+
+// Q8_0 and Q4_0 weights times int8 activations: every table gives the
+// scalar bits, one token at a time and as a batch (row and token tails of
+// every tile), including the extremes (the weights' most negative and
+// largest integers, activations of +-127).
 TEST(Kernels, Int8ProductsEqualScalarExactly) {
   const KernelTable& ref = scalar_kernel_table();
-  for (int64_t cols : {32, 96, 896}) {
-    for (int64_t rows : {1, 7, 37, 64}) {
-      Matrix m = make_matrix(GgmlType::kQ8_0, rows, cols, 31);
-      m.bytes[2] = 0x80;  // row 0, element 0: -128
-      for (int64_t tokens : {1, 2, 5, 8, 17, 50}) {
-        std::vector<float> x = gaussian(static_cast<size_t>(tokens * cols), 37);
-        x[1] = -1e3f;
-        Q8ActsBuffer rb;
-        const Q8Acts racts = quantized(ref, x, tokens, cols, rb);
-        std::vector<float> want(static_cast<size_t>(tokens * rows));
-        ref.gemm_q8(m.ref, racts, want.data(), rows, 0, rows);
-        for (KernelPath path : simd_paths()) {
-          const KernelTable& k = kernel_table(path);
-          Q8ActsBuffer kb;
-          const Q8Acts acts = quantized(k, x, tokens, cols, kb);
-          std::vector<float> got(want.size()), one(static_cast<size_t>(rows));
-          k.gemm_q8(m.ref, acts, got.data(), rows, 0, rows);
-          EXPECT_EQ(got, want) << k.name << " " << rows << "x" << cols << " " << tokens;
-          for (int64_t t = 0; t < tokens; ++t) {
-            k.matvec_q8(m.ref, acts, t, one.data(), 0, rows);
-            ASSERT_TRUE(std::equal(one.begin(), one.end(), want.begin() + t * rows))
-                << k.name << " matvec token " << t;
+  for (GgmlType type : kInt8Types) {
+    for (int64_t cols : {32, 96, 896}) {
+      for (int64_t rows : {1, 7, 37, 64}) {
+        Matrix m = make_matrix(type, rows, cols, 31);
+        set_extremes(m);
+        for (int64_t tokens : {1, 2, 5, 8, 17, 50}) {
+          std::vector<float> x = gaussian(static_cast<size_t>(tokens * cols), 37);
+          x[1] = -1e3f;
+          Q8ActsBuffer rb;
+          const Q8Acts racts = quantized(ref, x, tokens, cols, rb);
+          std::vector<float> want(static_cast<size_t>(tokens * rows));
+          ref.gemm_q8(m.ref, racts, want.data(), rows, 0, rows);
+          for (KernelPath path : simd_paths()) {
+            const KernelTable& k = kernel_table(path);
+            Q8ActsBuffer kb;
+            const Q8Acts acts = quantized(k, x, tokens, cols, kb);
+            std::vector<float> got(want.size()), one(static_cast<size_t>(rows));
+            k.gemm_q8(m.ref, acts, got.data(), rows, 0, rows);
+            EXPECT_EQ(got, want) << k.name << " " << type_name(type) << " " << rows << "x" << cols
+                                 << " " << tokens;
+            for (int64_t t = 0; t < tokens; ++t) {
+              k.matvec_q8(m.ref, acts, t, one.data(), 0, rows);
+              ASSERT_TRUE(std::equal(one.begin(), one.end(), want.begin() + t * rows))
+                  << k.name << " matvec token " << t;
+            }
           }
         }
       }
@@ -339,54 +358,57 @@ TEST(Kernels, Int8ProductsEqualScalarExactly) {
   }
 }
 
-// A packed Q8_0 matrix (q8_packed.h) gives the scalar product's bits on
-// every table that reads it, for every row range and batch size (the row
-// and token tails of the group kernel and of the GEMM tiles), and those
-// tables read nothing else: the file's rows are overwritten before they
-// run. A packed row read back is the stored row.
-TEST(Kernels, PackedQ8MatrixGivesTheScalarBitsAlone) {
+// A packed Q8_0 or Q4_0 matrix (q8_packed.h) gives the scalar product's
+// bits on every table that reads it, for every row range and batch size
+// (the row and token tails of the group kernel and of the GEMM tiles), and
+// those tables read nothing else: the file's rows are overwritten before
+// they run. A packed row read back is the stored row.
+TEST(Kernels, PackedMatrixGivesTheScalarBitsAlone) {
   const KernelTable& ref = scalar_kernel_table();
-  for (int64_t cols : {32, 96, 896}) {
-    for (int64_t rows : {1, 16, 37, 64}) {
-      Matrix m = make_matrix(GgmlType::kQ8_0, rows, cols, 53);
-      m.bytes[2] = 0x80;  // row 0, element 0: -128
-      const WeightBytes packed = pack_q8_matrix(m.ref);
-      ASSERT_NE(packed, nullptr);
-      MatrixRef with = m.ref;
-      with.q8_packed = packed.get();
-      std::vector<float> row(static_cast<size_t>(cols)), stored(row.size());
-      for (int64_t r = 0; r < rows; ++r) {
-        q8_packed_row_to_f32(with, r, row.data());
-        dequantize_row(GgmlType::kQ8_0, m.ref.row(r), stored.data(), cols);
-        ASSERT_EQ(row, stored) << "row " << r;
-      }
-      const std::vector<uint8_t> original = m.bytes;
-      for (int64_t tokens : {1, 2, 5, 8, 9, 16, 17, 50}) {
-        const std::vector<float> x = gaussian(static_cast<size_t>(tokens * cols), 59);
-        Q8ActsBuffer rb;
-        std::vector<float> want(static_cast<size_t>(tokens * rows));
-        m.bytes = original;
-        ref.gemm_q8(m.ref, quantized(ref, x, tokens, cols, rb), want.data(), rows, 0, rows);
-        std::fill(m.bytes.begin(), m.bytes.end(), uint8_t{0x55});
-        for (KernelPath path : simd_paths()) {
-          const KernelTable& k = kernel_table(path);
-          if (!k.reads_q8_packed) continue;
-          Q8ActsBuffer kb;
-          const Q8Acts acts = quantized(k, x, tokens, cols, kb);
-          std::vector<float> got(want.size(), 0.0f);
-          k.gemm_q8(with, acts, got.data(), rows, 0, rows);
-          EXPECT_EQ(got, want) << k.name << " " << rows << "x" << cols << " " << tokens;
-          // Cuts inside a group's first and second 8 rows.
-          for (int64_t cut : {std::min<int64_t>(rows, 5), std::min<int64_t>(rows, 11)}) {
-            std::fill(got.begin(), got.end(), 0.0f);
-            k.gemm_q8(with, acts, got.data(), rows, 0, cut);
-            k.gemm_q8(with, acts, got.data(), rows, cut, rows);
-            EXPECT_EQ(got, want) << k.name << " split at " << cut << ", " << tokens;
-            std::vector<float> one(static_cast<size_t>(rows), 0.0f);
-            k.matvec_q8(with, acts, tokens - 1, one.data(), 0, cut);
-            k.matvec_q8(with, acts, tokens - 1, one.data(), cut, rows);
-            EXPECT_TRUE(std::equal(one.begin(), one.end(), want.begin() + (tokens - 1) * rows))
-                << k.name << " matvec " << rows << "x" << cols << " split at " << cut;
+  for (GgmlType type : kInt8Types) {
+    for (int64_t cols : {32, 96, 896}) {
+      for (int64_t rows : {1, 16, 37, 64}) {
+        Matrix m = make_matrix(type, rows, cols, 53);
+        set_extremes(m);
+        const WeightBytes packed = pack_q8_matrix(m.ref);
+        ASSERT_NE(packed, nullptr);
+        MatrixRef with = m.ref;
+        with.packed = packed.get();
+        std::vector<float> row(static_cast<size_t>(cols)), stored(row.size());
+        for (int64_t r = 0; r < rows; ++r) {
+          q8_packed_row_to_f32(with, r, row.data());
+          dequantize_row(type, m.ref.row(r), stored.data(), cols);
+          ASSERT_EQ(row, stored) << "row " << r;
+        }
+        const std::vector<uint8_t> original = m.bytes;
+        for (int64_t tokens : {1, 2, 5, 8, 9, 16, 17, 50}) {
+          const std::vector<float> x = gaussian(static_cast<size_t>(tokens * cols), 59);
+          Q8ActsBuffer rb;
+          std::vector<float> want(static_cast<size_t>(tokens * rows));
+          m.bytes = original;
+          ref.gemm_q8(m.ref, quantized(ref, x, tokens, cols, rb), want.data(), rows, 0, rows);
+          std::fill(m.bytes.begin(), m.bytes.end(), uint8_t{0x55});
+          for (KernelPath path : simd_paths()) {
+            const KernelTable& k = kernel_table(path);
+            if (!k.reads_packed) continue;
+            Q8ActsBuffer kb;
+            const Q8Acts acts = quantized(k, x, tokens, cols, kb);
+            std::vector<float> got(want.size(), 0.0f);
+            k.gemm_q8(with, acts, got.data(), rows, 0, rows);
+            EXPECT_EQ(got, want) << k.name << " " << type_name(type) << " " << rows << "x" << cols
+                                 << " " << tokens;
+            // Cuts inside a group's first and second 8 rows.
+            for (int64_t cut : {std::min<int64_t>(rows, 5), std::min<int64_t>(rows, 11)}) {
+              std::fill(got.begin(), got.end(), 0.0f);
+              k.gemm_q8(with, acts, got.data(), rows, 0, cut);
+              k.gemm_q8(with, acts, got.data(), rows, cut, rows);
+              EXPECT_EQ(got, want) << k.name << " split at " << cut << ", " << tokens;
+              std::vector<float> one(static_cast<size_t>(rows), 0.0f);
+              k.matvec_q8(with, acts, tokens - 1, one.data(), 0, cut);
+              k.matvec_q8(with, acts, tokens - 1, one.data(), cut, rows);
+              EXPECT_TRUE(std::equal(one.begin(), one.end(), want.begin() + (tokens - 1) * rows))
+                  << k.name << " matvec " << rows << "x" << cols << " split at " << cut;
+            }
           }
         }
       }
@@ -397,15 +419,15 @@ TEST(Kernels, PackedQ8MatrixGivesTheScalarBitsAlone) {
 // The SIMD tables read packed matrices (the loader packs for them), the
 // scalar reference reads the file's rows.
 TEST(Kernels, AvxTablesSayWhetherTheyReadPackedMatrices) {
-  EXPECT_FALSE(scalar_kernel_table().reads_q8_packed);
+  EXPECT_FALSE(scalar_kernel_table().reads_packed);
   if (kernel_path_supported(KernelPath::kAvx2)) {
-    EXPECT_TRUE(avx2_kernel_table().reads_q8_packed);
+    EXPECT_TRUE(avx2_kernel_table().reads_packed);
   }
   if (kernel_path_supported(KernelPath::kAvx512)) {
-    EXPECT_TRUE(avx512_kernel_table().reads_q8_packed);
+    EXPECT_TRUE(avx512_kernel_table().reads_packed);
   }
   if (kernel_path_supported(KernelPath::kAvx512Vnni)) {
-    EXPECT_TRUE(avx512_vnni_kernel_table().reads_q8_packed);
+    EXPECT_TRUE(avx512_vnni_kernel_table().reads_packed);
   }
 }
 
@@ -414,14 +436,18 @@ TEST(Kernels, AvxTablesSayWhetherTheyReadPackedMatrices) {
 // rounding error of a sum of 896 is about 0.006 * sqrt(896); 5 sigma).
 TEST(Kernels, Int8ProductIsCloseToFloatProduct) {
   const int64_t rows = 16, cols = 896;
-  const Matrix m = make_matrix(GgmlType::kQ8_0, rows, cols, 41);
-  const std::vector<float> x = gaussian(static_cast<size_t>(cols), 43);
-  Q8ActsBuffer buf;
-  const Q8Acts acts = quantized(scalar_kernel_table(), x, 1, cols, buf);
-  std::vector<float> exact(rows), got(rows);
-  scalar_kernel_table().matvec(m.ref, x.data(), exact.data(), 0, rows);
-  scalar_kernel_table().matvec_q8(m.ref, acts, 0, got.data(), 0, rows);
-  for (int64_t r = 0; r < rows; ++r) EXPECT_NEAR(got[r], exact[r], 0.03 * std::sqrt(cols));
+  for (GgmlType type : kInt8Types) {
+    const Matrix m = make_matrix(type, rows, cols, 41);
+    const std::vector<float> x = gaussian(static_cast<size_t>(cols), 43);
+    Q8ActsBuffer buf;
+    const Q8Acts acts = quantized(scalar_kernel_table(), x, 1, cols, buf);
+    std::vector<float> exact(rows), got(rows);
+    scalar_kernel_table().matvec(m.ref, x.data(), exact.data(), 0, rows);
+    scalar_kernel_table().matvec_q8(m.ref, acts, 0, got.data(), 0, rows);
+    for (int64_t r = 0; r < rows; ++r) {
+      EXPECT_NEAR(got[r], exact[r], 0.03 * std::sqrt(cols)) << type_name(type) << " row " << r;
+    }
+  }
 }
 
 }  // namespace

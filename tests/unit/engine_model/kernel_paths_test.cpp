@@ -143,7 +143,7 @@ TEST(KernelPaths, Q8MatricesArePackedForTheTablesThatReadThem) {
     PathGuard guard(KernelPath::kScalar);
     rows_model = load_model(path);
   }
-  EXPECT_EQ(rows_model->layers[0].ffn_up.q8_packed, nullptr);
+  EXPECT_EQ(rows_model->layers[0].ffn_up.packed, nullptr);
   const std::vector<int32_t> prompt = prompt_for(path);
   const auto nv = static_cast<size_t>(rows_model->n_vocab());
   for (KernelPath p : {KernelPath::kAvx2, KernelPath::kAvx512, KernelPath::kAvx512Vnni}) {
@@ -152,10 +152,10 @@ TEST(KernelPaths, Q8MatricesArePackedForTheTablesThatReadThem) {
     auto packed = load_model(path);
     for (const LayerWeights& l : packed->layers) {
       for (const Weight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down})
-        EXPECT_NE(w->q8_packed, nullptr) << kernel_path_name(p);
+        EXPECT_NE(w->packed, nullptr) << kernel_path_name(p);
     }
-    EXPECT_NE(packed->output.q8_packed, nullptr);
-    EXPECT_EQ(packed->token_embd.q8_packed, packed->output.q8_packed);  // tied: one copy
+    EXPECT_NE(packed->output.packed, nullptr);
+    EXPECT_EQ(packed->token_embd.packed, packed->output.packed);  // tied: one copy
     std::vector<float> from_rows(nv * prompt.size()), from_packed(from_rows.size());
     KvCache a(*rows_model, 64), b(*packed, 64);
     decode(*rows_model, a, prompt, nullptr, &from_rows);

@@ -6,13 +6,14 @@
 #include <stdexcept>
 
 #include "engine/format/gguf.h"
+#include "engine/kernels/kernels.h"
 
 namespace hydra::engine::test {
 namespace {
 
 using Vec = std::vector<double>;
 
-// What the engine multiplies Q8_0 weights with, as llama.cpp does: the input
+// What the engine multiplies Q8_0 and Q4_0 weights with, as llama.cpp does: the input
 // rounded to int8 steps of max|x| / 127 per block of 32.
 Vec int8_steps(const Vec& x) {
   Vec q(x.size());
@@ -84,7 +85,7 @@ ReferenceModel::Tensor ReferenceModel::get(const std::string& name, bool require
     return {};
   }
   std::vector<float> w = tensor_to_f32(*t);
-  return {t->n_rows(), t->ne[0], Mat(w.begin(), w.end()), t->type == GgmlType::kQ8_0};
+  return {t->n_rows(), t->ne[0], Mat(w.begin(), w.end()), has_int8_product(t->type)};
 }
 
 ReferenceModel::ReferenceModel(const std::string& path) {

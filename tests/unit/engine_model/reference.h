@@ -28,7 +28,7 @@ class ReferenceModel {
   struct Tensor {
     int64_t rows = 0, cols = 0;
     Mat w;
-    bool int8 = false;  // Q8_0: the engine multiplies int8-rounded inputs
+    bool int8 = false;  // Q8_0, Q4_0: the engine multiplies int8-rounded inputs
   };
   struct Layer {
     Tensor attn_norm, q, k, v, o, q_norm, k_norm, ffn_norm, gate, up, down;
