@@ -39,6 +39,11 @@ double dot_row_q8_0(const BlockQ8_0* row, const float* x, int64_t n);
 double dot_row_q4_k(const BlockQ4_K* row, const float* x, int64_t n);
 double dot_row_q6_k(const BlockQ6_K* row, const float* x, int64_t n);
 
+// Element i's stored integer in a Q4_K block (0..15, the weight is
+// d * scale * q - dmin * min) and in a Q6_K block (0..63, d * scale * (q - 32)).
+int q4_k_quant(const uint8_t* qs, int i);
+int q6_k_quant(const uint8_t* ql, const uint8_t* qh, int i);
+
 // The 6-bit scale and min of sub-block j (0..7) of a Q4_K block.
 void q4_k_scale_min(const uint8_t* scales, int j, uint8_t* scale, uint8_t* min);
 // Packs eight 6-bit scales and mins into the 12-byte Q4_K form.

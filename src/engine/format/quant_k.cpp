@@ -13,6 +13,20 @@ namespace {
 constexpr int kQ4kSub = 32;  // Q4_K: 8 sub-blocks of 32
 constexpr int kQ6kSub = 16;  // Q6_K: 16 sub-blocks of 16
 
+void q6_k_store(uint8_t* ql, uint8_t* qh, int i, int q) {
+  const int chunk = i / 128, r = i % 128;
+  const int l = r % 32, quarter = r / 32;
+  uint8_t& low_byte = ql[chunk * 64 + l + (quarter & 1) * 32];
+  if (quarter < 2) {
+    low_byte = static_cast<uint8_t>((low_byte & 0xf0) | (q & 0x0f));
+  } else {
+    low_byte = static_cast<uint8_t>((low_byte & 0x0f) | ((q & 0x0f) << 4));
+  }
+  qh[chunk * 32 + l] |= static_cast<uint8_t>(((q >> 4) & 3) << (2 * quarter));
+}
+
+}  // namespace
+
 // Element i of a Q4_K block: chunks of 64 elements share 32 bytes, the first
 // 32 elements in the low nibbles, the next 32 in the high nibbles.
 int q4_k_quant(const uint8_t* qs, int i) {
@@ -31,20 +45,6 @@ int q6_k_quant(const uint8_t* ql, const uint8_t* qh, int i) {
   const int high = (qh[chunk * 32 + l] >> (2 * quarter)) & 3;
   return low | (high << 4);
 }
-
-void q6_k_store(uint8_t* ql, uint8_t* qh, int i, int q) {
-  const int chunk = i / 128, r = i % 128;
-  const int l = r % 32, quarter = r / 32;
-  uint8_t& low_byte = ql[chunk * 64 + l + (quarter & 1) * 32];
-  if (quarter < 2) {
-    low_byte = static_cast<uint8_t>((low_byte & 0xf0) | (q & 0x0f));
-  } else {
-    low_byte = static_cast<uint8_t>((low_byte & 0x0f) | ((q & 0x0f) << 4));
-  }
-  qh[chunk * 32 + l] |= static_cast<uint8_t>(((q >> 4) & 3) << (2 * quarter));
-}
-
-}  // namespace
 
 void q4_k_scale_min(const uint8_t* q, int j, uint8_t* scale, uint8_t* min) {
   if (j < 4) {

@@ -97,7 +97,8 @@ struct KernelTable {
 // Whether a type's products are int8 dot products with the activations
 // quantized (matvec_q8, gemm_q8).
 inline bool has_int8_product(GgmlType type) {
-  return type == GgmlType::kQ8_0 || type == GgmlType::kQ4_0;
+  return type == GgmlType::kQ8_0 || type == GgmlType::kQ4_0 || type == GgmlType::kQ4_K ||
+         type == GgmlType::kQ6_K;
 }
 
 // Whether the tables multiply a type straight from its stored rows (F32,

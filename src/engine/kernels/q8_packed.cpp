@@ -7,6 +7,7 @@
 #include <new>
 
 #include "engine/format/ggml_types.h"
+#include "engine/format/quant.h"
 #include "engine/kernels/matmul.h"
 
 namespace hydra::engine {
@@ -58,21 +59,127 @@ void pack_group_q4(const MatrixRef& w, int64_t g, uint8_t* dst) {
   }
 }
 
+// Q4_0's nibble layout for 32 integers q[i] in 0..15 of one lane.
+void put_nibbles(const int* q, uint8_t* block, int64_t lane) {
+  for (int64_t i = 0; i < 16; ++i) {
+    block[(i / 4) * kQ8PackQuadBytes + lane * 4 + i % 4] =
+        static_cast<uint8_t>(q[i] | (q[i + 16] << 4));
+  }
+}
+
+void put_f16(uint8_t* at, uint16_t v) {
+  std::memcpy(at, &v, 2);
+}
+
+// Rows past the end: zero scales, d and dmin (so zero weights).
+void pack_group_q4_k(const MatrixRef& w, int64_t g, uint8_t* dst) {
+  const int64_t supers = w.cols / kQK_K;
+  std::memset(dst, 0, static_cast<size_t>(supers * kQ4KPackSuperBytes));
+  for (int64_t lane = 0; lane < kQ8PackRows; ++lane) {
+    const int64_t r = g * kQ8PackRows + lane;
+    if (r >= w.rows) continue;
+    for (int64_t s = 0; s < supers; ++s) {
+      const BlockQ4_K& blk = reinterpret_cast<const BlockQ4_K*>(w.row(r))[s];
+      uint8_t* super = dst + s * kQ4KPackSuperBytes;
+      put_f16(super + lane * 2, blk.d);
+      put_f16(super + kQ4KPackDmin + lane * 2, blk.dmin);
+      for (int j = 0; j < 8; ++j) {
+        q4_k_scale_min(blk.scales, j, super + kQ4KPackScales + j * 16 + lane,
+                       super + kQ4KPackMins + j * 16 + lane);
+        int q[kQK];
+        for (int i = 0; i < kQK; ++i) q[i] = q4_k_quant(blk.qs, j * kQK + i);
+        put_nibbles(q, super + kKPackHeaderBytes + j * kQ4PackBlockBytes, lane);
+      }
+    }
+  }
+}
+
+void pack_group_q6_k(const MatrixRef& w, int64_t g, uint8_t* dst) {
+  const int64_t supers = w.cols / kQK_K;
+  std::memset(dst, 0, static_cast<size_t>(supers * kQ6KPackSuperBytes));
+  for (int64_t lane = 0; lane < kQ8PackRows; ++lane) {
+    const int64_t r = g * kQ8PackRows + lane;
+    if (r >= w.rows) continue;
+    for (int64_t s = 0; s < supers; ++s) {
+      const BlockQ6_K& blk = reinterpret_cast<const BlockQ6_K*>(w.row(r))[s];
+      uint8_t* super = dst + s * kQ6KPackSuperBytes;
+      put_f16(super + lane * 2, blk.d);
+      for (int j = 0; j < 16; ++j) {
+        super[kQ6KPackScales + j * 16 + lane] = static_cast<uint8_t>(blk.scales[j]);
+      }
+      for (int j = 0; j < 8; ++j) {
+        uint8_t* block = super + kKPackHeaderBytes + j * kQ6PackBlockBytes;
+        int low[kQK];
+        for (int i = 0; i < kQK; ++i) {
+          const int q = q6_k_quant(blk.ql, blk.qh, j * kQK + i);
+          low[i] = q & 0x0F;
+          uint8_t& hi = block[kQ4PackBlockBytes + (i / 16) * kQ8PackQuadBytes + lane * 4 + i % 4];
+          hi = static_cast<uint8_t>(hi | (q >> 4) << (2 * (i % 16 / 4)));
+        }
+        put_nibbles(low, block, lane);
+      }
+    }
+  }
+}
+
 void pack_group(const MatrixRef& w, int64_t g, uint8_t* dst) {
-  if (w.type == GgmlType::kQ4_0) {
-    pack_group_q4(w, g, dst);
-  } else {
-    pack_group_q8(w, g, dst);
+  switch (w.type) {
+    case GgmlType::kQ4_0:
+      return pack_group_q4(w, g, dst);
+    case GgmlType::kQ4_K:
+      return pack_group_q4_k(w, g, dst);
+    case GgmlType::kQ6_K:
+      return pack_group_q6_k(w, g, dst);
+    default:
+      return pack_group_q8(w, g, dst);
+  }
+}
+
+// Q4_0's nibble layout read back: integer i (0..31) of a lane.
+int nibble(const uint8_t* block, int64_t lane, int64_t i) {
+  const uint8_t byte = block[(i % 16 / 4) * kQ8PackQuadBytes + lane * 4 + i % 4];
+  return i < 16 ? byte & 0x0F : byte >> 4;
+}
+
+float f16_at(const uint8_t* at) {
+  uint16_t v;
+  std::memcpy(&v, at, 2);
+  return fp16_to_fp32(v);
+}
+
+// A K-quant row read back, as dequantize_row computes it.
+void k_packed_row_to_f32(const MatrixRef& w, int64_t r, float* out) {
+  const int64_t lane = r % kQ8PackRows, supers = w.cols / kQK_K;
+  const bool q6 = w.type == GgmlType::kQ6_K;
+  const int64_t super_bytes = q6 ? kQ6KPackSuperBytes : kQ4KPackSuperBytes;
+  for (int64_t s = 0; s < supers; ++s) {
+    const uint8_t* super = q8_pack_group(w, r) + s * super_bytes;
+    const float d = f16_at(super + lane * 2);
+    for (int64_t i = 0; i < kQK_K; ++i) {
+      const int64_t j = i / kQK;
+      if (q6) {
+        const uint8_t* block = super + kKPackHeaderBytes + j * kQ6PackBlockBytes;
+        const int64_t k = i % kQK;
+        const uint8_t hi =
+            block[kQ4PackBlockBytes + (k / 16) * kQ8PackQuadBytes + lane * 4 + k % 4];
+        const int q = nibble(block, lane, k) | ((hi >> (2 * (k % 16 / 4))) & 3) << 4;
+        const auto sc = static_cast<int8_t>(super[kQ6KPackScales + (i / 16) * 16 + lane]);
+        out[s * kQK_K + i] = d * static_cast<float>(sc) * static_cast<float>(q - 32);
+      } else {
+        const uint8_t* block = super + kKPackHeaderBytes + j * kQ4PackBlockBytes;
+        const float scale = d * super[kQ4KPackScales + j * 16 + lane];
+        const float offset =
+            f16_at(super + kQ4KPackDmin + lane * 2) * super[kQ4KPackMins + j * 16 + lane];
+        out[s * kQK_K + i] = scale * static_cast<float>(nibble(block, lane, i % kQK)) - offset;
+      }
+    }
   }
 }
 
 // Weight i of lane `lane` in a packed block column, as the file's integer
 // (q for Q8_0, q - 8 for Q4_0).
 int packed_weight(GgmlType type, const uint8_t* block, int64_t lane, int64_t i) {
-  if (type == GgmlType::kQ4_0) {
-    const uint8_t byte = block[(i % 16 / 4) * kQ8PackQuadBytes + lane * 4 + i % 4];
-    return (i < 16 ? byte & 0x0F : byte >> 4) - 8;
-  }
+  if (type == GgmlType::kQ4_0) return nibble(block, lane, i) - 8;
   const uint8_t u = block[(i / 4) * kQ8PackQuadBytes + lane * 4 + i % 4];
   return static_cast<int8_t>(u ^ 0x80);
 }
@@ -112,6 +219,10 @@ WeightBytes pack_q8_matrix(const MatrixRef& w) {
 }
 
 void q8_packed_row_to_f32(const MatrixRef& w, int64_t r, float* out) {
+  if (w.type == GgmlType::kQ4_K || w.type == GgmlType::kQ6_K) {
+    k_packed_row_to_f32(w, r, out);
+    return;
+  }
   const int64_t nb = w.cols / kQK, lane = r % kQ8PackRows;
   const uint8_t* group = q8_pack_group(w, r);
   const uint8_t* blocks = group + q8_pack_scale_bytes(nb);

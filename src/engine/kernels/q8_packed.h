@@ -1,5 +1,5 @@
 #pragma once
-// A Q8_0 or Q4_0 matrix repacked for the SIMD int8 products, so that a
+// A Q8_0, Q4_0, Q4_K or Q6_K matrix repacked for the SIMD int8 products, so that a
 // product reads it as one linear stream and needs no transposition: per
 // group of 16 rows, first every block column's 16 f16 scales (32 bytes a
 // block, the region padded to 64 bytes), then per block column its weights
@@ -20,6 +20,16 @@
 // of unsigned weights q in 0..15 (the weight is d * (q - 8)), multiplied as
 // they are; subtracting 8 times the activations' block sum gives the exact
 // block sums of (q - 8) * x.
+//
+// Q4_K and Q6_K: per super-block column (8 blocks of 32), a 320-byte header,
+// then per block of 32 the 4 nibble vectors of Q4_0's layout (Q4_K's q, or
+// Q6_K's low 4 bits), and for Q6_K 2 more vectors with the high 2 bits:
+// vector e's byte i of a row holds, in bits 2k and 2k + 1, the high bits of
+// weight 16e + 4k + i (so quad 4e + k's high bits are one shift and mask
+// away). Header, row r in lane r: Q4_K 16 f16 d, 16 f16 dmin, then per
+// block 16 bytes of 6-bit scales and per block 16 of mins; Q6_K 16 f16 d,
+// then per 16 weights 16 int8 scales. The integers are the file's, the
+// scales too, so the products are the reference's (int8_dot_ref.h).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -36,22 +46,34 @@ constexpr int64_t kQ8PackRows = 16;
 constexpr int64_t kQ8PackQuadBytes = 64;                     // one quad of 16 rows
 constexpr int64_t kQ8PackBlockBytes = 8 * kQ8PackQuadBytes;  // one Q8_0 block column of 16 rows
 constexpr int64_t kQ4PackBlockBytes = 4 * kQ8PackQuadBytes;  // one Q4_0 block column of 16 rows
+// K-quants, per super-block column of 16 rows: the header, then 8 blocks.
+constexpr int64_t kKPackHeaderBytes = 320;
+constexpr int64_t kQ6PackBlockBytes = 6 * kQ8PackQuadBytes;  // nibbles, then high bits
+constexpr int64_t kQ4KPackSuperBytes = kKPackHeaderBytes + 8 * kQ4PackBlockBytes;
+constexpr int64_t kQ6KPackSuperBytes = kKPackHeaderBytes + 8 * kQ6PackBlockBytes;
+// Header offsets: Q4_K's dmin, scales and mins; Q6_K's scales.
+constexpr int64_t kQ4KPackDmin = 32, kQ4KPackScales = 64, kQ4KPackMins = 192;
+constexpr int64_t kQ6KPackScales = 32;
 
 // Whether a type has the packed layout.
 static inline bool has_packed_layout(GgmlType type) {
-  return type == GgmlType::kQ8_0 || type == GgmlType::kQ4_0;
+  return type == GgmlType::kQ8_0 || type == GgmlType::kQ4_0 || type == GgmlType::kQ4_K ||
+         type == GgmlType::kQ6_K;
 }
 
-// Bytes of one block column of 16 rows.
+// Bytes of one block column of 16 rows (Q8_0, Q4_0).
 static inline int64_t pack_block_bytes(GgmlType type) {
   return type == GgmlType::kQ4_0 ? kQ4PackBlockBytes : kQ8PackBlockBytes;
 }
 
-// Bytes of a group's scale region and of a whole group, for nb block columns.
+// Bytes of a group's scale region and of a whole group, for nb block columns
+// of 32.
 static inline int64_t q8_pack_scale_bytes(int64_t nb) {
   return (nb * kQ8PackRows * 2 + 63) / 64 * 64;
 }
 static inline int64_t q8_pack_group_bytes(GgmlType type, int64_t nb) {
+  if (type == GgmlType::kQ4_K) return nb / 8 * kQ4KPackSuperBytes;
+  if (type == GgmlType::kQ6_K) return nb / 8 * kQ6KPackSuperBytes;
   return q8_pack_scale_bytes(nb) + nb * pack_block_bytes(type);
 }
 
@@ -74,13 +96,13 @@ struct FreeDeleter {
 };
 using WeightBytes = std::unique_ptr<uint8_t, FreeDeleter>;
 
-// Bytes of the packed copy of a Q8_0 or Q4_0 matrix (a multiple of 64).
+// Bytes of the packed copy of a matrix (a multiple of 64).
 size_t q8_packed_size(const MatrixRef& w);
 // Memory for weights (packed copies and others): 64-byte aligned, in huge
 // pages where the kernel gives them (the products stream it for every
 // token; 2 MB pages spare a TLB miss every 4 KB).
 WeightBytes alloc_weight_memory(size_t bytes);
-// Writes the packed copy of a Q8_0 or Q4_0 matrix to dst (q8_packed_size
+// Writes the packed copy of a matrix of a type with the layout to dst (q8_packed_size
 // bytes, 64-byte aligned), on the compute pool.
 void pack_q8_matrix(const MatrixRef& w, uint8_t* dst);
 // The same into memory of its own; null for a type without the layout.

@@ -16,6 +16,7 @@
 #include "engine/kernels/int8_dot_ref.h"
 #include "engine/kernels/kernels.h"
 #include "engine/kernels/q8_packed.h"
+#include "engine/kernels/simd_kquant.h"
 
 namespace hydra::engine {
 namespace {
@@ -133,11 +134,64 @@ inline void store_half(__m256 sums, float* y, int64_t lo, int64_t hi) {
   for (int64_t i = lo; i < hi; ++i) y[i] = out[i];
 }
 
+// The instructions of simd_kquant.h on ymm: 8 rows a vector (a group in
+// two halves), the unsigned byte products by maddubs (pairs of Q6_K's
+// 6-bit weights stay below 2^15) and madd.
+struct V256 {
+  using I = __m256i;
+  using F = __m256;
+  static constexpr int64_t kLanes = 8;
+  static I load(const uint8_t* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
+  static I set1_8(char v) { return _mm256_set1_epi8(v); }
+  static I set1_32(int32_t v) { return _mm256_set1_epi32(v); }
+  static I zero() { return _mm256_setzero_si256(); }
+  static I and_(I a, I b) { return _mm256_and_si256(a, b); }
+  static I or_(I a, I b) { return _mm256_or_si256(a, b); }
+  template <int N>
+  static I srli16(I a) {
+    return _mm256_srli_epi16(a, N);
+  }
+  template <int N>
+  static I slli16(I a) {
+    return _mm256_slli_epi16(a, N);
+  }
+  static I add32(I a, I b) { return _mm256_add_epi32(a, b); }
+  static I sub32(I a, I b) { return _mm256_sub_epi32(a, b); }
+  static I mullo32(I a, I b) { return _mm256_mullo_epi32(a, b); }
+  static I udot(I acc, I u, I x) {
+    return _mm256_add_epi32(acc,
+                            _mm256_madd_epi16(_mm256_maddubs_epi16(u, x), _mm256_set1_epi16(1)));
+  }
+  static I bcast_quad(const int8_t* p) {
+    int32_t quad;
+    __builtin_memcpy(&quad, p, 4);
+    return _mm256_set1_epi32(quad);
+  }
+  static I u8_to_32(const uint8_t* p) {
+    return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+  }
+  static I i8_to_32(const uint8_t* p) {
+    return _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+  }
+  static F zero_ps() { return _mm256_setzero_ps(); }
+  static F set1_ps(float v) { return _mm256_set1_ps(v); }
+  static F cvt(I a) { return _mm256_cvtepi32_ps(a); }
+  static F mul(F a, F b) { return _mm256_mul_ps(a, b); }
+  static F fma(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
+  static F f16(const uint8_t* p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+};
+
 // Rows [r0, r1) of a packed matrix times tokens [t0, t1) of x: y[(t - t0) *
 // ldy + r]. Group after group, so a group read from memory serves every
 // token from cache.
 void q8_avx2_packed_product(const MatrixRef& w, const Q8Acts& x, int64_t t0, int64_t t1, float* y,
                             int64_t ldy, int64_t r0, int64_t r1) {
+  if (w.type == GgmlType::kQ4_K || w.type == GgmlType::kQ6_K) {
+    k_packed_product<V256, kAvx2PackedTokens>(w, x, t0, t1, y, ldy, r0, r1, store_half);
+    return;
+  }
   const int64_t nb = w.cols / kQK;
   __m256 sums[2 * kAvx2PackedTokens];
   for (int64_t g = r0 / kQ8PackRows; g * kQ8PackRows < r1; ++g) {

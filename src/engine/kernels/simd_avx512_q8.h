@@ -11,6 +11,7 @@
 #include "engine/kernels/int8_dot_ref.h"
 #include "engine/kernels/kernels.h"
 #include "engine/kernels/q8_packed.h"
+#include "engine/kernels/simd_kquant.h"
 
 namespace hydra::engine {
 namespace {
@@ -199,12 +200,63 @@ PackedGroupFn<Dot> packed_group_fn(GgmlType type, int64_t tokens) {
   return type == GgmlType::kQ4_0 ? Fns::q4[tokens - 1] : Fns::q8[tokens - 1];
 }
 
+// The instructions of simd_kquant.h on zmm: 16 rows a vector, the unsigned
+// byte products by Dot.
+template <class Dot>
+struct V512 {
+  using I = __m512i;
+  using F = __m512;
+  static constexpr int64_t kLanes = 16;
+  static I load(const uint8_t* p) { return _mm512_load_si512(p); }
+  static I set1_8(char v) { return _mm512_set1_epi8(v); }
+  static I set1_32(int32_t v) { return _mm512_set1_epi32(v); }
+  static I zero() { return _mm512_setzero_si512(); }
+  static I and_(I a, I b) { return _mm512_and_si512(a, b); }
+  static I or_(I a, I b) { return _mm512_or_si512(a, b); }
+  template <int N>
+  static I srli16(I a) {
+    return _mm512_srli_epi16(a, N);
+  }
+  template <int N>
+  static I slli16(I a) {
+    return _mm512_slli_epi16(a, N);
+  }
+  static I add32(I a, I b) { return _mm512_add_epi32(a, b); }
+  static I sub32(I a, I b) { return _mm512_sub_epi32(a, b); }
+  static I mullo32(I a, I b) { return _mm512_mullo_epi32(a, b); }
+  static I udot(I acc, I u, I x) { return Dot::unsigned_dot(acc, u, x); }
+  static I bcast_quad(const int8_t* p) { return _mm512_broadcastd_epi32(_mm_loadu_si32(p)); }
+  static I u8_to_32(const uint8_t* p) {
+    return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  static I i8_to_32(const uint8_t* p) {
+    return _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  static F zero_ps() { return _mm512_setzero_ps(); }
+  static F set1_ps(float v) { return _mm512_set1_ps(v); }
+  static F cvt(I a) { return _mm512_cvtepi32_ps(a); }
+  static F mul(F a, F b) { return _mm512_mul_ps(a, b); }
+  static F fma(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
+  static F f16(const uint8_t* p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+};
+
+// Lanes [lo, hi) of v into y[lo .. hi).
+inline void store_lanes(__m512 v, float* y, int64_t lo, int64_t hi) {
+  _mm512_mask_storeu_ps(y, static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u)), v);
+}
+
 // Rows [r0, r1) of a packed matrix times tokens [t0, t1) of x: y[(t - t0) *
 // ldy + r]. Group after group, up to 8 tokens at a time, so a group read
 // from memory serves every token from cache.
 template <class Dot>
 void q8_packed_product(const MatrixRef& w, const Q8Acts& x, int64_t t0, int64_t t1, float* y,
                        int64_t ldy, int64_t r0, int64_t r1) {
+  if (w.type == GgmlType::kQ4_K || w.type == GgmlType::kQ6_K) {
+    k_packed_product<V512<Dot>, kPackedTokens>(w, x, t0, t1, y, ldy, r0, r1, store_lanes);
+    return;
+  }
   const int64_t nb = w.cols / kQK;
   __m512 acc[kPackedTokens];
   for (int64_t g = r0 / kQ8PackRows; g * kQ8PackRows < r1; ++g) {

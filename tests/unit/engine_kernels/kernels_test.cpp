@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstddef>
 #include <random>
 #include <vector>
 
@@ -306,28 +307,52 @@ TEST(Matmul, ParallelProductEqualsKernelProduct) {
 }
 
 // The types with int8 products.
-const GgmlType kInt8Types[] = {GgmlType::kQ8_0, GgmlType::kQ4_0};
+const GgmlType kInt8Types[] = {GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kQ4_K, GgmlType::kQ6_K};
 
-// Row 0, element 0 set to the type's most negative weight (Q8_0: -128;
-// Q4_0: nibble 0, q - 8 = -8) and element 17 to its largest (127; 15 - 8).
+// Row widths for the int8 tests: one block, a few, and a model's (or, for
+// the K-quants, one super-block and several).
+std::vector<int64_t> int8_cols(GgmlType type) {
+  if (type_info(type).block_size == 256) return {256, 1280};
+  return {32, 96, 896};
+}
+
+// Row 0's first integers set to the type's extremes: Q8_0 -128 and 127;
+// Q4_0 and Q4_K nibbles 0 and 15; Q6_K q = 0 and 63 and a sub-block scale
+// of -128.
 void set_extremes(Matrix& m) {
-  if (m.ref.type == GgmlType::kQ8_0) {
-    m.bytes[2] = 0x80;
-    m.bytes[2 + 17] = 0x7F;
-  } else {
-    m.bytes[2] = static_cast<uint8_t>(m.bytes[2] & 0xF0);
-    m.bytes[2 + 1] = static_cast<uint8_t>(m.bytes[2 + 1] | 0xF0);
+  uint8_t* b = m.bytes.data();
+  switch (m.ref.type) {
+    case GgmlType::kQ8_0:
+      b[2] = 0x80;
+      b[2 + 17] = 0x7F;
+      break;
+    case GgmlType::kQ4_0:
+    case GgmlType::kQ4_K: {
+      const size_t qs = m.ref.type == GgmlType::kQ4_0 ? 2 : offsetof(BlockQ4_K, qs);
+      b[qs] = static_cast<uint8_t>(b[qs] & 0xF0);
+      b[qs + 1] = static_cast<uint8_t>(b[qs + 1] | 0xF0);
+      break;
+    }
+    case GgmlType::kQ6_K:
+      b[offsetof(BlockQ6_K, ql)] &= 0xF0;
+      b[offsetof(BlockQ6_K, qh)] &= 0xFC;
+      b[offsetof(BlockQ6_K, ql) + 1] |= 0x0F;
+      b[offsetof(BlockQ6_K, qh) + 1] |= 0x03;
+      b[offsetof(BlockQ6_K, scales)] = 0x80;
+      break;
+    default:
+      break;
   }
 }
 
-// Q8_0 and Q4_0 weights times int8 activations: every table gives the
+// Weights of the int8 types times int8 activations: every table gives the
 // scalar bits, one token at a time and as a batch (row and token tails of
 // every tile), including the extremes (the weights' most negative and
 // largest integers, activations of +-127).
 TEST(Kernels, Int8ProductsEqualScalarExactly) {
   const KernelTable& ref = scalar_kernel_table();
   for (GgmlType type : kInt8Types) {
-    for (int64_t cols : {32, 96, 896}) {
+    for (int64_t cols : int8_cols(type)) {
       for (int64_t rows : {1, 7, 37, 64}) {
         Matrix m = make_matrix(type, rows, cols, 31);
         set_extremes(m);
@@ -358,7 +383,7 @@ TEST(Kernels, Int8ProductsEqualScalarExactly) {
   }
 }
 
-// A packed Q8_0 or Q4_0 matrix (q8_packed.h) gives the scalar product's
+// A packed matrix of an int8 type (q8_packed.h) gives the scalar product's
 // bits on every table that reads it, for every row range and batch size
 // (the row and token tails of the group kernel and of the GEMM tiles), and
 // those tables read nothing else: the file's rows are overwritten before
@@ -366,7 +391,7 @@ TEST(Kernels, Int8ProductsEqualScalarExactly) {
 TEST(Kernels, PackedMatrixGivesTheScalarBitsAlone) {
   const KernelTable& ref = scalar_kernel_table();
   for (GgmlType type : kInt8Types) {
-    for (int64_t cols : {32, 96, 896}) {
+    for (int64_t cols : int8_cols(type)) {
       for (int64_t rows : {1, 16, 37, 64}) {
         Matrix m = make_matrix(type, rows, cols, 53);
         set_extremes(m);
@@ -435,7 +460,7 @@ TEST(Kernels, AvxTablesSayWhetherTheyReadPackedMatrices) {
 // own quantization: the int8 product stays close to the float one (the
 // rounding error of a sum of 896 is about 0.006 * sqrt(896); 5 sigma).
 TEST(Kernels, Int8ProductIsCloseToFloatProduct) {
-  const int64_t rows = 16, cols = 896;
+  const int64_t rows = 16, cols = 1024;
   for (GgmlType type : kInt8Types) {
     const Matrix m = make_matrix(type, rows, cols, 41);
     const std::vector<float> x = gaussian(static_cast<size_t>(cols), 43);

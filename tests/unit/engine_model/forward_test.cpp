@@ -139,8 +139,9 @@ TEST_P(TypeForward, MatchesReferenceAndStaysNearF32) {
   ReferenceModel ref(path);
   const std::vector<int32_t> prompt = prompt_for(path, "Hello world");
   const std::vector<float> logits = engine_logits(*model, prompt);
-  const double diff = max_abs_diff(logits, ref.logits(prompt));
-  EXPECT_LT(diff, 1e-3) << name;
+  const auto want = ref.logits(prompt);
+  const double diff = max_abs_diff(logits, want);
+  EXPECT_LT(diff, test::logit_tolerance(tc.type, want)) << name;
   const std::vector<float> base = engine_logits(*f32, prompt);
   double err = 0, norm = 0;
   for (size_t i = 0; i < base.size(); ++i) {

@@ -296,4 +296,13 @@ std::vector<std::vector<double>> ReferenceModel::encode(const std::vector<int32_
   return x;
 }
 
+double logit_tolerance(GgmlType type, const std::vector<std::vector<double>>& want) {
+  if (!has_int8_product(type)) return 1e-3;
+  double largest = 0;
+  for (const std::vector<double>& row : want) {
+    for (double v : row) largest = std::max(largest, std::fabs(v));
+  }
+  return 0.03 * largest;
+}
+
 }  // namespace hydra::engine::test

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/format/ggml_types.h"
+
 namespace hydra::engine::test {
 
 class ReferenceModel {
@@ -47,5 +49,13 @@ class ReferenceModel {
   const void* file_ = nullptr;
   std::shared_ptr<const void> keep_;
 };
+
+// How far the engine's logits may lie from the reference's. Float weights:
+// 1e-3. Types with int8 products round every activation to int8 steps; the
+// reference rounds the same way, but a value within a float rounding error
+// of a step boundary (the tables' float kernels differ in the last bits)
+// lands on the other step on some path, and one such flip moves later
+// logits by about 1% of their range. So 3% of the largest |logit| there.
+double logit_tolerance(GgmlType type, const std::vector<std::vector<double>>& want);
 
 }  // namespace hydra::engine::test
