@@ -43,6 +43,9 @@ double dot_row_q6_k(const BlockQ6_K* row, const float* x, int64_t n);
 // d * scale * q - dmin * min) and in a Q6_K block (0..63, d * scale * (q - 32)).
 int q4_k_quant(const uint8_t* qs, int i);
 int q6_k_quant(const uint8_t* ql, const uint8_t* qh, int i);
+// The 32 stored integers of a Q5_0 or Q5_1 block (0..31): low nibbles from
+// qs, fifth bits from qh.
+void unpack_q5(const uint8_t* qh, const uint8_t* qs, int* q);
 
 // The 6-bit scale and min of sub-block j (0..7) of a Q4_K block.
 void q4_k_scale_min(const uint8_t* scales, int j, uint8_t* scale, uint8_t* min);

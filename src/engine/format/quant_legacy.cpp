@@ -22,15 +22,6 @@ float signed_absmax(const float* x, int n) {
   return max;
 }
 
-// 5-bit values of a Q5 block: low nibbles from qs, fifth bits from qh.
-void unpack_q5(const uint8_t* qh_bytes, const uint8_t* qs, int* q) {
-  const uint32_t qh = load_u32le(qh_bytes);
-  for (int j = 0; j < kQK / 2; ++j) {
-    q[j] = (qs[j] & 0x0f) | static_cast<int>(((qh >> j) & 1) << 4);
-    q[j + 16] = (qs[j] >> 4) | static_cast<int>(((qh >> (j + 16)) & 1) << 4);
-  }
-}
-
 void pack_q5(const int* q, uint8_t* qh_bytes, uint8_t* qs) {
   uint32_t qh = 0;
   for (int j = 0; j < kQK / 2; ++j) {
@@ -42,6 +33,15 @@ void pack_q5(const int* q, uint8_t* qh_bytes, uint8_t* qs) {
 }
 
 }  // namespace
+
+// 5-bit values of a Q5 block: low nibbles from qs, fifth bits from qh.
+void unpack_q5(const uint8_t* qh_bytes, const uint8_t* qs, int* q) {
+  const uint32_t qh = load_u32le(qh_bytes);
+  for (int j = 0; j < kQK / 2; ++j) {
+    q[j] = (qs[j] & 0x0f) | static_cast<int>(((qh >> j) & 1) << 4);
+    q[j + 16] = (qs[j] >> 4) | static_cast<int>(((qh >> (j + 16)) & 1) << 4);
+  }
+}
 
 void dequantize_row_q4_0(const BlockQ4_0* src, float* dst, int64_t n) {
   const int64_t nb = block_count(n, kQK, "q4_0");

@@ -2,11 +2,14 @@
 // The int8 products every table reproduces bit for bit (kernels.h), over
 // the file's rows. Per block of 32 weights (one activation block: int8 qs,
 // scale dx, sum sx = sum128 / 128), from block 0 on, into one float acc:
-//   Q8_0, Q4_0: acc = fma(float(sum), d * dx, acc), sum the exact int32 sum
-//     of the weights' integers (q, or q - 8) times the activations';
+//   Q8_0, Q4_0, Q5_0: acc = fma(float(sum), d * dx, acc), sum the exact
+//     int32 sum of the weights' integers (q, q - 8, q - 16) times the
+//     activations';
+//   Q5_1 (x = d * q + m): acc = fma(float(sum q * x), d * dx, acc), then
+//     acc = fma(m, float(sx) * dx, acc);
 //   Q4_K (sub-block s of a super-block, 6-bit scale sc and min m):
 //     acc = fma(float(sum q * x), (d * sc) * dx, acc), then
-//     acc = fma(float(-sx), (dmin * m) * dx, acc)  (d * sc and dmin * m exact);
+//     acc = fma(dmin * m, -(float(sx) * dx), acc)  (d * sc and dmin * m exact);
 //   Q6_K (two sub-blocks of 16, scales sa and sb):
 //     acc = fma(float(sa * suma + sb * sumb), d * dx, acc), suma and sumb the
 //     exact sums of (q - 32) * x over each half.
@@ -37,12 +40,40 @@ static inline int32_t block_sum(const BlockQ4_0& w, const int8_t* xq) {
   return sum;
 }
 
+static inline int32_t block_sum(const BlockQ5_0& w, const int8_t* xq) {
+  int q[kQK];
+  unpack_q5(w.qh, w.qs, q);
+  int32_t sum = 0;
+  for (int i = 0; i < kQK; ++i) sum += (q[i] - 16) * xq[i];
+  return sum;
+}
+
 template <class Block>
 float dot(const Block* w, const int8_t* xq, const float* xd, int64_t nb) {
   float acc = 0.0f;
   for (int64_t b = 0; b < nb; ++b) {
     acc = std::fma(static_cast<float>(block_sum(w[b], xq + b * kQK)), fp16_to_fp32(w[b].d) * xd[b],
                    acc);
+  }
+  return acc;
+}
+
+// Each activation block's sum times its scale, the factor of Q5_1's and
+// Q4_K's offsets.
+static inline float sum_times_d(int32_t sum128, float dx) {
+  return static_cast<float>(sum128 >> 7) * dx;
+}
+
+static inline float dot_q5_1(const BlockQ5_1* w, const int8_t* xq, const float* xd,
+                             const int32_t* sum128, int64_t nb) {
+  float acc = 0.0f;
+  for (int64_t b = 0; b < nb; ++b) {
+    int q[kQK];
+    unpack_q5(w[b].qh, w[b].qs, q);
+    int32_t sum = 0;
+    for (int i = 0; i < kQK; ++i) sum += q[i] * xq[b * kQK + i];
+    acc = std::fma(static_cast<float>(sum), fp16_to_fp32(w[b].d) * xd[b], acc);
+    acc = std::fma(fp16_to_fp32(w[b].m), sum_times_d(sum128[b], xd[b]), acc);
   }
   return acc;
 }
@@ -61,7 +92,7 @@ static inline float dot_q4_k(const BlockQ4_K* w, const int8_t* xq, const float* 
     const float ds = fp16_to_fp32(blk.d) * static_cast<float>(sc);
     const float dm = fp16_to_fp32(blk.dmin) * static_cast<float>(m);
     acc = std::fma(static_cast<float>(sum), ds * xd[b], acc);
-    acc = std::fma(static_cast<float>(-(sum128[b] >> 7)), dm * xd[b], acc);
+    acc = std::fma(dm, -sum_times_d(sum128[b], xd[b]), acc);
   }
   return acc;
 }
@@ -93,6 +124,12 @@ static inline void matvec(const MatrixRef& w, const Q8Acts& x, int64_t t, float*
     switch (w.type) {
       case GgmlType::kQ4_0:
         y[r] = dot(reinterpret_cast<const BlockQ4_0*>(row), xq, xd, nb);
+        break;
+      case GgmlType::kQ5_0:
+        y[r] = dot(reinterpret_cast<const BlockQ5_0*>(row), xq, xd, nb);
+        break;
+      case GgmlType::kQ5_1:
+        y[r] = dot_q5_1(reinterpret_cast<const BlockQ5_1*>(row), xq, xd, x.sum128 + t * nb, nb);
         break;
       case GgmlType::kQ4_K:
         y[r] = dot_q4_k(reinterpret_cast<const BlockQ4_K*>(row), xq, xd, x.sum128 + t * nb, nb);

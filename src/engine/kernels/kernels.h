@@ -21,8 +21,9 @@ struct MatrixRef {
   int64_t cols = 0;
   size_t row_bytes = 0;
   const uint8_t* data = nullptr;
-  // Q8_0 and Q4_0 only, optional: the matrix repacked for the SIMD int8
-  // products (q8_packed.h); the tables that read it read nothing else.
+  // Types with int8 products only, optional: the matrix repacked for the
+  // SIMD int8 products (q8_packed.h); the tables that read it read nothing
+  // else.
   const uint8_t* packed = nullptr;
 
   const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
@@ -66,11 +67,11 @@ struct KernelTable {
   // the same way wherever it lies in the range (no scalar tails), so a
   // batch gives the bits of its rows alone.
   void (*swiglu)(const float* gate, const float* up, float* out, int64_t n);
-  // Q8_0 or Q4_0 rows [r0, r1) of w times quantized activation row t of x:
-  // y[r]. Every table computes the same bits: exact int32 sums per block of
-  // the weights' integers (q, or q - 8 for Q4_0) times the activations',
-  // then acc = fma(float(sum), d_w * d_x, acc) block after block from 0
-  // (int8_dot_ref.h).
+  // Rows [r0, r1) of w (a type with int8 products: has_int8_product) times
+  // quantized activation row t of x: y[r]. Every table computes the same
+  // bits: exact int32 sums per block of the weights' integers times the
+  // activations', then fixed float steps block after block from 0, for Q8_0
+  // acc = fma(float(sum), d_w * d_x, acc) (int8_dot_ref.h has every type's).
   void (*matvec_q8)(const MatrixRef& w, const Q8Acts& x, int64_t t, float* y, int64_t r0,
                     int64_t r1);
   // The same for every row of x: y[t * ldy + r], t < x.rows.
@@ -97,8 +98,8 @@ struct KernelTable {
 // Whether a type's products are int8 dot products with the activations
 // quantized (matvec_q8, gemm_q8).
 inline bool has_int8_product(GgmlType type) {
-  return type == GgmlType::kQ8_0 || type == GgmlType::kQ4_0 || type == GgmlType::kQ4_K ||
-         type == GgmlType::kQ6_K;
+  return type == GgmlType::kQ8_0 || type == GgmlType::kQ4_0 || type == GgmlType::kQ5_0 ||
+         type == GgmlType::kQ5_1 || type == GgmlType::kQ4_K || type == GgmlType::kQ6_K;
 }
 
 // Whether the tables multiply a type straight from its stored rows (F32,

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <type_traits>
 
 #include "engine/format/ggml_types.h"
 #include "engine/format/quant.h"
@@ -122,8 +123,38 @@ void pack_group_q6_k(const MatrixRef& w, int64_t g, uint8_t* dst) {
   }
 }
 
+// Rows past the end: zero scales (and offsets), so zero weights.
+template <class Block>
+void pack_group_q5(const MatrixRef& w, int64_t g, uint8_t* dst) {
+  constexpr bool kQ51 = std::is_same_v<Block, BlockQ5_1>;
+  const int64_t nb = w.cols / kQK;
+  std::memset(dst, 0, static_cast<size_t>(q8_pack_group_bytes(w.type, nb)));
+  uint8_t* blocks = dst + (kQ51 ? 2 : 1) * q8_pack_scale_bytes(nb);
+  for (int64_t lane = 0; lane < kQ8PackRows; ++lane) {
+    for (int64_t b = 0; b < nb; ++b) {
+      const Block* blk = block_of<Block>(w, g * kQ8PackRows + lane, b);
+      if (blk == nullptr) continue;
+      put_f16(dst + (b * kQ8PackRows + lane) * 2, blk->d);
+      if constexpr (kQ51)
+        put_f16(dst + q8_pack_scale_bytes(nb) + (b * kQ8PackRows + lane) * 2, blk->m);
+      int q[kQK], low[kQK];
+      unpack_q5(blk->qh, blk->qs, q);
+      uint8_t* block = blocks + b * kQ5PackBlockBytes;
+      for (int i = 0; i < kQK; ++i) {
+        low[i] = q[i] & 0x0F;
+        block[kQ4PackBlockBytes + lane * 4 + i % 4] |= static_cast<uint8_t>((q[i] >> 4) << (i / 4));
+      }
+      put_nibbles(low, block, lane);
+    }
+  }
+}
+
 void pack_group(const MatrixRef& w, int64_t g, uint8_t* dst) {
   switch (w.type) {
+    case GgmlType::kQ5_0:
+      return pack_group_q5<BlockQ5_0>(w, g, dst);
+    case GgmlType::kQ5_1:
+      return pack_group_q5<BlockQ5_1>(w, g, dst);
     case GgmlType::kQ4_0:
       return pack_group_q4(w, g, dst);
     case GgmlType::kQ4_K:
@@ -184,6 +215,28 @@ int packed_weight(GgmlType type, const uint8_t* block, int64_t lane, int64_t i) 
   return static_cast<int8_t>(u ^ 0x80);
 }
 
+// A Q5_0 or Q5_1 row read back, as dequantize_row computes it.
+void q5_packed_row_to_f32(const MatrixRef& w, int64_t r, float* out) {
+  const int64_t nb = w.cols / kQK, lane = r % kQ8PackRows;
+  const bool q51 = w.type == GgmlType::kQ5_1;
+  const uint8_t* group = q8_pack_group(w, r);
+  const uint8_t* blocks = group + (q51 ? 2 : 1) * q8_pack_scale_bytes(nb);
+  for (int64_t b = 0; b < nb; ++b) {
+    const float d = f16_at(group + (b * kQ8PackRows + lane) * 2);
+    const uint8_t* block = blocks + b * kQ5PackBlockBytes;
+    for (int64_t i = 0; i < kQK; ++i) {
+      const int fifth = (block[kQ4PackBlockBytes + lane * 4 + i % 4] >> (i / 4)) & 1;
+      const int q = nibble(block, lane, i) | fifth << 4;
+      if (q51) {
+        const float m = f16_at(group + q8_pack_scale_bytes(nb) + (b * kQ8PackRows + lane) * 2);
+        out[b * kQK + i] = d * static_cast<float>(q) + m;
+      } else {
+        out[b * kQK + i] = d * static_cast<float>(q - 16);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void FreeDeleter::operator()(uint8_t* p) const {
@@ -221,6 +274,10 @@ WeightBytes pack_q8_matrix(const MatrixRef& w) {
 void q8_packed_row_to_f32(const MatrixRef& w, int64_t r, float* out) {
   if (w.type == GgmlType::kQ4_K || w.type == GgmlType::kQ6_K) {
     k_packed_row_to_f32(w, r, out);
+    return;
+  }
+  if (w.type == GgmlType::kQ5_0 || w.type == GgmlType::kQ5_1) {
+    q5_packed_row_to_f32(w, r, out);
     return;
   }
   const int64_t nb = w.cols / kQK, lane = r % kQ8PackRows;

@@ -1,5 +1,6 @@
 #pragma once
-// A Q8_0, Q4_0, Q4_K or Q6_K matrix repacked for the SIMD int8 products, so that a
+// A matrix of a type with int8 products (Q8_0, Q4_0, Q5_0, Q5_1, Q4_K,
+// Q6_K) repacked for the SIMD int8 products, so that a
 // product reads it as one linear stream and needs no transposition: per
 // group of 16 rows, first every block column's 16 f16 scales (32 bytes a
 // block, the region padded to 64 bytes), then per block column its weights
@@ -30,6 +31,11 @@
 // block 16 bytes of 6-bit scales and per block 16 of mins; Q6_K 16 f16 d,
 // then per 16 weights 16 int8 scales. The integers are the file's, the
 // scales too, so the products are the reference's (int8_dot_ref.h).
+//
+// Q5_0 and Q5_1: like Q4_0, the d region (and for Q5_1 then an m region of
+// the same form), then per block 5 vectors: Q4_0's 4 of low nibbles and one
+// of fifth bits, byte i of a row holding in bit k the fifth bit of weight
+// 4k + i (quad k's).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -49,6 +55,7 @@ constexpr int64_t kQ4PackBlockBytes = 4 * kQ8PackQuadBytes;  // one Q4_0 block c
 // K-quants, per super-block column of 16 rows: the header, then 8 blocks.
 constexpr int64_t kKPackHeaderBytes = 320;
 constexpr int64_t kQ6PackBlockBytes = 6 * kQ8PackQuadBytes;  // nibbles, then high bits
+constexpr int64_t kQ5PackBlockBytes = 5 * kQ8PackQuadBytes;  // nibbles, then fifth bits
 constexpr int64_t kQ4KPackSuperBytes = kKPackHeaderBytes + 8 * kQ4PackBlockBytes;
 constexpr int64_t kQ6KPackSuperBytes = kKPackHeaderBytes + 8 * kQ6PackBlockBytes;
 // Header offsets: Q4_K's dmin, scales and mins; Q6_K's scales.
@@ -57,13 +64,14 @@ constexpr int64_t kQ6KPackScales = 32;
 
 // Whether a type has the packed layout.
 static inline bool has_packed_layout(GgmlType type) {
-  return type == GgmlType::kQ8_0 || type == GgmlType::kQ4_0 || type == GgmlType::kQ4_K ||
-         type == GgmlType::kQ6_K;
+  return has_int8_product(type);
 }
 
-// Bytes of one block column of 16 rows (Q8_0, Q4_0).
+// Bytes of one block column of 16 rows (Q8_0, Q4_0, Q5_0, Q5_1).
 static inline int64_t pack_block_bytes(GgmlType type) {
-  return type == GgmlType::kQ4_0 ? kQ4PackBlockBytes : kQ8PackBlockBytes;
+  if (type == GgmlType::kQ4_0) return kQ4PackBlockBytes;
+  if (type == GgmlType::kQ5_0 || type == GgmlType::kQ5_1) return kQ5PackBlockBytes;
+  return kQ8PackBlockBytes;
 }
 
 // Bytes of a group's scale region and of a whole group, for nb block columns
@@ -74,7 +82,8 @@ static inline int64_t q8_pack_scale_bytes(int64_t nb) {
 static inline int64_t q8_pack_group_bytes(GgmlType type, int64_t nb) {
   if (type == GgmlType::kQ4_K) return nb / 8 * kQ4KPackSuperBytes;
   if (type == GgmlType::kQ6_K) return nb / 8 * kQ6KPackSuperBytes;
-  return q8_pack_scale_bytes(nb) + nb * pack_block_bytes(type);
+  const int64_t regions = type == GgmlType::kQ5_1 ? 2 : 1;
+  return regions * q8_pack_scale_bytes(nb) + nb * pack_block_bytes(type);
 }
 
 // Where the group holding row r starts (w.packed must be set).

@@ -178,6 +178,7 @@ struct V256 {
   static F cvt(I a) { return _mm256_cvtepi32_ps(a); }
   static F mul(F a, F b) { return _mm256_mul_ps(a, b); }
   static F fma(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
+  static F fnma(F a, F b, F c) { return _mm256_fnmadd_ps(a, b, c); }
   static F f16(const uint8_t* p) {
     return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
   }
@@ -188,7 +189,7 @@ struct V256 {
 // token from cache.
 void q8_avx2_packed_product(const MatrixRef& w, const Q8Acts& x, int64_t t0, int64_t t1, float* y,
                             int64_t ldy, int64_t r0, int64_t r1) {
-  if (w.type == GgmlType::kQ4_K || w.type == GgmlType::kQ6_K) {
+  if (w.type != GgmlType::kQ8_0 && w.type != GgmlType::kQ4_0) {
     k_packed_product<V256, kAvx2PackedTokens>(w, x, t0, t1, y, ldy, r0, r1, store_half);
     return;
   }

@@ -237,6 +237,7 @@ struct V512 {
   static F cvt(I a) { return _mm512_cvtepi32_ps(a); }
   static F mul(F a, F b) { return _mm512_mul_ps(a, b); }
   static F fma(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
+  static F fnma(F a, F b, F c) { return _mm512_fnmadd_ps(a, b, c); }
   static F f16(const uint8_t* p) {
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   }
@@ -253,7 +254,7 @@ inline void store_lanes(__m512 v, float* y, int64_t lo, int64_t hi) {
 template <class Dot>
 void q8_packed_product(const MatrixRef& w, const Q8Acts& x, int64_t t0, int64_t t1, float* y,
                        int64_t ldy, int64_t r0, int64_t r1) {
-  if (w.type == GgmlType::kQ4_K || w.type == GgmlType::kQ6_K) {
+  if (w.type != GgmlType::kQ8_0 && w.type != GgmlType::kQ4_0) {
     k_packed_product<V512<Dot>, kPackedTokens>(w, x, t0, t1, y, ldy, r0, r1, store_lanes);
     return;
   }

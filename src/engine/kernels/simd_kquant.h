@@ -1,6 +1,6 @@
 #pragma once
-// The int8 products over packed Q4_K and Q6_K matrices (q8_packed.h), for
-// any vector width: V supplies the instructions (AVX-512: 16 rows a
+// The int8 products over packed Q4_K, Q6_K, Q5_0 and Q5_1 matrices
+// (q8_packed.h), for any vector width: V supplies the instructions (AVX-512: 16 rows a
 // vector; AVX2: 8, a group's rows in two halves). Only included by the SIMD
 // kernel files, after their V; everything is in an unnamed namespace so
 // each of them compiles its own copy with its own flags. The integer sums
@@ -16,13 +16,15 @@ namespace hydra::engine {
 namespace {
 
 // Tokens of one pass: per token its int8 row, block scales, 128 times its
-// block sums and (Q6_K) the sums of each block's first 16 values.
+// block sums, (Q6_K) the sums of each block's first 16 values and (Q5_1,
+// Q4_K) each block's sum times its scale.
 constexpr int kKQuantTokens = 8;
 struct KQuantActs {
   const int8_t* qs[kKQuantTokens];
   const float* d[kKQuantTokens];
   const int32_t* sum128[kKQuantTokens];
   const int32_t* half[kKQuantTokens];
+  const float* sum_d[kKQuantTokens];
 };
 
 // How far ahead of the block being multiplied its lines are prefetched.
@@ -101,10 +103,8 @@ void q4_k_packed_group(const uint8_t* group, int64_t nb, int64_t lane0, const KQ
       for (int t = 0; t < T; ++t) {
         const int8_t* xq = x.qs[t] + b * kQK;
         const I sum = V::add32(quad_sums<V>(wq, xq, 0), quad_sums<V>(wq, xq, 4));
-        const F dx = V::set1_ps(x.d[t][b]);
-        acc[t] = V::fma(V::cvt(sum), V::mul(ds, dx), acc[t]);
-        const F neg_sx = V::set1_ps(static_cast<float>(-(x.sum128[t][b] >> 7)));
-        acc[t] = V::fma(neg_sx, V::mul(dm, dx), acc[t]);
+        acc[t] = V::fma(V::cvt(sum), V::mul(ds, V::set1_ps(x.d[t][b])), acc[t]);
+        acc[t] = V::fnma(dm, V::set1_ps(x.sum_d[t][b]), acc[t]);
       }
     }
   }
@@ -148,6 +148,60 @@ void q6_k_packed_group(const uint8_t* group, int64_t nb, int64_t lane0, const KQ
   for (int t = 0; t < T; ++t) out[t] = acc[t];
 }
 
+// Quad k's fifth bits (bit k of each byte of h) moved to bit 4.
+template <class V, int K>
+inline typename V::I fifth_bit(typename V::I h) {
+  const typename V::I bit4 = V::set1_8(0x10);
+  if constexpr (K <= 4) {
+    return V::and_(V::template slli16<4 - K>(h), bit4);
+  } else {
+    return V::and_(V::template srli16<K - 4>(h), bit4);
+  }
+}
+
+// One group's rows from lane0 times T tokens, Q5_0 (kQ51 false: the
+// integers' + 16 is taken out as 16 times the block sum, sum128 / 8) or Q5_1
+// (its offsets m times each block's sum times its scale).
+template <class V, int T, bool kQ51>
+void q5_packed_group(const uint8_t* group, int64_t nb, int64_t lane0, const KQuantActs& x,
+                     typename V::F* out) {
+  using F = typename V::F;
+  using I = typename V::I;
+  const uint8_t* offsets = group + q8_pack_scale_bytes(nb);
+  const uint8_t* blocks = group + (kQ51 ? 2 : 1) * q8_pack_scale_bytes(nb);
+  F acc[T];
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) acc[t] = V::zero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* block = blocks + b * kQ5PackBlockBytes;
+    if (lane0 == 0) prefetch_lines(block, kQ5PackBlockBytes);
+    I wq[8];
+    unpack_block<V, false>(block, lane0, wq);
+    const I h = V::load(block + kQ4PackBlockBytes + lane0 * 4);
+    wq[0] = V::or_(wq[0], fifth_bit<V, 0>(h));
+    wq[1] = V::or_(wq[1], fifth_bit<V, 1>(h));
+    wq[2] = V::or_(wq[2], fifth_bit<V, 2>(h));
+    wq[3] = V::or_(wq[3], fifth_bit<V, 3>(h));
+    wq[4] = V::or_(wq[4], fifth_bit<V, 4>(h));
+    wq[5] = V::or_(wq[5], fifth_bit<V, 5>(h));
+    wq[6] = V::or_(wq[6], fifth_bit<V, 6>(h));
+    wq[7] = V::or_(wq[7], fifth_bit<V, 7>(h));
+    const F d = V::f16(group + b * 32 + lane0 * 2);
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      const int8_t* xq = x.qs[t] + b * kQK;
+      I sum = V::add32(quad_sums<V>(wq, xq, 0), quad_sums<V>(wq, xq, 4));
+      if constexpr (!kQ51) sum = V::sub32(sum, V::set1_32(x.sum128[t][b] >> 3));
+      acc[t] = V::fma(V::cvt(sum), V::mul(d, V::set1_ps(x.d[t][b])), acc[t]);
+      if constexpr (kQ51) {
+        acc[t] = V::fma(V::f16(offsets + b * 32 + lane0 * 2), V::set1_ps(x.sum_d[t][b]), acc[t]);
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) out[t] = acc[t];
+}
+
 template <class V>
 using KQuantGroupFn = void (*)(const uint8_t*, int64_t, int64_t, const KQuantActs&, typename V::F*);
 
@@ -155,23 +209,47 @@ template <class V, int... T>
 struct KQuantGroupFns {
   static constexpr KQuantGroupFn<V> q4_k[] = {q4_k_packed_group<V, T>...};
   static constexpr KQuantGroupFn<V> q6_k[] = {q6_k_packed_group<V, T>...};
+  static constexpr KQuantGroupFn<V> q5_0[] = {q5_packed_group<V, T, false>...};
+  static constexpr KQuantGroupFn<V> q5_1[] = {q5_packed_group<V, T, true>...};
+
+  static KQuantGroupFn<V> pick(GgmlType type, int64_t tokens) {
+    switch (type) {
+      case GgmlType::kQ6_K:
+        return q6_k[tokens - 1];
+      case GgmlType::kQ5_0:
+        return q5_0[tokens - 1];
+      case GgmlType::kQ5_1:
+        return q5_1[tokens - 1];
+      default:
+        return q4_k[tokens - 1];
+    }
+  }
 };
 
-// Sums of each block's first 16 values of tokens [t0, t1), nb blocks a
-// token, into `half` (Q6_K's half-block sums).
-inline void half_sums(const Q8Acts& x, int64_t t0, int64_t t1, int32_t* half) {
+// For tokens [t0, t1), nb blocks a token: the sums of each block's first
+// 16 values (Q6_K's half-block sums) into `half`, or each block's sum times
+// its scale (Q5_1's and Q4_K's, as int8_dot_ref.h's sum_times_d) into
+// `sum_d`.
+inline void token_sums(GgmlType type, const Q8Acts& x, int64_t t0, int64_t t1, int32_t* half,
+                       float* sum_d) {
   const int64_t nb = x.cols / kQK;
   for (int64_t t = t0; t < t1; ++t) {
     for (int64_t b = 0; b < nb; ++b) {
-      const int8_t* q = x.qs + t * x.cols + b * kQK;
-      int32_t s = 0;
-      for (int i = 0; i < 16; ++i) s += q[i];
-      half[(t - t0) * nb + b] = s;
+      const int64_t at = (t - t0) * nb + b;
+      if (type == GgmlType::kQ6_K) {
+        const int8_t* q = x.qs + t * x.cols + b * kQK;
+        int32_t s = 0;
+        for (int i = 0; i < 16; ++i) s += q[i];
+        half[at] = s;
+      } else {
+        sum_d[at] = static_cast<float>(x.sum128[t * nb + b] >> 7) * x.d[t * nb + b];
+      }
     }
   }
 }
 
-// Rows [r0, r1) of a packed Q4_K or Q6_K matrix times tokens [t0, t1) of x:
+// Rows [r0, r1) of a packed Q4_K, Q6_K, Q5_0 or Q5_1 matrix times tokens
+// [t0, t1) of x:
 // y[(t - t0) * ldy + r]. Group after group, kTokens at a time (at most
 // kKQuantTokens), lanes from 0 in steps of V::kLanes; `store(v, y, lo, hi)`
 // writes lanes [lo, hi) of v to y[lo .. hi).
@@ -181,10 +259,10 @@ void k_packed_product(const MatrixRef& w, const Q8Acts& x, int64_t t0, int64_t t
   using Fns = KQuantGroupFns<V, 1, 2, 3, 4, 5, 6, 7, 8>;
   const int64_t nb = w.cols / kQK;
   thread_local std::vector<int32_t> half;
-  if (w.type == GgmlType::kQ6_K) {
-    half.resize(static_cast<size_t>((t1 - t0) * nb));
-    half_sums(x, t0, t1, half.data());
-  }
+  thread_local std::vector<float> sum_d;
+  half.resize(static_cast<size_t>((t1 - t0) * nb));
+  sum_d.resize(static_cast<size_t>((t1 - t0) * nb));
+  token_sums(w.type, x, t0, t1, half.data(), sum_d.data());
   typename V::F acc[kKQuantTokens];
   for (int64_t g = r0 / kQ8PackRows; g * kQ8PackRows < r1; ++g) {
     const auto [first, lo, hi] = q8_group_rows(g, r0, r1);
@@ -196,9 +274,10 @@ void k_packed_product(const MatrixRef& w, const Q8Acts& x, int64_t t0, int64_t t
         pa.qs[i] = x.qs + (c + i) * x.cols;
         pa.d[i] = x.d + (c + i) * nb;
         pa.sum128[i] = x.sum128 + (c + i) * nb;
-        pa.half[i] = w.type == GgmlType::kQ6_K ? half.data() + (c - t0 + i) * nb : nullptr;
+        pa.half[i] = half.data() + (c - t0 + i) * nb;
+        pa.sum_d[i] = sum_d.data() + (c - t0 + i) * nb;
       }
-      const KQuantGroupFn<V> fn = w.type == GgmlType::kQ6_K ? Fns::q6_k[n - 1] : Fns::q4_k[n - 1];
+      const KQuantGroupFn<V> fn = Fns::pick(w.type, n);
       for (int64_t lane0 = 0; lane0 < kQ8PackRows; lane0 += V::kLanes) {
         if (lane0 >= hi || lane0 + V::kLanes <= lo) continue;
         fn(group, nb, lane0, pa, acc);

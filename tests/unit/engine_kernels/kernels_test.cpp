@@ -307,7 +307,8 @@ TEST(Matmul, ParallelProductEqualsKernelProduct) {
 }
 
 // The types with int8 products.
-const GgmlType kInt8Types[] = {GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kQ4_K, GgmlType::kQ6_K};
+const GgmlType kInt8Types[] = {GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kQ5_0,
+                               GgmlType::kQ5_1, GgmlType::kQ4_K, GgmlType::kQ6_K};
 
 // Row widths for the int8 tests: one block, a few, and a model's (or, for
 // the K-quants, one super-block and several).
@@ -317,8 +318,8 @@ std::vector<int64_t> int8_cols(GgmlType type) {
 }
 
 // Row 0's first integers set to the type's extremes: Q8_0 -128 and 127;
-// Q4_0 and Q4_K nibbles 0 and 15; Q6_K q = 0 and 63 and a sub-block scale
-// of -128.
+// Q4_0 and Q4_K nibbles 0 and 15; Q5_0 and Q5_1 q = 0 and 31; Q6_K q = 0
+// and 63 and a sub-block scale of -128.
 void set_extremes(Matrix& m) {
   uint8_t* b = m.bytes.data();
   switch (m.ref.type) {
@@ -331,6 +332,17 @@ void set_extremes(Matrix& m) {
       const size_t qs = m.ref.type == GgmlType::kQ4_0 ? 2 : offsetof(BlockQ4_K, qs);
       b[qs] = static_cast<uint8_t>(b[qs] & 0xF0);
       b[qs + 1] = static_cast<uint8_t>(b[qs + 1] | 0xF0);
+      break;
+    }
+    case GgmlType::kQ5_0:
+    case GgmlType::kQ5_1: {
+      const size_t qh =
+          m.ref.type == GgmlType::kQ5_0 ? offsetof(BlockQ5_0, qh) : offsetof(BlockQ5_1, qh);
+      const size_t qs = qh + 4;
+      b[qs] &= 0xF0;  // element 0: q = 0
+      b[qh] &= 0xFE;
+      b[qs + 1] |= 0x0F;  // element 1: q = 31
+      b[qh] |= 0x02;
       break;
     }
     case GgmlType::kQ6_K:
