@@ -140,9 +140,10 @@ void matmul_group(std::span<const MatmulTarget> targets, const float* x, int64_t
     if (has_int8_product(t.w.type)) {
       q8_task(k, t, acts, task);
     } else if (small && (n_tok == 1 || has_direct_kernel(t.w.type))) {
-      // A product per token would decode the rows of the other types again
-      // for every token (4 Q4_0 streams ran no faster than one); the panel
-      // decodes them once, with the same bits (README, batch invariance).
+      // A product per token would decode the rows of a type without a direct
+      // kernel again for every token (4 Q4_0 streams ran no faster than one
+      // when Q4_0 was decoded); the panel decodes them once, with the same
+      // bits (README, batch invariance). Every type read today has one.
       vector_task(k, t, x, n_tok, ldx, task);
     } else {
       panel_task(k, t, x, n_tok, ldx, task);
