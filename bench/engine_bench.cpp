@@ -12,7 +12,7 @@
 //   - time to first token with a cached 1,000-token prefix against uncached;
 //   - what the FMA peak allows a prefill and a decode step of any batch;
 //   - resident memory against weights + KV cache limit + 200 MB.
-// Usage: engine_bench [--threads N] [--types q8_0,f16[,q4_0]] [--keep DIR]
+// Usage: engine_bench [--threads N] [--types q8_0,f16[,q4_0,bf16]] [--keep DIR]
 // (each model is measured in a child process: engine_bench --measure ...)
 #include <immintrin.h>
 #include <sys/resource.h>
@@ -436,7 +436,7 @@ int main(int argc, char** argv) {
       std::string(HYDRA_SOURCE_DIR) + "/../shared/testdata/vocab/ggml-vocab-deepseek-llm.gguf";
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
   int rc = 0;
-  for (const char* name : {"q8_0", "f16", "q4_0"}) {
+  for (const char* name : {"q8_0", "f16", "q4_0", "bf16"}) {
     if (types.find(name) == std::string::npos) continue;
     const GgmlType type = *type_from_name(name);
     const std::string path = dir + "/qwen25-shapes-" + name + ".gguf";

@@ -1,15 +1,16 @@
 // The engine's weight products on this machine, one type at a time: a
-// 8192 x 4096 matrix (the int8 types packed as the model loader packs them)
-// times 1 and times 8 tokens on all threads, as the int8 product the
-// engine runs (activations quantized, integer dot products) and, measured
-// in the same run as the baseline, the float product it ran before (each
-// row piece decoded to floats, then float dot products: `matvec` for one
-// token, a decoded 64-row panel times every token for 8). Figures: weight
-// bytes streamed per second (the file's bytes, median of 7 rounds) and the
-// ratio int8 / float. A matrix of this size sits in a large L3, so these are
-// the kernels' own speeds, the ceiling of what decode can reach; engine_bench
-// measures the model against the memory roofline.
-// Usage: kernel_bench [--types q8_0,q4_0,q5_0,q5_1,q4_K,q6_K]
+// 8192 x 4096 matrix (the quantized types packed as the model loader packs
+// them) times 1, 8 and 64 tokens on all threads, as the product the engine
+// runs (quantized types: activations quantized, integer dot products; BF16
+// on a table with BF16 products: activations rounded to bf16, vdpbf16ps)
+// and, measured in the same run as the baseline, the float product (each
+// row piece decoded or widened to floats, then float dot products: `matvec`
+// for one token, a decoded 64-row panel times every token for more).
+// Figures: weight bytes streamed per second (the file's bytes, median of 7
+// rounds) and the ratio to the float product. A matrix of this size sits in a large L3, so these
+// are the kernels' own speeds, the ceiling of what decode can reach; engine_bench measures the
+// model against the memory roofline. Usage: kernel_bench [--types
+// q8_0,q4_0,q5_0,q5_1,q4_K,q6_K,bf16]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -90,6 +91,18 @@ double int8_seconds(const Matrix& m, const std::vector<float>& x, int64_t tokens
   });
 }
 
+double bf16_seconds(const Matrix& m, const std::vector<float>& x, int64_t tokens) {
+  const KernelTable& k = kernels();
+  std::vector<uint16_t> xb(static_cast<size_t>(tokens * kCols));
+  std::vector<float> y(static_cast<size_t>(tokens * kRows));
+  return median_seconds([&] {
+    k.f32_to_bf16(x.data(), xb.data(), tokens * kCols);
+    parallel_for(kRows, kTaskRows, [&](int64_t r0, int64_t r1) {
+      k.gemm_bf16(m.ref, xb.data(), tokens, y.data(), kRows, r0, r1);
+    });
+  });
+}
+
 double float_seconds(const Matrix& m, const std::vector<float>& x, int64_t tokens) {
   const KernelTable& k = kernels();
   std::vector<float> y(static_cast<size_t>(tokens * kRows));
@@ -111,7 +124,7 @@ double float_seconds(const Matrix& m, const std::vector<float>& x, int64_t token
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string types = "q8_0,q4_0,q5_0,q5_1,q4_K,q6_K";
+  std::string types = "q8_0,q4_0,q5_0,q5_1,q4_K,q6_K,bf16";
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::string(argv[i]) == "--types") types = argv[i + 1];
   }
@@ -120,22 +133,26 @@ int main(int argc, char** argv) {
               static_cast<long long>(kCols));
   std::mt19937 rng(7);
   std::normal_distribution<float> nd(0.0f, 1.0f);
-  std::vector<float> x(static_cast<size_t>(8 * kCols));
+  std::vector<float> x(static_cast<size_t>(64 * kCols));
   for (float& v : x) v = nd(rng);
-  for (const char* name : {"q8_0", "q4_0", "q5_0", "q5_1", "q4_K", "q6_K"}) {
+  for (const char* name : {"q8_0", "q4_0", "q5_0", "q5_1", "q4_K", "q6_K", "bf16"}) {
     if (types.find(name) == std::string::npos) continue;
     const GgmlType type = *type_from_name(name);
     const Matrix m = make_matrix(type);
     const double gb = static_cast<double>(m.bytes.size()) / 1e9;
     std::printf("\n== %s: %.1f MB, %s\n", name, gb * 1e3,
                 m.ref.packed != nullptr ? "packed" : "file rows");
-    for (int64_t tokens : {1, 8}) {
+    const bool bf16 = type == GgmlType::kBF16 && kernels().gemm_bf16 != nullptr;
+    const char* kind = bf16 ? "bf16" : "int8";
+    for (int64_t tokens : {1, 8, 64}) {
       const double fs = float_seconds(m, x, tokens);
-      const double is = has_int8_product(type) ? int8_seconds(m, x, tokens) : 0.0;
-      std::printf("  %lld token%s: float product %6.1f GB/s", static_cast<long long>(tokens),
+      const double is = bf16                     ? bf16_seconds(m, x, tokens)
+                        : has_int8_product(type) ? int8_seconds(m, x, tokens)
+                                                 : 0.0;
+      std::printf("  %2lld token%s: float product %6.1f GB/s", static_cast<long long>(tokens),
                   tokens == 1 ? " " : "s", gb / fs);
       if (is > 0) {
-        std::printf("   int8 product %6.1f GB/s   int8 / float %.2fx", gb / is, fs / is);
+        std::printf("   %s product %6.1f GB/s   %s / float %.2fx", kind, gb / is, kind, fs / is);
       }
       std::printf("\n");
     }

@@ -25,8 +25,13 @@ bool has_avx512_vnni() {
   return has_avx512() && __builtin_cpu_supports("avx512vnni");
 }
 
+bool has_avx512_bf16() {
+  __builtin_cpu_init();
+  return has_avx512_vnni() && __builtin_cpu_supports("avx512bf16");
+}
+
 constexpr KernelPath kAllPaths[] = {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvx512,
-                                    KernelPath::kAvx512Vnni};
+                                    KernelPath::kAvx512Vnni, KernelPath::kAvx512Bf16};
 
 KernelPath initial_path() {
   const char* env = std::getenv("HYDRA_ENGINE_KERNELS");
@@ -34,7 +39,7 @@ KernelPath initial_path() {
   const auto path = kernel_path_from_name(env);
   if (!path) {
     throw std::invalid_argument(std::string("HYDRA_ENGINE_KERNELS=") + env +
-                                " is not one of scalar, avx2, avx512, avx512_vnni");
+                                " is not one of scalar, avx2, avx512, avx512_vnni, avx512_bf16");
   }
   if (!kernel_path_supported(*path)) {
     throw std::invalid_argument(std::string("HYDRA_ENGINE_KERNELS=") + env +
@@ -60,6 +65,8 @@ std::string_view kernel_path_name(KernelPath path) {
       return "avx512";
     case KernelPath::kAvx512Vnni:
       return "avx512_vnni";
+    case KernelPath::kAvx512Bf16:
+      return "avx512_bf16";
   }
   return "scalar";
 }
@@ -81,11 +88,14 @@ bool kernel_path_supported(KernelPath path) {
       return has_avx512();
     case KernelPath::kAvx512Vnni:
       return has_avx512_vnni();
+    case KernelPath::kAvx512Bf16:
+      return has_avx512_bf16();
   }
   return false;
 }
 
 KernelPath best_kernel_path() {
+  if (has_avx512_bf16()) return KernelPath::kAvx512Bf16;
   if (has_avx512_vnni()) return KernelPath::kAvx512Vnni;
   if (has_avx512()) return KernelPath::kAvx512;
   if (has_avx2()) return KernelPath::kAvx2;
@@ -100,6 +110,8 @@ const KernelTable& kernel_table(KernelPath path) {
       return avx512_kernel_table();
     case KernelPath::kAvx512Vnni:
       return avx512_vnni_kernel_table();
+    case KernelPath::kAvx512Bf16:
+      return avx512_bf16_kernel_table();
     case KernelPath::kScalar:
       break;
   }
@@ -112,7 +124,8 @@ const KernelTable& kernels() {
 
 KernelPath active_kernel_path() {
   const KernelTable* t = active_table().load(std::memory_order_relaxed);
-  for (KernelPath p : {KernelPath::kAvx512Vnni, KernelPath::kAvx512, KernelPath::kAvx2}) {
+  for (KernelPath p :
+       {KernelPath::kAvx512Bf16, KernelPath::kAvx512Vnni, KernelPath::kAvx512, KernelPath::kAvx2}) {
     if (kernel_path_supported(p) && t == &kernel_table(p)) return p;
   }
   return KernelPath::kScalar;

@@ -90,6 +90,13 @@ struct KernelTable {
   // tested), which keeps the products of all tables bit-identical.
   void (*quantize_q8)(const float* x, int64_t ldx, int64_t cols, int64_t r0, int64_t r1, int8_t* qs,
                       float* d, int32_t* sum128);
+  // BF16 weights times activations rounded to bf16 (`f32_to_bf16`, round to
+  // nearest even): y[t * ldy + r] for t < n_tok, xb n_tok rows of w.cols
+  // values. The same bits for a token whatever n_tok. Null where a table
+  // widens BF16 weights to floats instead (matvec and the others).
+  void (*gemm_bf16)(const MatrixRef& w, const uint16_t* xb, int64_t n_tok, float* y, int64_t ldy,
+                    int64_t r0, int64_t r1) = nullptr;
+  void (*f32_to_bf16)(const float* x, uint16_t* out, int64_t n) = nullptr;
   // Whether matvec_q8 and gemm_q8 read MatrixRef::packed where a matrix
   // has it (a loader only packs matrices for such a table).
   bool reads_packed = false;
@@ -110,7 +117,7 @@ inline bool has_direct_kernel(GgmlType type) {
          has_int8_product(type);
 }
 
-enum class KernelPath { kScalar, kAvx2, kAvx512, kAvx512Vnni };
+enum class KernelPath { kScalar, kAvx2, kAvx512, kAvx512Vnni, kAvx512Bf16 };
 
 std::string_view kernel_path_name(KernelPath path);
 std::optional<KernelPath> kernel_path_from_name(std::string_view name);
@@ -133,7 +140,9 @@ void set_kernel_path(KernelPath path);
 const KernelTable& scalar_kernel_table();
 const KernelTable& avx2_kernel_table();
 const KernelTable& avx512_kernel_table();
-// The AVX-512 table with AVX512_VNNI int8 products for Q8_0 weights.
+// The AVX-512 table with AVX512_VNNI int8 products.
 const KernelTable& avx512_vnni_kernel_table();
+// The VNNI table with AVX512_BF16 products for BF16 weights.
+const KernelTable& avx512_bf16_kernel_table();
 
 }  // namespace hydra::engine

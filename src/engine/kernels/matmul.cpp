@@ -123,6 +123,29 @@ Q8Acts quantize_input(const KernelTable& k, const float* x, int64_t n_tok, int64
   return acts;
 }
 
+bool uses_bf16_product(const KernelTable& k, GgmlType type) {
+  return type == GgmlType::kBF16 && k.gemm_bf16 != nullptr;
+}
+
+bool any_bf16(const KernelTable& k, std::span<const MatmulTarget> targets) {
+  for (const MatmulTarget& t : targets) {
+    if (uses_bf16_product(k, t.w.type)) return true;
+  }
+  return false;
+}
+
+// The input rounded to bf16 once per product, for tables with BF16 products.
+const uint16_t* bf16_input(const KernelTable& k, const float* x, int64_t n_tok, int64_t ldx,
+                           int64_t cols) {
+  thread_local std::vector<uint16_t> buffer;
+  buffer.resize(static_cast<size_t>(n_tok * cols));
+  uint16_t* out = buffer.data();
+  parallel_for(n_tok, 16, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) k.f32_to_bf16(x + t * ldx, out + t * cols, cols);
+  });
+  return out;
+}
+
 }  // namespace
 
 void matmul_group(std::span<const MatmulTarget> targets, const float* x, int64_t n_tok,
@@ -131,6 +154,8 @@ void matmul_group(std::span<const MatmulTarget> targets, const float* x, int64_t
   const KernelTable& k = kernels();
   const Q8Acts acts =
       any_int8(targets) ? quantize_input(k, x, n_tok, ldx, targets[0].w.cols) : Q8Acts{};
+  const uint16_t* xb =
+      any_bf16(k, targets) ? bf16_input(k, x, n_tok, ldx, targets[0].w.cols) : nullptr;
   const bool small = n_tok <= kSmallBatch;
   const std::vector<Task> tasks =
       split(targets, small ? vec_rows_per_task(targets, n_tok) : kPanelRows);
@@ -139,6 +164,8 @@ void matmul_group(std::span<const MatmulTarget> targets, const float* x, int64_t
     const MatmulTarget& t = targets[static_cast<size_t>(task.target)];
     if (has_int8_product(t.w.type)) {
       q8_task(k, t, acts, task);
+    } else if (uses_bf16_product(k, t.w.type)) {
+      k.gemm_bf16(t.w, xb, n_tok, t.y, t.ldy, task.r0, task.r1);
     } else if (small && (n_tok == 1 || has_direct_kernel(t.w.type))) {
       // A product per token would decode the rows of a type without a direct
       // kernel again for every token (4 Q4_0 streams ran no faster than one

@@ -46,7 +46,8 @@ Matrix make_matrix(GgmlType type, int64_t rows, int64_t cols, uint32_t seed) {
 
 std::vector<KernelPath> simd_paths() {
   std::vector<KernelPath> out;
-  for (KernelPath p : {KernelPath::kAvx2, KernelPath::kAvx512, KernelPath::kAvx512Vnni}) {
+  for (KernelPath p :
+       {KernelPath::kAvx2, KernelPath::kAvx512, KernelPath::kAvx512Vnni, KernelPath::kAvx512Bf16}) {
     if (kernel_path_supported(p)) out.push_back(p);
   }
   return out;
@@ -465,6 +466,58 @@ TEST(Kernels, AvxTablesSayWhetherTheyReadPackedMatrices) {
   }
   if (kernel_path_supported(KernelPath::kAvx512Vnni)) {
     EXPECT_TRUE(avx512_vnni_kernel_table().reads_packed);
+  }
+  if (kernel_path_supported(KernelPath::kAvx512Bf16)) {
+    EXPECT_TRUE(avx512_bf16_kernel_table().reads_packed);
+  }
+}
+
+// Tables with BF16 products (vdpbf16ps): the activations round to bf16 as
+// the format's own conversion rounds them; a token's products have the same
+// bits alone, in a decode step and in a prompt (row and token tails of the
+// tiles, a column tail shorter than a vector), through matmul too; and they
+// stay close to the float product (bf16 keeps 8 bits of mantissa: the
+// rounding error of a sum of n terms is about 0.003 * sqrt(n); 5 sigma).
+TEST(Kernels, Bf16ProductsAreBatchInvariantAndCloseToFloat) {
+  int tables = 0;
+  for (KernelPath path : simd_paths()) {
+    const KernelTable& k = kernel_table(path);
+    if (k.gemm_bf16 == nullptr) continue;
+    ++tables;
+    const std::vector<float> probe = gaussian(37, 3);
+    std::vector<uint16_t> rounded(probe.size());
+    k.f32_to_bf16(probe.data(), rounded.data(), 37);
+    for (size_t i = 0; i < probe.size(); ++i) ASSERT_EQ(rounded[i], fp32_to_bf16(probe[i])) << i;
+    for (int64_t cols : {77, 96, 896}) {
+      const int64_t rows = 37;
+      const Matrix m = make_matrix(GgmlType::kBF16, rows, cols, 61);
+      for (int64_t tokens : {1, 2, 3, 5, 8, 17}) {
+        const std::vector<float> x = gaussian(static_cast<size_t>(tokens * cols), 67);
+        std::vector<uint16_t> xb(x.size());
+        k.f32_to_bf16(x.data(), xb.data(), tokens * cols);
+        std::vector<float> all(static_cast<size_t>(tokens * rows)), one(static_cast<size_t>(rows));
+        k.gemm_bf16(m.ref, xb.data(), tokens, all.data(), rows, 0, rows);
+        std::vector<float> exact(static_cast<size_t>(rows));
+        for (int64_t t = 0; t < tokens; ++t) {
+          k.gemm_bf16(m.ref, xb.data() + t * cols, 1, one.data(), rows, 0, rows);
+          ASSERT_TRUE(std::equal(one.begin(), one.end(), all.begin() + t * rows))
+              << k.name << " " << cols << " cols, token " << t << " of " << tokens;
+          scalar_kernel_table().matvec(m.ref, x.data() + t * cols, exact.data(), 0, rows);
+          for (int64_t r = 0; r < rows; ++r) {
+            ASSERT_NEAR(one[r], exact[r], 0.015 * std::sqrt(cols)) << k.name << " row " << r;
+          }
+        }
+        const KernelPath before = active_kernel_path();
+        set_kernel_path(path);
+        std::vector<float> via_matmul(all.size());
+        matmul(m.ref, x.data(), tokens, cols, via_matmul.data(), rows);
+        set_kernel_path(before);
+        EXPECT_EQ(via_matmul, all) << k.name << " matmul, " << tokens << " tokens";
+      }
+    }
+  }
+  if (kernel_path_supported(KernelPath::kAvx512Bf16)) {
+    EXPECT_EQ(tables, 1);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "engine/format/gguf.h"
+#include "engine/kernels/kernels.h"
 #include "engine/model/decoder.h"
 #include "engine/model/kv_cache.h"
 #include "engine/model/model.h"
@@ -136,7 +137,7 @@ TEST_P(TypeForward, MatchesReferenceAndStaysNearF32) {
   const std::string f32_path = test_model(shape_name + "_f32", o32);
   auto model = load_model(path);
   auto f32 = load_model(f32_path);
-  ReferenceModel ref(path);
+  ReferenceModel ref(path, kernels().gemm_bf16 != nullptr);
   const std::vector<int32_t> prompt = prompt_for(path, "Hello world");
   const std::vector<float> logits = engine_logits(*model, prompt);
   const auto want = ref.logits(prompt);

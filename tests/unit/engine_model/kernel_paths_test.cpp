@@ -72,6 +72,7 @@ const PathCase kCases[] = {
     {"llama_f32", "llama", "llama-spm", GgmlType::kF32, 64},
     {"qwen2_f16", "qwen2", "deepseek-coder", GgmlType::kF16, 64},
     {"qwen2_q8_0", "qwen2", "deepseek-coder", GgmlType::kQ8_0, 64},
+    {"qwen2_bf16", "qwen2", "deepseek-coder", GgmlType::kBF16, 64},
     {"llama_q4_K", "llama", "llama-spm", GgmlType::kQ4_K, 256},
 };
 
@@ -80,14 +81,16 @@ TEST(KernelPaths, EveryPathMatchesReferenceAndIsBatchInvariant) {
     const std::string path =
         test_model(std::string("paths_") + c.name, opts(c.arch, c.vocab, c.type, c.hidden));
     auto model = load_model(path);
-    ReferenceModel ref(path);
+    ReferenceModel ref(path), ref_bf16(path, true);
     const std::vector<int32_t> prompt = prompt_for(path);
-    const auto want = ref.logits(prompt);
+    const auto want_widened = ref.logits(prompt);
+    const auto want_bf16 = c.type == GgmlType::kBF16 ? ref_bf16.logits(prompt) : want_widened;
     const auto nv = static_cast<size_t>(model->n_vocab());
-    for (KernelPath p :
-         {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvx512, KernelPath::kAvx512Vnni}) {
+    for (KernelPath p : {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvx512,
+                         KernelPath::kAvx512Vnni, KernelPath::kAvx512Bf16}) {
       if (!kernel_path_supported(p)) continue;
       PathGuard guard(p);
+      const auto& want = kernels().gemm_bf16 != nullptr ? want_bf16 : want_widened;
       const auto t0 = std::chrono::steady_clock::now();
       const std::string label = std::string(c.name) + " on " + std::string(kernel_path_name(p));
       KvCache whole(*model, 64);
@@ -146,7 +149,8 @@ TEST(KernelPaths, Q8MatricesArePackedForTheTablesThatReadThem) {
   EXPECT_EQ(rows_model->layers[0].ffn_up.packed, nullptr);
   const std::vector<int32_t> prompt = prompt_for(path);
   const auto nv = static_cast<size_t>(rows_model->n_vocab());
-  for (KernelPath p : {KernelPath::kAvx2, KernelPath::kAvx512, KernelPath::kAvx512Vnni}) {
+  for (KernelPath p :
+       {KernelPath::kAvx2, KernelPath::kAvx512, KernelPath::kAvx512Vnni, KernelPath::kAvx512Bf16}) {
     if (!kernel_path_supported(p)) continue;
     PathGuard guard(p);
     auto packed = load_model(path);

@@ -26,9 +26,21 @@ Vec int8_steps(const Vec& x) {
   return q;
 }
 
+// What the engine multiplies BF16 weights with on a table with BF16
+// products: the input rounded to bf16 (nearest even).
+Vec bf16_steps(const Vec& x) {
+  Vec q(x.size());
+  for (size_t i = 0; i < x.size(); ++i) q[i] = bf16_to_fp32(fp32_to_bf16(static_cast<float>(x[i])));
+  return q;
+}
+
+using Rounding = ReferenceModel::Rounding;
+
 Vec matvec(const std::vector<double>& w, int64_t rows, int64_t cols, const Vec& x_in,
-           bool int8_input = false) {
-  const Vec x = int8_input ? int8_steps(x_in) : x_in;
+           Rounding rounding = Rounding::kNone) {
+  const Vec x = rounding == Rounding::kInt8   ? int8_steps(x_in)
+                : rounding == Rounding::kBf16 ? bf16_steps(x_in)
+                                              : x_in;
   Vec y(static_cast<size_t>(rows), 0.0);
   for (int64_t r = 0; r < rows; ++r) {
     double acc = 0;
@@ -85,10 +97,14 @@ ReferenceModel::Tensor ReferenceModel::get(const std::string& name, bool require
     return {};
   }
   std::vector<float> w = tensor_to_f32(*t);
-  return {t->n_rows(), t->ne[0], Mat(w.begin(), w.end()), has_int8_product(t->type)};
+  const Rounding rounding = has_int8_product(t->type)                      ? Rounding::kInt8
+                            : t->type == GgmlType::kBF16 && bf16_products_ ? Rounding::kBf16
+                                                                           : Rounding::kNone;
+  return {t->n_rows(), t->ne[0], Mat(w.begin(), w.end()), rounding};
 }
 
-ReferenceModel::ReferenceModel(const std::string& path) {
+ReferenceModel::ReferenceModel(const std::string& path, bool bf16_products)
+    : bf16_products_(bf16_products) {
   auto file = std::make_shared<GgufFile>(read_gguf(path));
   keep_ = file;
   file_ = file.get();
@@ -169,9 +185,9 @@ std::vector<std::vector<double>> ReferenceModel::decoder_hidden(
     std::vector<Vec> q(T), k(T), v(T);
     for (int64_t t = 0; t < T; ++t) {
       Vec h = rms(x[t], l.attn_norm.w, eps_);
-      q[t] = matvec(l.q.w, l.q.rows, l.q.cols, h, l.q.int8);
-      k[t] = matvec(l.k.w, l.k.rows, l.k.cols, h, l.k.int8);
-      v[t] = matvec(l.v.w, l.v.rows, l.v.cols, h, l.v.int8);
+      q[t] = matvec(l.q.w, l.q.rows, l.q.cols, h, l.q.rounding);
+      k[t] = matvec(l.k.w, l.k.rows, l.k.cols, h, l.k.rounding);
+      v[t] = matvec(l.v.w, l.v.rows, l.v.cols, h, l.v.rounding);
       add(q[t], l.bq.w);
       add(k[t], l.bk.w);
       add(v[t], l.bv.w);
@@ -210,21 +226,21 @@ std::vector<std::vector<double>> ReferenceModel::decoder_hidden(
           for (int64_t i = 0; i < hd; ++i) att[h0 * hd + i] += s[j] / z * v[j][kh * hd + i];
         }
       }
-      Vec o = matvec(l.o.w, l.o.rows, l.o.cols, att, l.o.int8);
+      Vec o = matvec(l.o.w, l.o.rows, l.o.cols, att, l.o.rounding);
       add(o, l.bo.w);
       add(x[t], o);
       Vec h = rms(x[t], l.ffn_norm.w, eps_);
-      Vec g = matvec(l.gate.w, l.gate.rows, l.gate.cols, h, l.gate.int8);
-      Vec u = matvec(l.up.w, l.up.rows, l.up.cols, h, l.up.int8);
+      Vec g = matvec(l.gate.w, l.gate.rows, l.gate.cols, h, l.gate.rounding);
+      Vec u = matvec(l.up.w, l.up.rows, l.up.cols, h, l.up.rounding);
       for (size_t i = 0; i < g.size(); ++i) g[i] = g[i] / (1 + std::exp(-g[i])) * u[i];
-      add(x[t], matvec(l.down.w, l.down.rows, l.down.cols, g, l.down.int8));
+      add(x[t], matvec(l.down.w, l.down.rows, l.down.cols, g, l.down.rounding));
     }
   }
   return x;
 }
 
 std::vector<double> ReferenceModel::last_hidden_logits(const std::vector<double>& x) const {
-  return matvec(out_.w, out_.rows, out_.cols, rms(x, out_norm_.w, eps_), out_.int8);
+  return matvec(out_.w, out_.rows, out_.cols, rms(x, out_norm_.w, eps_), out_.rounding);
 }
 
 std::vector<int32_t> ReferenceModel::greedy(std::vector<int32_t> tokens, int n_new) const {
@@ -255,9 +271,9 @@ std::vector<std::vector<double>> ReferenceModel::encode(const std::vector<int32_
   for (const Layer& l : layers_) {
     std::vector<Vec> q(T), k(T), v(T);
     for (int64_t t = 0; t < T; ++t) {
-      q[t] = matvec(l.q.w, n, n, x[t], l.q.int8);
-      k[t] = matvec(l.k.w, n, n, x[t], l.k.int8);
-      v[t] = matvec(l.v.w, n, n, x[t], l.v.int8);
+      q[t] = matvec(l.q.w, n, n, x[t], l.q.rounding);
+      k[t] = matvec(l.k.w, n, n, x[t], l.k.rounding);
+      v[t] = matvec(l.v.w, n, n, x[t], l.v.rounding);
       add(q[t], l.bq.w);
       add(k[t], l.bk.w);
       add(v[t], l.bv.w);
@@ -279,14 +295,14 @@ std::vector<std::vector<double>> ReferenceModel::encode(const std::vector<int32_
           for (int64_t i = 0; i < hd; ++i) att[h0 * hd + i] += s[j] / z * v[j][h0 * hd + i];
         }
       }
-      Vec o = matvec(l.o.w, n, n, att, l.o.int8);
+      Vec o = matvec(l.o.w, n, n, att, l.o.rounding);
       add(o, l.bo.w);
       for (int64_t i = 0; i < n; ++i) o[i] += x[t][i];
       Vec h = layernorm(o, l.attn_norm.w, l.attn_norm_b.w, eps_);
-      Vec u = matvec(l.up.w, l.up.rows, l.up.cols, h, l.up.int8);
+      Vec u = matvec(l.up.w, l.up.rows, l.up.cols, h, l.up.rounding);
       add(u, l.b_up.w);
       for (double& e : u) e = 0.5 * e * (1 + std::erf(e / std::sqrt(2.0)));
-      Vec d = matvec(l.down.w, l.down.rows, l.down.cols, u, l.down.int8);
+      Vec d = matvec(l.down.w, l.down.rows, l.down.cols, u, l.down.rounding);
       add(d, l.b_down.w);
       for (int64_t i = 0; i < n; ++i) d[i] += h[i];
       next[t] = layernorm(d, l.ffn_norm.w, l.ffn_norm_b.w, eps_);

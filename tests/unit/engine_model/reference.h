@@ -14,7 +14,14 @@ namespace hydra::engine::test {
 
 class ReferenceModel {
  public:
-  explicit ReferenceModel(const std::string& gguf_path);
+  // bf16_products: the kernel table under test multiplies BF16 weights by
+  // bf16-rounded inputs (KernelTable::gemm_bf16), so the reference rounds
+  // them too.
+  explicit ReferenceModel(const std::string& gguf_path, bool bf16_products = false);
+
+  // The inputs the engine multiplies a matrix with: int8-rounded for the
+  // quantized types, bf16-rounded for BF16 on a table with BF16 products.
+  enum class Rounding { kNone, kInt8, kBf16 };
 
   // Logits of every position of a causal decoder, [n_tokens][n_vocab].
   std::vector<std::vector<double>> logits(const std::vector<int32_t>& tokens) const;
@@ -30,7 +37,7 @@ class ReferenceModel {
   struct Tensor {
     int64_t rows = 0, cols = 0;
     Mat w;
-    bool int8 = false;  // Q8_0, Q4_0: the engine multiplies int8-rounded inputs
+    Rounding rounding = Rounding::kNone;
   };
   struct Layer {
     Tensor attn_norm, q, k, v, o, q_norm, k_norm, ffn_norm, gate, up, down;
@@ -47,6 +54,7 @@ class ReferenceModel {
   Tensor embd_, out_, out_norm_, pos_, types_, embd_norm_, embd_norm_b_;
   std::vector<Layer> layers_;
   const void* file_ = nullptr;
+  bool bf16_products_ = false;
   std::shared_ptr<const void> keep_;
 };
 
