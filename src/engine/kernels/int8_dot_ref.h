@@ -106,7 +106,8 @@ static inline float dot_q6_k(const BlockQ6_K* w, const int8_t* xq, const float* 
     for (int i = 0; i < kQK; ++i) {
       half[i / 16] += (q6_k_quant(blk.ql, blk.qh, s * kQK + i) - 32) * xq[b * kQK + i];
     }
-    const int32_t sum = blk.scales[2 * s] * half[0] + blk.scales[2 * s + 1] * half[1];
+    const int8_t* scales = blk.scales + static_cast<ptrdiff_t>(2 * s);
+    const int32_t sum = scales[0] * half[0] + scales[1] * half[1];
     acc = std::fma(static_cast<float>(sum), fp16_to_fp32(blk.d) * xd[b], acc);
   }
   return acc;

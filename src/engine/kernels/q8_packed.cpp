@@ -31,7 +31,7 @@ void pack_group_q8(const MatrixRef& w, int64_t g, uint8_t* dst) {
       const uint16_t d = blk != nullptr ? blk->d : 0;
       std::memcpy(dst + (b * kQ8PackRows + lane) * 2, &d, 2);
       for (int64_t i = 0; i < kQK; ++i) {
-        const int8_t q = blk != nullptr ? blk->qs[i] : 0;
+        const int8_t q = blk != nullptr ? blk->qs[i] : int8_t{0};
         quads[b * kQ8PackBlockBytes + (i / 4) * kQ8PackQuadBytes + lane * 4 + i % 4] =
             static_cast<uint8_t>(q) ^ 0x80;
       }
@@ -84,11 +84,11 @@ void pack_group_q4_k(const MatrixRef& w, int64_t g, uint8_t* dst) {
       uint8_t* super = dst + s * kQ4KPackSuperBytes;
       put_f16(super + lane * 2, blk.d);
       put_f16(super + kQ4KPackDmin + lane * 2, blk.dmin);
-      for (int j = 0; j < 8; ++j) {
-        q4_k_scale_min(blk.scales, j, super + kQ4KPackScales + j * 16 + lane,
+      for (int64_t j = 0; j < 8; ++j) {
+        q4_k_scale_min(blk.scales, static_cast<int>(j), super + kQ4KPackScales + j * 16 + lane,
                        super + kQ4KPackMins + j * 16 + lane);
         int q[kQK];
-        for (int i = 0; i < kQK; ++i) q[i] = q4_k_quant(blk.qs, j * kQK + i);
+        for (int i = 0; i < kQK; ++i) q[i] = q4_k_quant(blk.qs, static_cast<int>(j) * kQK + i);
         put_nibbles(q, super + kKPackHeaderBytes + j * kQ4PackBlockBytes, lane);
       }
     }
@@ -105,7 +105,7 @@ void pack_group_q6_k(const MatrixRef& w, int64_t g, uint8_t* dst) {
       const BlockQ6_K& blk = reinterpret_cast<const BlockQ6_K*>(w.row(r))[s];
       uint8_t* super = dst + s * kQ6KPackSuperBytes;
       put_f16(super + lane * 2, blk.d);
-      for (int j = 0; j < 16; ++j) {
+      for (int64_t j = 0; j < 16; ++j) {
         super[kQ6KPackScales + j * 16 + lane] = static_cast<uint8_t>(blk.scales[j]);
       }
       for (int j = 0; j < 8; ++j) {
@@ -198,9 +198,9 @@ void k_packed_row_to_f32(const MatrixRef& w, int64_t r, float* out) {
         out[s * kQK_K + i] = d * static_cast<float>(sc) * static_cast<float>(q - 32);
       } else {
         const uint8_t* block = super + kKPackHeaderBytes + j * kQ4PackBlockBytes;
-        const float scale = d * super[kQ4KPackScales + j * 16 + lane];
-        const float offset =
-            f16_at(super + kQ4KPackDmin + lane * 2) * super[kQ4KPackMins + j * 16 + lane];
+        const float scale = d * static_cast<float>(super[kQ4KPackScales + j * 16 + lane]);
+        const float offset = f16_at(super + kQ4KPackDmin + lane * 2) *
+                             static_cast<float>(super[kQ4KPackMins + j * 16 + lane]);
         out[s * kQK_K + i] = scale * static_cast<float>(nibble(block, lane, i % kQK)) - offset;
       }
     }
