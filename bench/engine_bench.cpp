@@ -437,7 +437,7 @@ int main(int argc, char** argv) {
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
   int rc = 0;
   for (const char* name : {"q8_0", "f16", "q4_0", "bf16"}) {
-    if (types.find(name) == std::string::npos) continue;
+    if (("," + types + ",").find("," + std::string(name) + ",") == std::string::npos) continue;
     const GgmlType type = *type_from_name(name);
     const std::string path = dir + "/qwen25-shapes-" + name + ".gguf";
     if (!std::filesystem::exists(path)) {

@@ -5,7 +5,8 @@
 // on a table with BF16 products: activations rounded to bf16, vdpbf16ps)
 // and, measured in the same run as the baseline, the float product (each
 // row piece decoded or widened to floats, then float dot products: `matvec`
-// for one token, a decoded 64-row panel times every token for more).
+// for one token, `matvec_multi` for up to 16 tokens of a float type, a
+// decoded 64-row panel times every token for more).
 // Figures: weight bytes streamed per second (the file's bytes, median of 7
 // rounds) and the ratio to the float product. A matrix of this size sits in a large L3, so these
 // are the kernels' own speeds, the ceiling of what decode can reach; engine_bench measures the
@@ -112,6 +113,10 @@ double float_seconds(const Matrix& m, const std::vector<float>& x, int64_t token
         k.matvec(m.ref, x.data(), y.data(), r0, r1);
         return;
       }
+      if (tokens <= 16 && k.matvec_multi != nullptr && (type_info(m.ref.type).block_size == 1)) {
+        k.matvec_multi(m.ref, x.data(), kCols, tokens, y.data(), kRows, r0, r1);
+        return;
+      }
       thread_local std::vector<float> panel(static_cast<size_t>(kPanel * kCols));
       for (int64_t r = r0; r < r1; r += kPanel) {
         k.rows_to_f32(m.ref, r, r + kPanel, panel.data());
@@ -136,7 +141,7 @@ int main(int argc, char** argv) {
   std::vector<float> x(static_cast<size_t>(64 * kCols));
   for (float& v : x) v = nd(rng);
   for (const char* name : {"q8_0", "q4_0", "q5_0", "q5_1", "q4_K", "q6_K", "bf16"}) {
-    if (types.find(name) == std::string::npos) continue;
+    if (("," + types + ",").find("," + std::string(name) + ",") == std::string::npos) continue;
     const GgmlType type = *type_from_name(name);
     const Matrix m = make_matrix(type);
     const double gb = static_cast<double>(m.bytes.size()) / 1e9;

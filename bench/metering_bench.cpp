@@ -170,8 +170,8 @@ double best_ms(F run) {
     auto t0 = std::chrono::steady_clock::now();
     run();
     best = std::min(
-        best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                  .count());
+        best,
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
   return best;
 }
@@ -230,8 +230,7 @@ void run_queries(const std::string& dir, int n) {
       indexed_ms(db, page_sql("key_id"), "key-rare"));
   m::UsageFilter ws;
   ws.workspace_id = "ws-small";
-  row("page of 50, small workspace",
-      best_ms([&] { m::usage_records(*st, ws, 0, 50); }),
+  row("page of 50, small workspace", best_ms([&] { m::usage_records(*st, ws, 0, 50); }),
       indexed_ms(db, page_sql("workspace_id"), "ws-small"));
   m::UsageFilter rare;
   rare.key_id = "key-rare";

@@ -123,7 +123,7 @@ std::string_view kernel_path_name(KernelPath path);
 std::optional<KernelPath> kernel_path_from_name(std::string_view name);
 // Whether this CPU runs the path.
 bool kernel_path_supported(KernelPath path);
-// The best path this CPU runs.
+// The best path this CPU runs (avx512_bf16 only when forced: README).
 KernelPath best_kernel_path();
 
 // The table of a path (the CPU must support it).

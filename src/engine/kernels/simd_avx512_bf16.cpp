@@ -3,7 +3,10 @@
 // widening the weights to floats does one. The activations are rounded to
 // bf16 once per product (round to nearest even), as the instruction wants
 // both operands in bf16. This file alone is built with -mavx512bf16; the
-// table is only chosen when CPUID reports it.
+// table is only used when forced (HYDRA_ENGINE_KERNELS=avx512_bf16) and
+// CPUID reports the instructions: on the Xeon it was measured on,
+// vdpbf16ps ran at half the multiply-add rate of FMA, so only one token's
+// product from cache came out ahead (kernels/README).
 //
 // One tile kernel computes every product: each (row, token) sum is one zmm
 // fed the same 32-element chunks in the same order, then reduced by one
@@ -38,10 +41,11 @@ inline __m512bh load_bf16x32(__mmask32 m, const uint16_t* p) {
 }
 
 // Rows r .. r+R-1 times tokens t .. t+T-1 of xb (cols apart):
-// y[(t + j) * ldy + r + i].
+// y[(t + j) * ldy + r + i]. `ahead`: the pass that reads these rows from
+// memory prefetches each kAhead bytes on.
 template <int R, int T>
-void bf16_tile(const MatrixRef& w, const uint16_t* xb, int64_t r, int64_t t, float* y,
-               int64_t ldy) {
+void bf16_tile(const MatrixRef& w, const uint16_t* xb, int64_t r, int64_t t, float* y, int64_t ldy,
+               bool ahead) {
   const int64_t n = w.cols;
   const uint16_t* rows[R];
 #pragma GCC unroll 8
@@ -57,9 +61,7 @@ void bf16_tile(const MatrixRef& w, const uint16_t* xb, int64_t r, int64_t t, flo
     __m512bh wv[R];
 #pragma GCC unroll 8
     for (int i = 0; i < R; ++i) {
-      if constexpr (T == 1) {
-        _mm_prefetch(reinterpret_cast<const char*>(rows[i] + k) + kAhead, _MM_HINT_T0);
-      }
+      if (ahead) _mm_prefetch(reinterpret_cast<const char*>(rows[i] + k) + kAhead, _MM_HINT_T0);
       wv[i] = load_bf16x32(m, rows[i] + k);
     }
 #pragma GCC unroll 4
@@ -82,16 +84,64 @@ template <int R, int T>
 void bf16_rows(const MatrixRef& w, const uint16_t* xb, int64_t t, float* y, int64_t ldy, int64_t r0,
                int64_t r1) {
   int64_t r = r0;
-  for (; r + R <= r1; r += R) bf16_tile<R, T>(w, xb, r, t, y, ldy);
-  for (; r < r1; ++r) bf16_tile<1, T>(w, xb, r, t, y, ldy);
+  for (; r + R <= r1; r += R) bf16_tile<R, T>(w, xb, r, t, y, ldy, t == 0);
+  for (; r < r1; ++r) bf16_tile<1, T>(w, xb, r, t, y, ldy, t == 0);
 }
 
-// One token: 8 rows a tile, streamed with prefetch. Several: 4 rows x 4
-// tokens, the tile's rows staying in cache across the token blocks.
+// Tokens [t, t + n) (n <= 8) of rows r .. r+R-1.
+template <int R>
+void bf16_step_tile(const MatrixRef& w, const uint16_t* xb, int64_t r, int64_t t, int64_t n,
+                    float* y, int64_t ldy) {
+  switch (n) {
+    case 1:
+      return bf16_tile<R, 1>(w, xb, r, t, y, ldy, t == 0);
+    case 2:
+      return bf16_tile<R, 2>(w, xb, r, t, y, ldy, t == 0);
+    case 3:
+      return bf16_tile<R, 3>(w, xb, r, t, y, ldy, t == 0);
+    case 4:
+      return bf16_tile<R, 4>(w, xb, r, t, y, ldy, t == 0);
+    case 5:
+      return bf16_tile<R, 5>(w, xb, r, t, y, ldy, t == 0);
+    case 6:
+      return bf16_tile<R, 6>(w, xb, r, t, y, ldy, t == 0);
+    case 7:
+      return bf16_tile<R, 7>(w, xb, r, t, y, ldy, t == 0);
+    default:
+      return bf16_tile<R, 8>(w, xb, r, t, y, ldy, t == 0);
+  }
+}
+
+// A decode step of up to kStepTokens: 2 rows at a time times every token, 8
+// at a time, so each row comes from memory once (prefetched) and serves the
+// later tokens from L1.
+constexpr int64_t kStepTokens = 16;
+void bf16_step(const MatrixRef& w, const uint16_t* xb, int64_t n_tok, float* y, int64_t ldy,
+               int64_t r0, int64_t r1) {
+  int64_t r = r0;
+  for (; r + 2 <= r1; r += 2) {
+    for (int64_t t = 0; t < n_tok; t += 8) {
+      bf16_step_tile<2>(w, xb, r, t, n_tok - t < 8 ? n_tok - t : 8, y, ldy);
+    }
+  }
+  for (; r < r1; ++r) {
+    for (int64_t t = 0; t < n_tok; t += 8) {
+      bf16_step_tile<1>(w, xb, r, t, n_tok - t < 8 ? n_tok - t : 8, y, ldy);
+    }
+  }
+}
+
+// One token: 8 rows a tile, streamed with prefetch. A decode step:
+// bf16_step. More: 4 rows x 4 tokens over a block of 64 rows, read from
+// memory (with prefetch) by the first 4 tokens and from cache by the others.
 void gemm_bf16(const MatrixRef& w, const uint16_t* xb, int64_t n_tok, float* y, int64_t ldy,
                int64_t r0, int64_t r1) {
   if (n_tok == 1) {
     bf16_rows<8, 1>(w, xb, 0, y, ldy, r0, r1);
+    return;
+  }
+  if (n_tok <= kStepTokens) {
+    bf16_step(w, xb, n_tok, y, ldy, r0, r1);
     return;
   }
   constexpr int64_t kRowBlock = 64;
