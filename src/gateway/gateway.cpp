@@ -1,6 +1,7 @@
 #include "gateway/gateway.h"
 
 #include <boost/json.hpp>
+#include <cctype>
 #include <optional>
 
 #include "auth/auth_epoch.h"
@@ -40,10 +41,27 @@ namespace {
 
 constexpr size_t kMaxModelName = 256;
 
-std::string upstream_url(const std::string& base_url, const std::string& path) {
-  std::string base = base_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + path;
+std::string upstream_url(std::string_view base_url, const std::string& path) {
+  while (!base_url.empty() && base_url.back() == '/') base_url.remove_suffix(1);
+  std::string url;
+  url.reserve(base_url.size() + path.size());
+  url += base_url;
+  url += path;
+  return url;
+}
+
+// The key of "Authorization: Bearer <key>", blanks around it dropped; empty
+// when there is none. A view into the header: a cached key costs no copy.
+std::string_view bearer_token(const std::string* header) {
+  if (!header || header->size() <= 7 ||
+      !iequals(std::string_view(*header).substr(0, 7), "bearer ")) {
+    return {};
+  }
+  std::string_view t = std::string_view(*header).substr(7);
+  auto blank = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  while (!t.empty() && blank(t.front())) t.remove_prefix(1);
+  while (!t.empty() && blank(t.back())) t.remove_suffix(1);
+  return t;
 }
 
 bool is_event_stream(const UpstreamExchange& ex) {
@@ -161,9 +179,7 @@ void Gateway::register_routes(http::Router& router) {
 
 asio::awaitable<std::shared_ptr<const auth::VerifiedKey>> Gateway::authenticate(
     http::Request& req, http::ResponseWriter& w) {
-  const std::string* h = req.header("authorization");
-  std::string token;
-  if (h && h->size() > 7 && to_lower(h->substr(0, 7)) == "bearer ") token = trim(h->substr(7));
+  std::string_view token = bearer_token(req.header("authorization"));
   if (token.empty()) {
     throw ApiError(ErrorCode::kIncorrectApiKey,
                    "You didn't provide an API key. Send it as 'Authorization: Bearer sk-...'.");
@@ -172,7 +188,7 @@ asio::awaitable<std::shared_ptr<const auth::VerifiedKey>> Gateway::authenticate(
   std::shared_ptr<const auth::VerifiedKey> cached = keys_.find(token, epoch);
   if (cached) co_return cached;
   store::Store* st = &store_;
-  std::function<std::optional<auth::VerifiedKey>()> check = [st, token] {
+  std::function<std::optional<auth::VerifiedKey>()> check = [st, token = std::string(token)] {
     return auth::verify_key(*st, token);
   };
   std::optional<auth::VerifiedKey> found =
@@ -291,6 +307,7 @@ asio::awaitable<void> Gateway::proxy(http::Request& req, http::ResponseWriter& w
     if (call.stream) ask_stream_usage(body, call.client_ask, ep.continuous_usage);
     UpstreamRequest ur;
     ur.url = upstream_url(ep.base_url, path);
+    ur.headers.reserve(4);
     ur.headers.emplace_back("content-type", "application/json");
     ur.headers.emplace_back("accept", call.stream ? "text/event-stream" : "application/json");
     if (!ep.api_key.empty()) ur.headers.emplace_back("authorization", "Bearer " + ep.api_key);
