@@ -98,6 +98,16 @@ bj::object parse_body(const std::string& text, bj::storage_ptr storage) {
   return std::move(o);
 }
 
+// The request's API key; refused when there is none.
+std::string_view require_token(const http::Request& req) {
+  std::string_view token = bearer_token(req.header("authorization"));
+  if (token.empty()) {
+    throw ApiError(ErrorCode::kIncorrectApiKey,
+                   "You didn't provide an API key. Send it as 'Authorization: Bearer sk-...'.");
+  }
+  return token;
+}
+
 // A stream's record holds what its events reported (stream_meter.h).
 void take_stream_usage(const StreamMeter& m, UsageRecord& rec) {
   if (!m.saw_usage() && m.text_events() == 0) return;
@@ -177,13 +187,13 @@ void Gateway::register_routes(http::Router& router) {
       "Models the API key may use (OpenAI-compatible)");
 }
 
+std::shared_ptr<const auth::VerifiedKey> Gateway::cached_key(const http::Request& req) {
+  return keys_.find(require_token(req), auth::auth_epoch());
+}
+
 asio::awaitable<std::shared_ptr<const auth::VerifiedKey>> Gateway::authenticate(
     http::Request& req, http::ResponseWriter& w) {
-  std::string_view token = bearer_token(req.header("authorization"));
-  if (token.empty()) {
-    throw ApiError(ErrorCode::kIncorrectApiKey,
-                   "You didn't provide an API key. Send it as 'Authorization: Bearer sk-...'.");
-  }
+  std::string_view token = require_token(req);
   uint64_t epoch = auth::auth_epoch();  // read before the query, see key_cache.h
   std::shared_ptr<const auth::VerifiedKey> cached = keys_.find(token, epoch);
   if (cached) co_return cached;
@@ -218,7 +228,7 @@ asio::awaitable<void> Gateway::serve_models(http::Request& req, http::ResponseWr
 }
 
 asio::awaitable<void> Gateway::serve_inference(http::Request& req, http::ResponseWriter& w,
-                                               std::string path) {
+                                               const std::string& path) {
   Call call;
   call.start_ns = mono_ns();
   call.rec.id = new_id();
@@ -240,9 +250,11 @@ asio::awaitable<void> Gateway::serve_inference(http::Request& req, http::Respons
   if (failure) std::rethrow_exception(failure);
 }
 
-asio::awaitable<void> Gateway::proxy(http::Request& req, http::ResponseWriter& w, std::string path,
-                                     Call& call) {
-  std::shared_ptr<const auth::VerifiedKey> key = co_await authenticate(req, w);
+asio::awaitable<void> Gateway::proxy(http::Request& req, http::ResponseWriter& w,
+                                     const std::string& path, Call& call) {
+  // A key verified before needs no coroutine of its own.
+  std::shared_ptr<const auth::VerifiedKey> key = cached_key(req);
+  if (!key) key = co_await authenticate(req, w);
   call.authenticated = true;
   call.rec.workspace_id = key->key.workspace_id;
   call.rec.user_id = key->key.user_id;
