@@ -51,7 +51,10 @@ int pick_least_outstanding(const Route& r, const std::vector<int>& candidates) {
 }  // namespace
 
 int pick_endpoint(const Route& route, const std::vector<int>& tried, int64_t now_ms) {
-  std::vector<int> candidates;
+  // Scratch lists kept by the thread: a pick allocates nothing once they have grown.
+  thread_local std::vector<int> candidates, probed_ok;
+  candidates.clear();
+  probed_ok.clear();
   for (size_t i = 0; i < route.endpoints.size(); ++i) {
     int idx = static_cast<int>(i);
     if (std::find(tried.begin(), tried.end(), idx) != tried.end()) continue;
@@ -62,7 +65,6 @@ int pick_endpoint(const Route& route, const std::vector<int>& tried, int64_t now
   // Endpoints failing their probes are left out, unless all are: then the
   // probes may be wrong (a path the upstream refuses, say), and trying beats
   // refusing every request.
-  std::vector<int> probed_ok;
   for (int i : candidates) {
     if (!route.endpoints[static_cast<size_t>(i)].health->probe_failing.load()) {
       probed_ok.push_back(i);

@@ -1,6 +1,7 @@
 #include "gateway/gateway.h"
 
 #include <boost/json.hpp>
+#include <cctype>
 #include <optional>
 
 #include "auth/auth_epoch.h"
@@ -40,10 +41,27 @@ namespace {
 
 constexpr size_t kMaxModelName = 256;
 
-std::string upstream_url(const std::string& base_url, const std::string& path) {
-  std::string base = base_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + path;
+std::string upstream_url(std::string_view base_url, const std::string& path) {
+  while (!base_url.empty() && base_url.back() == '/') base_url.remove_suffix(1);
+  std::string url;
+  url.reserve(base_url.size() + path.size());
+  url += base_url;
+  url += path;
+  return url;
+}
+
+// The key of "Authorization: Bearer <key>", blanks around it dropped; empty
+// when there is none. A view into the header: a cached key costs no copy.
+std::string_view bearer_token(const std::string* header) {
+  if (!header || header->size() <= 7 ||
+      !iequals(std::string_view(*header).substr(0, 7), "bearer ")) {
+    return {};
+  }
+  std::string_view t = std::string_view(*header).substr(7);
+  auto blank = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  while (!t.empty() && blank(t.front())) t.remove_prefix(1);
+  while (!t.empty() && blank(t.back())) t.remove_suffix(1);
+  return t;
 }
 
 bool is_event_stream(const UpstreamExchange& ex) {
@@ -78,6 +96,16 @@ bj::object parse_body(const std::string& text, bj::storage_ptr storage) {
   const bj::value* s = o.if_contains("stream");
   if (s && !s->is_bool() && !s->is_null()) throw_param("stream must be a boolean", "stream");
   return std::move(o);
+}
+
+// The request's API key; refused when there is none.
+std::string_view require_token(const http::Request& req) {
+  std::string_view token = bearer_token(req.header("authorization"));
+  if (token.empty()) {
+    throw ApiError(ErrorCode::kIncorrectApiKey,
+                   "You didn't provide an API key. Send it as 'Authorization: Bearer sk-...'.");
+  }
+  return token;
 }
 
 // A stream's record holds what its events reported (stream_meter.h).
@@ -159,20 +187,18 @@ void Gateway::register_routes(http::Router& router) {
       "Models the API key may use (OpenAI-compatible)");
 }
 
+std::shared_ptr<const auth::VerifiedKey> Gateway::cached_key(const http::Request& req) {
+  return keys_.find(require_token(req), auth::auth_epoch());
+}
+
 asio::awaitable<std::shared_ptr<const auth::VerifiedKey>> Gateway::authenticate(
     http::Request& req, http::ResponseWriter& w) {
-  const std::string* h = req.header("authorization");
-  std::string token;
-  if (h && h->size() > 7 && to_lower(h->substr(0, 7)) == "bearer ") token = trim(h->substr(7));
-  if (token.empty()) {
-    throw ApiError(ErrorCode::kIncorrectApiKey,
-                   "You didn't provide an API key. Send it as 'Authorization: Bearer sk-...'.");
-  }
+  std::string_view token = require_token(req);
   uint64_t epoch = auth::auth_epoch();  // read before the query, see key_cache.h
   std::shared_ptr<const auth::VerifiedKey> cached = keys_.find(token, epoch);
   if (cached) co_return cached;
   store::Store* st = &store_;
-  std::function<std::optional<auth::VerifiedKey>()> check = [st, token] {
+  std::function<std::optional<auth::VerifiedKey>()> check = [st, token = std::string(token)] {
     return auth::verify_key(*st, token);
   };
   std::optional<auth::VerifiedKey> found =
@@ -202,7 +228,7 @@ asio::awaitable<void> Gateway::serve_models(http::Request& req, http::ResponseWr
 }
 
 asio::awaitable<void> Gateway::serve_inference(http::Request& req, http::ResponseWriter& w,
-                                               std::string path) {
+                                               const std::string& path) {
   Call call;
   call.start_ns = mono_ns();
   call.rec.id = new_id();
@@ -224,9 +250,11 @@ asio::awaitable<void> Gateway::serve_inference(http::Request& req, http::Respons
   if (failure) std::rethrow_exception(failure);
 }
 
-asio::awaitable<void> Gateway::proxy(http::Request& req, http::ResponseWriter& w, std::string path,
-                                     Call& call) {
-  std::shared_ptr<const auth::VerifiedKey> key = co_await authenticate(req, w);
+asio::awaitable<void> Gateway::proxy(http::Request& req, http::ResponseWriter& w,
+                                     const std::string& path, Call& call) {
+  // A key verified before needs no coroutine of its own.
+  std::shared_ptr<const auth::VerifiedKey> key = cached_key(req);
+  if (!key) key = co_await authenticate(req, w);
   call.authenticated = true;
   call.rec.workspace_id = key->key.workspace_id;
   call.rec.user_id = key->key.user_id;
@@ -291,6 +319,7 @@ asio::awaitable<void> Gateway::proxy(http::Request& req, http::ResponseWriter& w
     if (call.stream) ask_stream_usage(body, call.client_ask, ep.continuous_usage);
     UpstreamRequest ur;
     ur.url = upstream_url(ep.base_url, path);
+    ur.headers.reserve(4);
     ur.headers.emplace_back("content-type", "application/json");
     ur.headers.emplace_back("accept", call.stream ? "text/event-stream" : "application/json");
     if (!ep.api_key.empty()) ur.headers.emplace_back("authorization", "Bearer " + ep.api_key);

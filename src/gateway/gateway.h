@@ -65,12 +65,15 @@ class Gateway {
 
  private:
   struct Call;
+  // `path` is the upstream path the route's handler holds for the server's life.
   asio::awaitable<void> serve_inference(http::Request& req, http::ResponseWriter& w,
-                                        std::string path);
+                                        const std::string& path);
   asio::awaitable<void> serve_models(http::Request& req, http::ResponseWriter& w);
+  // The key from the cache, or null when it must be verified (authenticate).
+  std::shared_ptr<const auth::VerifiedKey> cached_key(const http::Request& req);
   asio::awaitable<std::shared_ptr<const auth::VerifiedKey>> authenticate(http::Request& req,
                                                                          http::ResponseWriter& w);
-  asio::awaitable<void> proxy(http::Request& req, http::ResponseWriter& w, std::string path,
+  asio::awaitable<void> proxy(http::Request& req, http::ResponseWriter& w, const std::string& path,
                               Call& call);
   asio::awaitable<void> relay_whole(UpstreamExchange& ex, http::ResponseWriter& w, Call& call);
   asio::awaitable<void> relay_stream(UpstreamExchange& ex, http::ResponseWriter& w, Call& call,

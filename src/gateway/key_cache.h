@@ -6,7 +6,9 @@
 // user or workspace in this process move it; see auth/auth_epoch.h), never
 // past the key's own expiry, and for at most `ttl_ms`, which bounds how late
 // such a change made by another process sharing the store is noticed.
+#include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,8 +37,20 @@ class KeyCache {
     std::shared_ptr<const auth::VerifiedKey> key;
   };
 
+  // A key's SHA-256 digest, held inline (a string of it was an allocation per request).
+  using Digest = std::array<unsigned char, 32>;
+  struct DigestHash {
+    // The digest is uniform already: any eight of its bytes make a hash.
+    size_t operator()(const Digest& d) const {
+      size_t h;
+      std::memcpy(&h, d.data(), sizeof h);
+      return h;
+    }
+  };
+  static Digest digest_of(std::string_view plaintext);
+
   std::mutex mu_;
-  std::unordered_map<std::string, Entry> entries_;  // by the SHA-256 digest of the key
+  std::unordered_map<Digest, Entry, DigestHash> entries_;  // by the digest of the key
   size_t max_entries_;
   int64_t ttl_ms_;
 };

@@ -36,6 +36,10 @@ struct Handler {
   static constexpr std::size_t max_key_size = bj::string::max_size();
   static constexpr std::size_t max_string_size = bj::string::max_size();
 
+  // Room for an answer's usual depth in one allocation (a chat answer's
+  // message is four containers deep).
+  Handler() { frames.reserve(8); }
+
   AnswerUsage out;
   std::vector<Frame> frames;
   Member member = Member::kNone;  // of the value about to start

@@ -71,12 +71,12 @@ template <class Stream>
 class StreamWriter : public ResponseWriter {
  public:
   StreamWriter(Stream& stream, Watchdog& dog, unsigned version, bool keep_alive,
-               std::string request_id, net::any_io_executor workers, int64_t write_timeout_ms)
+               std::string_view request_id, net::any_io_executor workers, int64_t write_timeout_ms)
       : stream_(stream),
         dog_(dog),
         version_(version),
         keep_alive_(keep_alive),
-        request_id_(std::move(request_id)),
+        request_id_(request_id),
         workers_(std::move(workers)),
         timeout_ms_(write_timeout_ms) {}
 
@@ -155,7 +155,7 @@ class StreamWriter : public ResponseWriter {
   Watchdog& dog_;
   unsigned version_;
   bool keep_alive_;
-  std::string request_id_;
+  std::string_view request_id_;  // the request's, which outlives its writer
   net::any_io_executor workers_;
   int64_t timeout_ms_;
   bool started_ = false, chunked_ = false, ended_ = false, gone_ = false;
@@ -268,14 +268,34 @@ struct Server::Impl {
   };
   CellCache<RouteCells> route_cells;  // by "METHOD route"
 
-  void count_request(const std::string& method, const std::string& route, int status,
-                     double seconds) {
-    const RouteCells& cells = route_cells.get(method + ' ' + route, [&] {
+  const RouteCells& cells_of(const std::string& method, const std::string& route) {
+    return route_cells.get(method + ' ' + route, [&] {
       return RouteCells{
           metrics->counter("hydra_http_requests_total",
                            {{"method", method}, {"route", route}, {"status", "200"}}),
           metrics->histogram("hydra_http_request_duration_seconds", {{"route", route}})};
     });
+  }
+
+  // The cells of the route a connection's last request took: a keep-alive
+  // client usually repeats it, and then counting costs no key, lock or lookup.
+  struct CellsMemo {
+    const Route* route = nullptr;
+    const RouteCells* cells = nullptr;
+  };
+
+  const RouteCells& cells_of(CellsMemo& memo, const Route* route, const std::string& method,
+                             const std::string& label) {
+    if (route == nullptr) return cells_of(method, label);
+    if (memo.route != route) {
+      memo.cells = &cells_of(method, label);  // the cache's nodes never move
+      memo.route = route;
+    }
+    return *memo.cells;
+  }
+
+  void count_request(const RouteCells& cells, const std::string& method, const std::string& route,
+                     int status, double seconds) {
     if (status == 200) {
       cells.ok.add();
     } else {
@@ -414,6 +434,7 @@ struct Server::Impl {
       beast::error_code ignored;
       lowest.socket().close(ignored);
     });
+    CellsMemo memo;
     for (;;) {
       conn->idle = true;
       if (stopping) co_return;
@@ -440,29 +461,32 @@ struct Server::Impl {
       ++thread_requests;
       bool keep_alive = head.keep_alive && !stopping;
       unsigned version = head.version;
-      auto ex = std::make_shared<Exchange>();
-      ex->req = request_from_head(std::move(head), std::move(body), remote);
-      const Route* async_route = find_async(ex->req);
+      Request req = request_from_head(std::move(head), std::move(body), remote);
+      const Route* async_route = find_async(req);
       int status = 0;
       size_t bytes_out = 0;
       bool write_failed = false;
+      std::string worker_route;  // the label a worker-pool handler reported
       if (async_route) {
-        StreamWriter<Stream> writer(stream, dog, version, keep_alive, ex->req.request_id,
+        StreamWriter<Stream> writer(stream, dog, version, keep_alive, req.request_id,
                                     workers.get_executor(), opts.read_timeout_ms);
-        ex->route = async_route->pattern;
-        co_await run_async(*async_route, ex->req, writer);
+        co_await run_async(*async_route, req, writer);
         status = writer.status();
         bytes_out = writer.bytes_written();
         keep_alive = writer.reusable() && !stopping;
       } else {
-        // The handler runs on the worker pool; the coroutine resumes here after.
-        // (Kept as two statements: GCC 12 mishandles lambda temporaries that
-        // live across a co_await.)
+        // Shared with the worker pool, where the handler runs; the coroutine
+        // resumes here after. (Kept as two statements: GCC 12 mishandles
+        // lambda temporaries that live across a co_await.)
+        auto ex = std::make_shared<Exchange>();
+        ex->req = std::move(req);
         auto on_worker = net::co_spawn(workers, run_handler(ex), net::use_awaitable);
         co_await std::move(on_worker);
+        req = std::move(ex->req);
+        worker_route = std::move(ex->route);
         status = ex->resp.status;
         keep_alive = keep_alive && !stopping;
-        auto res = to_beast(std::move(ex->resp), version, keep_alive, ex->req.request_id);
+        auto res = to_beast(std::move(ex->resp), version, keep_alive, req.request_id);
         bytes_out = res.body().size();
         dog.arm(opts.read_timeout_ms);
         auto [wec, wn] =
@@ -470,8 +494,10 @@ struct Server::Impl {
         dog.disarm();
         write_failed = static_cast<bool>(wec);
       }
-      count_request(ex->req.method, ex->route, status, (mono_ns() - start) / 1e9);
-      log_access(ex->req, status, bytes_out, start);
+      const std::string& route = async_route ? async_route->pattern : worker_route;
+      count_request(cells_of(memo, async_route, req.method, route), req.method, route, status,
+                    (mono_ns() - start) / 1e9);
+      log_access(req, status, bytes_out, start);
       --thread_requests;
       if (--*inflight == 0) drained.notify_all();
       if (write_failed || !keep_alive) co_return;

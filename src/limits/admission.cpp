@@ -1,5 +1,7 @@
 #include "limits/admission.h"
 
+#include <iterator>
+
 #include "limits/admitter.h"
 
 namespace hydra::limits {
@@ -26,17 +28,24 @@ int Admission::tightest(Metric m) const {
 void Admission::add_headers(http::Headers& h) const {
   static const struct {
     Metric metric;
-    const char* suffix;
-  } kKinds[] = {{Metric::kRequests, "requests"}, {Metric::kTokens, "tokens"}};
+    const char* limit;
+    const char* remaining;
+    const char* reset;
+  } kKinds[] = {{Metric::kRequests, "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests",
+                 "x-ratelimit-reset-requests"},
+                {Metric::kTokens, "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens",
+                 "x-ratelimit-reset-tokens"}};
+  // Names built from literals and room made once: this runs for every
+  // limited answer, and each concatenation or regrowth was an allocation.
+  if (n_takes_ == 0) return;
+  h.reserve(h.size() + 3 * std::size(kKinds));
   for (const auto& k : kKinds) {
     int i = tightest(k.metric);
     if (i < 0) continue;
     const Take& t = takes_[static_cast<size_t>(i)];
-    std::string suffix = k.suffix;
-    h.emplace_back("x-ratelimit-limit-" + suffix, std::to_string(t.limit));
-    h.emplace_back("x-ratelimit-remaining-" + suffix,
-                   std::to_string(std::max<int64_t>(0, t.limit - t.used)));
-    h.emplace_back("x-ratelimit-reset-" + suffix, format_reset(t.reset_ms));
+    h.emplace_back(k.limit, std::to_string(t.limit));
+    h.emplace_back(k.remaining, std::to_string(std::max<int64_t>(0, t.limit - t.used)));
+    h.emplace_back(k.reset, format_reset(t.reset_ms));
   }
 }
 

@@ -215,7 +215,9 @@ boost::asio::awaitable<std::optional<http::Response>> Admitter::admit(Admission&
   collect(a, e);
   a.settled_ = false;
   if (a.n_takes_ == 0) co_return std::nullopt;
-  int refused = co_await limiter_->acquire(std::span<Take>(a.takes_.data(), a.n_takes_));
+  std::span<Take> takes(a.takes_.data(), a.n_takes_);
+  std::optional<int> at_once = limiter_->acquire_at_once(takes);
+  int refused = at_once ? *at_once : co_await limiter_->acquire(takes);
   if (refused < 0) co_return std::nullopt;
   a.refused_ = refused;
   a.n_quotas_ = 0;

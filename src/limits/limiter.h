@@ -13,6 +13,7 @@
 #include <array>
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -45,6 +46,10 @@ class Limiter {
   // All or nothing: every take is granted, or none is. Returns the index of
   // a take that did not fit, or -1 when all were granted.
   virtual boost::asio::awaitable<int> acquire(std::span<Take> takes) = 0;
+  // The same decision made at once, for a limiter that never waits (no
+  // coroutine to start on every request); nullopt when acquire() must be
+  // awaited instead.
+  virtual std::optional<int> acquire_at_once(std::span<Take> /*takes*/) { return std::nullopt; }
   // Ends the request: token takes are corrected from `amount` to the real
   // count in `actual` (same order; -1 keeps the reservation) and
   // concurrency slots are given back. Never blocks the caller.

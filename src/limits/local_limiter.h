@@ -21,6 +21,7 @@ class LocalLimiter : public Limiter {
   explicit LocalLimiter(int64_t (*clock)() = nullptr);
 
   boost::asio::awaitable<int> acquire(std::span<Take> takes) override;
+  std::optional<int> acquire_at_once(std::span<Take> takes) override { return acquire_now(takes); }
   void settle(std::span<const Take> takes, std::span<const int64_t> actual) override;
   void sweep(int64_t now_ms) override;
   const char* name() const override { return "local"; }
