@@ -76,9 +76,9 @@ void panel_task(const KernelTable& k, const MatmulTarget& t, const float* x, int
   }
 }
 
-// Q8_0 and Q4_0 weights multiply int8 activations: the input is quantized
-// once per product (the same bytes whatever the batch, see act_quant.h), then integer
-// dot products; the weights are never widened to floats.
+// Quantized weights multiply int8 activations: the input is quantized once
+// per product (the same bytes whatever the batch, see act_quant.h), then
+// integer dot products; the weights are never widened to floats.
 void q8_task(const KernelTable& k, const MatmulTarget& t, const Q8Acts& acts, const Task& task) {
   if (acts.rows == 1) {
     k.matvec_q8(t.w, acts, 0, t.y, task.r0, task.r1);

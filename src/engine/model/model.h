@@ -46,7 +46,7 @@ struct Model {
   Weight position_embd, token_types;
   std::vector<float> embd_norm, embd_norm_b;
 
-  // What the streamed matrices' data (or, packed Q8_0 and Q4_0, `packed`) point
+  // What the streamed matrices' data (or, packed quantized ones, `packed`) point
   // into: one allocation in huge pages (model_loader.cpp).
   std::shared_ptr<const uint8_t> resident_weights;
 

@@ -16,7 +16,7 @@ struct Weight {
   int64_t cols = 0;  // input features, contiguous (ggml ne[0])
   size_t row_bytes = 0;
   const uint8_t* data = nullptr;
-  const uint8_t* packed = nullptr;  // Q8_0, Q4_0: see kernels/q8_packed.h (owned by the Model)
+  const uint8_t* packed = nullptr;  // quantized: kernels/q8_packed.h (owned by the Model)
 
   bool empty() const { return data == nullptr; }
   const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
