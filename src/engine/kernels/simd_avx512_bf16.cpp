@@ -78,38 +78,25 @@ void bf16_tile(const MatrixRef& w, const uint16_t* xb, int64_t r, int64_t t, flo
   }
 }
 
-// Tokens [t, t + nt) of rows [r0, r1), R rows a tile and the rows left over
-// one at a time.
-template <int R, int T>
-void bf16_rows(const MatrixRef& w, const uint16_t* xb, int64_t t, float* y, int64_t ldy, int64_t r0,
-               int64_t r1) {
-  int64_t r = r0;
-  for (; r + R <= r1; r += R) bf16_tile<R, T>(w, xb, r, t, y, ldy, t == 0);
-  for (; r < r1; ++r) bf16_tile<1, T>(w, xb, r, t, y, ldy, t == 0);
-}
+using TileFn = void (*)(const MatrixRef&, const uint16_t*, int64_t, int64_t, float*, int64_t, bool);
 
-// Tokens [t, t + n) (n <= 8) of rows r .. r+R-1.
-template <int R>
-void bf16_step_tile(const MatrixRef& w, const uint16_t* xb, int64_t r, int64_t t, int64_t n,
-                    float* y, int64_t ldy) {
-  switch (n) {
-    case 1:
-      return bf16_tile<R, 1>(w, xb, r, t, y, ldy, t == 0);
-    case 2:
-      return bf16_tile<R, 2>(w, xb, r, t, y, ldy, t == 0);
-    case 3:
-      return bf16_tile<R, 3>(w, xb, r, t, y, ldy, t == 0);
-    case 4:
-      return bf16_tile<R, 4>(w, xb, r, t, y, ldy, t == 0);
-    case 5:
-      return bf16_tile<R, 5>(w, xb, r, t, y, ldy, t == 0);
-    case 6:
-      return bf16_tile<R, 6>(w, xb, r, t, y, ldy, t == 0);
-    case 7:
-      return bf16_tile<R, 7>(w, xb, r, t, y, ldy, t == 0);
-    default:
-      return bf16_tile<R, 8>(w, xb, r, t, y, ldy, t == 0);
-  }
+// The tiles of R rows for the token counts T..., by count (from 1).
+template <int R, int... T>
+struct Tiles {
+  static constexpr TileFn by_tokens[] = {bf16_tile<R, T>...};
+};
+using OneRow = Tiles<1, 1, 2, 3, 4, 5, 6, 7, 8>;
+
+// Tokens [t, t + n) of rows [r0, r1): R rows a tile (from Rows, which has
+// tiles for n tokens), the rows left over one at a time. The pass of the
+// first tokens reads the rows from memory, so it prefetches.
+template <int R, class Rows>
+void bf16_rows(const MatrixRef& w, const uint16_t* xb, int64_t t, int64_t n, float* y, int64_t ldy,
+               int64_t r0, int64_t r1) {
+  const TileFn tile = Rows::by_tokens[n - 1], one = OneRow::by_tokens[n - 1];
+  int64_t r = r0;
+  for (; r + R <= r1; r += R) tile(w, xb, r, t, y, ldy, t == 0);
+  for (; r < r1; ++r) one(w, xb, r, t, y, ldy, t == 0);
 }
 
 // A decode step of up to kStepTokens: 2 rows at a time times every token, 8
@@ -118,15 +105,13 @@ void bf16_step_tile(const MatrixRef& w, const uint16_t* xb, int64_t r, int64_t t
 constexpr int64_t kStepTokens = 16;
 void bf16_step(const MatrixRef& w, const uint16_t* xb, int64_t n_tok, float* y, int64_t ldy,
                int64_t r0, int64_t r1) {
-  int64_t r = r0;
-  for (; r + 2 <= r1; r += 2) {
+  using TwoRows = Tiles<2, 1, 2, 3, 4, 5, 6, 7, 8>;
+  for (int64_t r = r0; r < r1; r += 2) {
+    const bool pair = r + 2 <= r1;
     for (int64_t t = 0; t < n_tok; t += 8) {
-      bf16_step_tile<2>(w, xb, r, t, n_tok - t < 8 ? n_tok - t : 8, y, ldy);
-    }
-  }
-  for (; r < r1; ++r) {
-    for (int64_t t = 0; t < n_tok; t += 8) {
-      bf16_step_tile<1>(w, xb, r, t, n_tok - t < 8 ? n_tok - t : 8, y, ldy);
+      const int64_t n = n_tok - t < 8 ? n_tok - t : 8;
+      const TileFn tile = pair ? TwoRows::by_tokens[n - 1] : OneRow::by_tokens[n - 1];
+      tile(w, xb, r, t, y, ldy, t == 0);
     }
   }
 }
@@ -137,7 +122,7 @@ void bf16_step(const MatrixRef& w, const uint16_t* xb, int64_t n_tok, float* y, 
 void gemm_bf16(const MatrixRef& w, const uint16_t* xb, int64_t n_tok, float* y, int64_t ldy,
                int64_t r0, int64_t r1) {
   if (n_tok == 1) {
-    bf16_rows<8, 1>(w, xb, 0, y, ldy, r0, r1);
+    bf16_rows<8, Tiles<8, 1>>(w, xb, 0, 1, y, ldy, r0, r1);
     return;
   }
   if (n_tok <= kStepTokens) {
@@ -147,20 +132,9 @@ void gemm_bf16(const MatrixRef& w, const uint16_t* xb, int64_t n_tok, float* y, 
   constexpr int64_t kRowBlock = 64;
   for (int64_t rb = r0; rb < r1; rb += kRowBlock) {
     const int64_t rb1 = r1 - rb < kRowBlock ? r1 : rb + kRowBlock;
-    int64_t t = 0;
-    for (; t + kTokenBlock <= n_tok; t += kTokenBlock) bf16_rows<4, 4>(w, xb, t, y, ldy, rb, rb1);
-    switch (n_tok - t) {
-      case 3:
-        bf16_rows<4, 3>(w, xb, t, y, ldy, rb, rb1);
-        break;
-      case 2:
-        bf16_rows<4, 2>(w, xb, t, y, ldy, rb, rb1);
-        break;
-      case 1:
-        bf16_rows<4, 1>(w, xb, t, y, ldy, rb, rb1);
-        break;
-      default:
-        break;
+    for (int64_t t = 0; t < n_tok; t += kTokenBlock) {
+      const int64_t n = n_tok - t < kTokenBlock ? n_tok - t : kTokenBlock;
+      bf16_rows<4, Tiles<4, 1, 2, 3, 4>>(w, xb, t, n, y, ldy, rb, rb1);
     }
   }
 }
