@@ -72,8 +72,10 @@ struct Q8Load {
 // Four sums of sixteen lanes each, as one vector of four. Every output of
 // every kernel is reduced by this one tree, so a dot product gives the same
 // bits whichever kernel computed it (a request decodes alike alone or in a
-// batch, one token at a time or as a prompt).
-inline __m128 reduce4(__m512 a, __m512 b, __m512 c, __m512 d) {
+// batch, one token at a time or as a prompt). Always inlined: called, the
+// tile's 24 accumulators went through the stack, and 512-token products of
+// F16 weights ran 4% slower.
+__attribute__((always_inline)) inline __m128 reduce4(__m512 a, __m512 b, __m512 c, __m512 d) {
   const __m256 ta = _mm256_add_ps(_mm512_castps512_ps256(a), _mm512_extractf32x8_ps(a, 1));
   const __m256 tb = _mm256_add_ps(_mm512_castps512_ps256(b), _mm512_extractf32x8_ps(b, 1));
   const __m256 tc = _mm256_add_ps(_mm512_castps512_ps256(c), _mm512_extractf32x8_ps(c, 1));
@@ -83,7 +85,7 @@ inline __m128 reduce4(__m512 a, __m512 b, __m512 c, __m512 d) {
 }
 
 template <int NR>
-void store_sums(const __m512* acc, float* y) {
+__attribute__((always_inline)) inline void store_sums(const __m512* acc, float* y) {
   if constexpr (NR == 4) {
     _mm_storeu_ps(y, reduce4(acc[0], acc[1], acc[2], acc[3]));
   } else {
