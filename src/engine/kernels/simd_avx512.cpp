@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include <cstring>
+#include <vector>
 
 #include "engine/kernels/kernels.h"
 #include "engine/kernels/simd_avx512_q8.h"
@@ -428,12 +429,14 @@ constexpr int64_t kTilePrefetch = 64;
 // both; one vector accumulator per output, reduced at the end.
 template <int MR, int NR>
 void micro_tile(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
-                int64_t k) {
+                int64_t k, float* carry, bool first, bool last) {
   __m512 acc[MR][NR];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
 #pragma GCC unroll 8
-    for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_ps();
+    for (int j = 0; j < NR; ++j) {
+      acc[i][j] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(carry + (i * NR + j) * 16);
+    }
   }
   int64_t p = 0;
   for (; p + 16 <= k; p += 16) {
@@ -462,11 +465,20 @@ void micro_tile(const float* a, int64_t lda, const float* b, int64_t ldb, float*
       }
     }
   }
+  if (!last) {
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 8
+      for (int j = 0; j < NR; ++j) _mm512_storeu_ps(carry + (i * NR + j) * 16, acc[i][j]);
+    }
+    return;
+  }
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) store_sums<NR>(acc[i], c + i * ldc);
 }
 
-using MicroTile = void (*)(const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t);
+using MicroTile = void (*)(const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t,
+                           float*, bool, bool);
 
 template <int MR>
 constexpr MicroTile tile_for(int nr) {
@@ -493,21 +505,38 @@ MicroTile pick_tile(int mr, int nr) {
   }
 }
 
+constexpr int64_t kTileRows = 6;
+constexpr int64_t kRowBlock = 60;
+// Rows longer than 1.5 times this are multiplied a piece of this many
+// columns at a time (a multiple of 16: only the last piece has a tail).
+constexpr int64_t kDepthBlock = 1024;
+
 // Tiles of 6 rows of a by 4 of b: 24 accumulators, 10 loads per 24
 // multiply-adds (4 x 4 took 8 per 16, and with long rows those loads come
 // from L2). Rows of a are taken 60 at a time so the block stays in the
-// core's L2 while every group of four b rows passes over it.
+// core's L2 while every group of four b rows passes over it from L1. Long
+// rows go in pieces of kDepthBlock columns, each tile's accumulators kept
+// between pieces (`carry`): whole rows of 4864 columns (an FFN's down
+// projection) overflowed both caches. A lane adds its products in the same
+// order either way, so the bits are those of whole rows.
 void gemm_nt(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
              int64_t m, int64_t n, int64_t k) {
-  constexpr int64_t kTileRows = 6;
-  constexpr int64_t kRowBlock = 60;
+  const int64_t depth = k > kDepthBlock + kDepthBlock / 2 ? kDepthBlock : k;
+  thread_local std::vector<float> carry;
+  const int64_t tiles = (kRowBlock / kTileRows) * ((n + 3) / 4);
+  carry.resize(static_cast<size_t>(tiles * kTileRows * 4 * 16));
   for (int64_t i0 = 0; i0 < m; i0 += kRowBlock) {
     const int64_t i_end = i0 + kRowBlock < m ? i0 + kRowBlock : m;
-    for (int64_t j = 0; j < n; j += 4) {
-      const int nr = static_cast<int>(n - j < 4 ? n - j : 4);
-      for (int64_t i = i0; i < i_end; i += kTileRows) {
-        const int mr = static_cast<int>(i_end - i < kTileRows ? i_end - i : kTileRows);
-        pick_tile(mr, nr)(a + i * lda, lda, b + j * ldb, ldb, c + i * ldc + j, ldc, k);
+    for (int64_t p = 0; p < k; p += depth) {
+      const int64_t kc = k - p < depth ? k - p : depth;
+      float* slot = carry.data();
+      for (int64_t j = 0; j < n; j += 4) {
+        const int nr = static_cast<int>(n - j < 4 ? n - j : 4);
+        for (int64_t i = i0; i < i_end; i += kTileRows, slot += kTileRows * 4 * 16) {
+          const int mr = static_cast<int>(i_end - i < kTileRows ? i_end - i : kTileRows);
+          pick_tile(mr, nr)(a + i * lda + p, lda, b + j * ldb + p, ldb, c + i * ldc + j, ldc, kc,
+                            slot, p == 0, p + kc == k);
+        }
       }
     }
   }

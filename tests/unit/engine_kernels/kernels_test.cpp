@@ -145,6 +145,29 @@ TEST(Kernels, MatvecAndGemmAgreeBitForBit) {
   }
 }
 
+// Rows long enough that a table multiplies them in pieces (an FFN's down
+// projection), with a column tail and more tokens than a row block: still
+// the bits of matvec, token by token.
+TEST(Kernels, LongRowGemmAgreesWithMatvecBitForBit) {
+  const int64_t rows = 9, cols = 4864 + 7, tokens = 67;
+  const std::vector<float> w = gaussian(static_cast<size_t>(rows * cols), 23);
+  const std::vector<float> x = gaussian(static_cast<size_t>(tokens * cols), 29);
+  const MatrixRef m{GgmlType::kF32, rows, cols, static_cast<size_t>(cols) * sizeof(float),
+                    reinterpret_cast<const uint8_t*>(w.data())};
+  for (KernelPath path : all_paths()) {
+    const KernelTable& k = kernel_table(path);
+    std::vector<float> c(static_cast<size_t>(tokens * rows));
+    k.gemm_nt(x.data(), cols, w.data(), cols, c.data(), rows, tokens, rows, cols);
+    for (int64_t t = 0; t < tokens; ++t) {
+      std::vector<float> y(rows);
+      k.matvec(m, x.data() + t * cols, y.data(), 0, rows);
+      for (int64_t r = 0; r < rows; ++r) {
+        ASSERT_EQ(y[r], c[t * rows + r]) << k.name << " token " << t << " row " << r;
+      }
+    }
+  }
+}
+
 TEST(Kernels, GemmSoftmaxAndHalfMatchScalar) {
   const KernelTable& ref = scalar_kernel_table();
   for (KernelPath path : simd_paths()) {
