@@ -521,13 +521,13 @@ constexpr int64_t kDepthBlock = 1024;
 // order either way, so the bits are those of whole rows.
 void gemm_nt(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
              int64_t m, int64_t n, int64_t k) {
-  const int64_t depth = k > kDepthBlock + kDepthBlock / 2 ? kDepthBlock : k;
+  const int64_t depth = k > kDepthBlock + kDepthBlock / 2 ? kDepthBlock : (k > 0 ? k : 1);
   thread_local std::vector<float> carry;
   const int64_t tiles = (kRowBlock / kTileRows) * ((n + 3) / 4);
   carry.resize(static_cast<size_t>(tiles * kTileRows * 4 * 16));
   for (int64_t i0 = 0; i0 < m; i0 += kRowBlock) {
     const int64_t i_end = i0 + kRowBlock < m ? i0 + kRowBlock : m;
-    for (int64_t p = 0; p < k; p += depth) {
+    for (int64_t p = 0; p == 0 || p < k; p += depth) {  // k = 0 still writes zeros
       const int64_t kc = k - p < depth ? k - p : depth;
       float* slot = carry.data();
       for (int64_t j = 0; j < n; j += 4) {
