@@ -435,12 +435,15 @@ struct Server::Impl {
       lowest.socket().close(ignored);
     });
     CellsMemo memo;
+    // The clock is read once when a request starts and once when it ends;
+    // the watchdog is armed from those readings.
+    int64_t last_answered = mono_ns();
     for (;;) {
       conn->idle = true;
       if (stopping) co_return;
       if (buffer.size() == 0) {
         // Waiting for the first byte of the next request is "idle".
-        dog.arm(opts.idle_timeout_ms);
+        dog.arm(opts.idle_timeout_ms, last_answered);
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192),
                                                        net::as_tuple(net::use_awaitable));
         if (ec) co_return;
@@ -450,7 +453,7 @@ struct Server::Impl {
       int64_t start = mono_ns();
       RequestHead head;
       std::string body;
-      dog.arm(opts.read_timeout_ms);
+      dog.arm(opts.read_timeout_ms, start);
       ReadOutcome read = co_await read_request(stream, buffer, head, body);
       dog.disarm();
       if (read.kind != ReadOutcome::kRequest) {
@@ -495,8 +498,9 @@ struct Server::Impl {
         write_failed = static_cast<bool>(wec);
       }
       const std::string& route = async_route ? async_route->pattern : worker_route;
+      last_answered = mono_ns();
       count_request(cells_of(memo, async_route, req.method, route), req.method, route, status,
-                    (mono_ns() - start) / 1e9);
+                    (last_answered - start) / 1e9);
       log_access(req, status, bytes_out, start);
       --thread_requests;
       if (--*inflight == 0) drained.notify_all();
