@@ -247,15 +247,15 @@ struct Server::Impl {
         {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
   }
 
-  // By default one network thread fewer than there are cores: the process
-  // has other busy threads (the metering writer above all), and a network
-  // thread that shares its core with them is switched out in the middle of
-  // its connections. On the 2-core benchmark machine one network thread
-  // served more requests per second than two, at a tenth less CPU per
-  // request (bench/gateway_bench).
+  // By default one network thread per core. The process's other busy
+  // thread, the metering writer, runs at idle priority and gives way to
+  // them. With one thread fewer than the cores, the single network thread of
+  // the 2-core benchmark machine was the limit: busy the whole time, it
+  // served a median 0.70-0.84 of nginx's requests per second where two
+  // served 0.82-0.93 in the same runs (bench/gateway_bench, interleaved).
   static std::vector<std::unique_ptr<net::io_context>> make_contexts(int threads) {
     int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    int n = threads > 0 ? threads : std::max(1, cores - 1);
+    int n = threads > 0 ? threads : cores;
     std::vector<std::unique_ptr<net::io_context>> out;
     for (int i = 0; i < n; ++i) out.push_back(std::make_unique<net::io_context>(1));
     return out;
