@@ -16,6 +16,12 @@ int64_t mono_ns() {
   return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+int64_t coarse_mono_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
 std::string format_time_ms(int64_t ms) {
   time_t secs = static_cast<time_t>(ms / 1000);
   struct tm tm {};

@@ -24,7 +24,7 @@ struct Config {
   int64_t read_timeout_ms = 30000;  // whole request must arrive within this
   int64_t idle_timeout_ms = 60000;  // keep-alive connection with no request
   int64_t max_connections = 10000;
-  int64_t io_threads = 0;      // 0: cores - 1, at least 1
+  int64_t io_threads = 0;      // 0: one per core
   int64_t io_spin_us = 200;    // polling before a network thread sleeps
   int64_t worker_threads = 0;  // 0: 2 x cores; runs blocking handlers
   int64_t shutdown_grace_ms = 15000;

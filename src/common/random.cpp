@@ -73,10 +73,14 @@ void put_hex(char* out, uint64_t v, int digits) {
 }  // namespace
 
 std::string new_id() {
+  return new_id(now_ms());
+}
+
+std::string new_id(int64_t time_ms) {
   // Formatted by hand: ids are made on every request, and printf's format
   // parsing cost more than the rest of the id.
   std::string id(22, '0');
-  put_hex(id.data(), static_cast<uint64_t>(now_ms()), 12);
+  put_hex(id.data(), static_cast<uint64_t>(time_ms), 12);
   put_hex(id.data() + 12, id_random(), 10);
   return id;
 }

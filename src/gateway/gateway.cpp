@@ -231,8 +231,8 @@ asio::awaitable<void> Gateway::serve_inference(http::Request& req, http::Respons
                                                const std::string& path) {
   Call call;
   call.start_ns = mono_ns();
-  call.rec.id = new_id();
   call.rec.time = now_ms();
+  call.rec.id = new_id(call.rec.time);
   call.rec.request_id = req.request_id;
   std::exception_ptr failure;
   try {

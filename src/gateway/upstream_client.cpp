@@ -30,6 +30,12 @@ namespace {
 // older ones are not worth the risk of a failed first write.
 constexpr int64_t kMaxIdleAgeMs = 30000;
 constexpr size_t kReadPiece = 16384;
+
+// Idle ages are tens of seconds and stamped twice per request: the coarse
+// clock does.
+int64_t idle_clock_ms() {
+  return coarse_mono_ns() / 1000000;
+}
 }  // namespace
 
 struct UpstreamConn {
@@ -71,7 +77,7 @@ class UpstreamPool {
     std::lock_guard<std::mutex> lock(mu);
     Host& h = hosts[key];
     auto& idle = h.idle[context];
-    int64_t now = now_ms();
+    int64_t now = idle_clock_ms();
     while (allow_reuse && !idle.empty()) {
       auto c = std::move(idle.back());
       idle.pop_back();
@@ -111,7 +117,7 @@ class UpstreamPool {
       h.open--;
       return;
     }
-    c->idle_since_ms = now_ms();
+    c->idle_since_ms = idle_clock_ms();
     idle.push_back(std::move(c));
   }
 

@@ -247,15 +247,15 @@ struct Server::Impl {
         {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
   }
 
-  // By default one network thread fewer than there are cores: the process
-  // has other busy threads (the metering writer above all), and a network
-  // thread that shares its core with them is switched out in the middle of
-  // its connections. On the 2-core benchmark machine one network thread
-  // served more requests per second than two, at a tenth less CPU per
-  // request (bench/gateway_bench).
+  // By default one network thread per core. The process's other busy
+  // thread, the metering writer, runs at idle priority and gives way to
+  // them. With one thread fewer than the cores, the single network thread of
+  // the 2-core benchmark machine was the limit: busy the whole time, it
+  // served a median 0.70-0.84 of nginx's requests per second where two
+  // served 0.82-0.93 in the same runs (bench/gateway_bench, interleaved).
   static std::vector<std::unique_ptr<net::io_context>> make_contexts(int threads) {
     int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    int n = threads > 0 ? threads : std::max(1, cores - 1);
+    int n = threads > 0 ? threads : cores;
     std::vector<std::unique_ptr<net::io_context>> out;
     for (int i = 0; i < n; ++i) out.push_back(std::make_unique<net::io_context>(1));
     return out;
@@ -435,12 +435,15 @@ struct Server::Impl {
       lowest.socket().close(ignored);
     });
     CellsMemo memo;
+    // The clock is read once when a request starts and once when it ends;
+    // the watchdog is armed from those readings.
+    int64_t last_answered = mono_ns();
     for (;;) {
       conn->idle = true;
       if (stopping) co_return;
       if (buffer.size() == 0) {
         // Waiting for the first byte of the next request is "idle".
-        dog.arm(opts.idle_timeout_ms);
+        dog.arm(opts.idle_timeout_ms, last_answered);
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192),
                                                        net::as_tuple(net::use_awaitable));
         if (ec) co_return;
@@ -450,7 +453,7 @@ struct Server::Impl {
       int64_t start = mono_ns();
       RequestHead head;
       std::string body;
-      dog.arm(opts.read_timeout_ms);
+      dog.arm(opts.read_timeout_ms, start);
       ReadOutcome read = co_await read_request(stream, buffer, head, body);
       dog.disarm();
       if (read.kind != ReadOutcome::kRequest) {
@@ -495,8 +498,9 @@ struct Server::Impl {
         write_failed = static_cast<bool>(wec);
       }
       const std::string& route = async_route ? async_route->pattern : worker_route;
+      last_answered = mono_ns();
       count_request(cells_of(memo, async_route, req.method, route), req.method, route, status,
-                    (mono_ns() - start) / 1e9);
+                    (last_answered - start) / 1e9);
       log_access(req, status, bytes_out, start);
       --thread_requests;
       if (--*inflight == 0) drained.notify_all();

@@ -21,7 +21,7 @@ struct ServerOptions {
   int64_t read_timeout_ms = 30000;
   int64_t idle_timeout_ms = 60000;
   int64_t max_connections = 10000;
-  int io_threads = 0;  // 0: one fewer than the cores, at least one
+  int io_threads = 0;  // 0: one per core
   // How long a network thread keeps polling for work before it sleeps (0:
   // sleep at once). See run_network_thread() in server.cpp.
   int64_t io_spin_us = 0;

@@ -57,8 +57,12 @@ Watchdog::~Watchdog() {
 }
 
 void Watchdog::arm(int64_t ms) {
+  arm(ms, mono_ns());
+}
+
+void Watchdog::arm(int64_t ms, int64_t now_ns) {
   State& s = *state_;
-  s.deadline_ns = mono_ns() + ms * 1000000;
+  s.deadline_ns = now_ns + ms * 1000000;
   if (s.waiting_until != 0 && s.waiting_until <= s.deadline_ns) return;
   wait_until(state_, s.deadline_ns);
 }

@@ -27,6 +27,9 @@ class Watchdog {
   Watchdog& operator=(const Watchdog&) = delete;
 
   void arm(int64_t ms);  // the current step must end within `ms`
+  // The same from `now_ns` (mono_ns()), for a caller that has just read the
+  // clock: a connection's loop arms it several times per request.
+  void arm(int64_t ms, int64_t now_ns);
   void disarm();         // nothing to watch until the next arm()
   bool expired() const;  // on_expire has run
 

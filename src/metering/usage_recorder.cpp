@@ -5,6 +5,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/thread_priority.h"
+#include "metering/record_inserts.h"
 #include "metering/rollup.h"
 
 namespace hydra::metering {
@@ -142,44 +143,6 @@ void UsageRecorder::stop() {
   flush();
 }
 
-namespace {
-
-// A batch is milliseconds of CPU; written in one go at normal priority it
-// holds a core that a request's thread (or its client, or its upstream) may
-// be waiting for, on a small machine for the whole batch. Giving the core up
-// every few rows (tens of microseconds) bounds that wait; when nothing else
-// wants the core the yield returns at once. At idle priority a waking thread
-// preempts the writer anyway. (flush() writes on its caller's thread, at
-// shutdown, when no request waits.)
-constexpr size_t kRowsBetweenYields = 16;
-
-// A record's row for the INSERT below, its strings moved in (a braced list
-// would copy them).
-store::Params row_of(UsageRecord&& r) {
-  store::Params p;
-  p.reserve(17);
-  p.emplace_back(std::move(r.id));
-  p.emplace_back(r.time);
-  p.emplace_back(std::move(r.request_id));
-  p.emplace_back(std::move(r.workspace_id));
-  p.emplace_back(std::move(r.user_id));
-  p.emplace_back(std::move(r.key_id));
-  p.emplace_back(std::move(r.model));
-  p.emplace_back(std::move(r.upstream));
-  p.emplace_back(r.prompt_tokens);
-  p.emplace_back(r.completion_tokens);
-  p.emplace_back(r.cached_tokens);
-  p.emplace_back(r.cost);
-  p.emplace_back(int64_t{r.status});
-  p.emplace_back(r.error_code);
-  p.emplace_back(r.latency_ms);
-  p.emplace_back(r.ttft_ms);
-  p.emplace_back(int64_t{r.stream ? 1 : 0});
-  return p;
-}
-
-}  // namespace
-
 // Records the gateway could not price yet. One lookup per run of records
 // of the same model, not one per record: the price book's lock is shared
 // with the request path, and an idle writer preempted while holding it
@@ -197,31 +160,33 @@ void UsageRecorder::price(std::span<UsageRecord> batch) {
   }
 }
 
+// A batch is milliseconds of CPU; written in one go at normal priority it
+// holds a core that a request's thread (or its client, or its upstream) may
+// be waiting for, on a small machine for the whole batch. Giving the core up
+// between statements of kRowsPerInsert rows (tens of microseconds) bounds
+// that wait; when nothing else wants the core the yield returns at once. At
+// idle priority a waking thread preempts the writer anyway. (flush() writes
+// on its caller's thread, at shutdown, when no request waits.)
 void UsageRecorder::write_batch(std::span<UsageRecord> batch) {
-  auto between_rows = [this] {
+  auto between_statements = [this] {
     if (!writer_idle_.load(std::memory_order_relaxed)) std::this_thread::yield();
   };
   price(batch);
   // Parameters are built before the transaction, so a store that retries it
   // writes the same rows.
   std::vector<store::Params> rollups = rollup_rows(batch);
-  std::vector<store::Params> rows;
-  rows.reserve(batch.size());
-  for (auto& r : batch) {
-    if (rows.size() % (kRowsBetweenYields * 8) == 0) between_rows();
-    rows.push_back(row_of(std::move(r)));
+  std::vector<RecordInsert> inserts;
+  inserts.reserve((batch.size() + kRowsPerInsert - 1) / kRowsPerInsert);
+  for (size_t at = 0; at < batch.size(); at += kRowsPerInsert) {
+    if (inserts.size() % 8 == 0) between_statements();
+    inserts.push_back(
+        record_insert(batch.subspan(at, std::min(kRowsPerInsert, batch.size() - at))));
   }
   try {
     store_.transact([&](store::Session& s) {
-      size_t n = 0;
-      for (const auto& row : rows) {
-        if (++n % kRowsBetweenYields == 0) between_rows();
-        s.exec(
-            "INSERT INTO usage_records (id, time, request_id, workspace_id, user_id, key_id, "
-            "model, upstream, prompt_tokens, completion_tokens, cached_tokens, cost, status, "
-            "error_code, latency_ms, ttft_ms, stream) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            row);
+      for (const auto& insert : inserts) {
+        between_statements();
+        s.exec(insert.sql, insert.params);
       }
       add_to_rollups(s, rollups);
     });

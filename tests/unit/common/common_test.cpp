@@ -170,6 +170,21 @@ TEST(Random, TokensAreUniqueAndWellFormed) {
   EXPECT_GE(made, before);
   EXPECT_LE(made, after);
   EXPECT_LE(id1.substr(0, 12), id2.substr(0, 12));
+  // Made for a time read before: that time, not the clock's.
+  std::string at = new_id(0x123456789ab);
+  EXPECT_EQ(at.substr(0, 12), "0123456789ab");
+  EXPECT_NE(at.substr(12), new_id(0x123456789ab).substr(12));
+}
+
+// The coarse clock is the monotonic clock some milliseconds behind, never
+// ahead, in the same unit.
+TEST(Common, CoarseMonotonicClockTrailsTheMonotonicClock) {
+  for (int i = 0; i < 1000; ++i) {
+    int64_t coarse = coarse_mono_ns();
+    int64_t fine = mono_ns();
+    EXPECT_LE(coarse, fine);
+    EXPECT_LE(fine - coarse, 1000 * 1000000);
+  }
 }
 
 }  // namespace

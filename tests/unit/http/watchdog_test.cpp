@@ -31,6 +31,19 @@ TEST(Watchdog, FiresOnceWhenTheDeadlinePasses) {
   EXPECT_TRUE(dog.expired());
 }
 
+TEST(Watchdog, NeverFiresBeforeItsTime) {
+  for (int i = 0; i < 20; ++i) {
+    net::io_context io;
+    std::chrono::steady_clock::time_point fired_at{};
+    Watchdog dog(io.get_executor(), [&] { fired_at = std::chrono::steady_clock::now(); });
+    auto armed_at = std::chrono::steady_clock::now();
+    dog.arm(5);
+    io.run_for(200ms);
+    ASSERT_TRUE(dog.expired());
+    EXPECT_GE(fired_at - armed_at, 5ms);
+  }
+}
+
 TEST(Watchdog, ALaterDeadlinePostponesIt) {
   net::io_context io;
   int fired = 0;

@@ -9,6 +9,7 @@
 
 #include "common/random.h"
 #include "common/thread_priority.h"
+#include "metering/record_inserts.h"
 
 namespace hydra::metering {
 namespace {
@@ -91,6 +92,61 @@ TEST_F(UsageRecorderTest, BackgroundWriterAndStopFlush) {
   slow.stop();  // what the server does on shutdown
   EXPECT_EQ(stored(), 13);
   EXPECT_FALSE(slow.submit(record(200)));  // stopped: refused, not lost silently
+}
+
+// Records go in several to a statement (record_inserts.h): a batch that
+// ends mid-statement, and every column of every row, must come back as
+// submitted.
+TEST_F(UsageRecorderTest, EveryColumnOfEveryRowIsStored) {
+  UsageRecorderOptions o;
+  o.interval_ms = 60000;  // nothing is written until flush()
+  UsageRecorder rec(*st_, metrics_, o);
+  const int n = 2 * static_cast<int>(kRowsPerInsert) + 5;
+  for (int i = 0; i < n; ++i) {
+    UsageRecord r;
+    r.id = "id-" + std::to_string(i);
+    r.time = 1000 + i;
+    r.request_id = "req-" + std::to_string(i);
+    r.workspace_id = "ws-" + std::to_string(i % 3);
+    r.user_id = "user-" + std::to_string(i % 2);
+    r.key_id = "key-" + std::to_string(i % 4);
+    r.model = "public/m" + std::to_string(i % 5);
+    r.upstream = "http://up-" + std::to_string(i) + "/v1";
+    r.prompt_tokens = i;
+    r.completion_tokens = 2 * i;
+    r.cached_tokens = i / 2;
+    r.cost = 0.5 + i;
+    r.status = i % 7 == 0 ? 499 : 200;
+    r.error_code = i % 7 == 0 ? 500001 : 0;
+    r.latency_ms = 10 + i;
+    r.ttft_ms = 5 + i;
+    r.stream = i % 2 == 1;
+    ASSERT_TRUE(rec.submit(std::move(r)));
+  }
+  rec.flush();
+  auto rows = st_->query("SELECT * FROM usage_records ORDER BY time");
+  ASSERT_EQ(rows.size(), static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    auto row = rows[static_cast<size_t>(i)];
+    SCOPED_TRACE("row " + std::to_string(i));
+    EXPECT_EQ(row.str("id"), "id-" + std::to_string(i));
+    EXPECT_EQ(row.i64("time"), 1000 + i);
+    EXPECT_EQ(row.str("request_id"), "req-" + std::to_string(i));
+    EXPECT_EQ(row.str("workspace_id"), "ws-" + std::to_string(i % 3));
+    EXPECT_EQ(row.str("user_id"), "user-" + std::to_string(i % 2));
+    EXPECT_EQ(row.str("key_id"), "key-" + std::to_string(i % 4));
+    EXPECT_EQ(row.str("model"), "public/m" + std::to_string(i % 5));
+    EXPECT_EQ(row.str("upstream"), "http://up-" + std::to_string(i) + "/v1");
+    EXPECT_EQ(row.i64("prompt_tokens"), i);
+    EXPECT_EQ(row.i64("completion_tokens"), 2 * i);
+    EXPECT_EQ(row.i64("cached_tokens"), i / 2);
+    EXPECT_DOUBLE_EQ(row.f64("cost"), 0.5 + i);
+    EXPECT_EQ(row.i64("status"), i % 7 == 0 ? 499 : 200);
+    EXPECT_EQ(row.i64("error_code"), i % 7 == 0 ? 500001 : 0);
+    EXPECT_EQ(row.i64("latency_ms"), 10 + i);
+    EXPECT_EQ(row.i64("ttft_ms"), 5 + i);
+    EXPECT_EQ(row.i64("stream"), i % 2);
+  }
 }
 
 // One spinning thread more than there are cores, at normal priority: a
