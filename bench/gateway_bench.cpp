@@ -16,14 +16,19 @@
 //      rate (default 300 s), sampled every 10 s.
 //
 //   gateway_bench [--seconds S] [--streams N] [--soak-seconds S] [--skip-soak]
-//                 [--skip-streams] [--skip-latency] [--skip-throughput]
+//                 [--skip-streams] [--skip-latency] [--skip-throughput] [--hold]
 // (the soak runs at half the rate the throughput part measured: it needs that part)
+// --hold starts the same processes, prints where they listen and waits for
+// SIGINT or SIGTERM, so a profiler can be pointed at them.
+#include <pthread.h>
+
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -31,6 +36,7 @@
 
 #include "http/client.h"
 #include "latency_probe.h"
+#include "machine_load.h"
 #include "process.h"
 #include "wrk.h"
 
@@ -57,6 +63,7 @@ struct Args {
   bool streams_part = true;
   bool latency_part = true;
   bool throughput_part = true;
+  bool hold = false;  // start the fleet, print where it listens, run nothing
 };
 
 Args parse_args(int argc, char** argv) {
@@ -81,6 +88,8 @@ Args parse_args(int argc, char** argv) {
       a.latency_part = false;
     } else if (k == "--skip-throughput") {
       a.throughput_part = false;
+    } else if (k == "--hold") {
+      a.hold = true;
     } else {
       throw std::invalid_argument("unknown flag " + k);
     }
@@ -510,6 +519,16 @@ struct LatencyPool {
   }
 };
 
+// What else ran on the machine during a part: its figures assume the
+// machine was the bench's alone.
+void print_load(const bench::LoadWatch& watch) {
+  bench::LoadWatch::Report r = watch.report();
+  bool busy = r.others > 0.1 || r.steal > 0.1;
+  printf(
+      "machine load outside the bench: other processes %.2f cores, hypervisor steal %.2f cores%s\n",
+      r.others, r.steal, busy ? " (busy: these figures are not clean)" : "");
+}
+
 double added(const LatencyPool& via, const LatencyPool& direct, double q, bool corrected = false) {
   return corrected ? bench::quantile(via.corrected, q) - bench::quantile(direct.corrected, q)
                    : bench::quantile(via.raw, q) - bench::quantile(direct.raw, q);
@@ -521,7 +540,8 @@ double added(const LatencyPool& via, const LatencyPool& direct, double q, bool c
 // the latency requests had; wrk's corrected view is printed beside it (at
 // concurrency 1 it turns one stall of S into S / interval samples, so a few
 // milliseconds of scheduling delay a second become a percent of the tail).
-void run_latency(const Args& a, int upstream, int nginx, const Gateway& g) {
+void run_latency(const Args& a, const std::vector<pid_t>& fleet, int upstream, int nginx,
+                 const Gateway& g) {
   constexpr int kRounds = 5;
   double seconds = std::max(1.0, a.seconds / 2.0);
   printf("-- 1. latency at concurrency 1 (non-streaming chat; %d rounds of %.0f s per target)\n",
@@ -529,6 +549,7 @@ void run_latency(const Args& a, int upstream, int nginx, const Gateway& g) {
   std::string direct_req = post_request(chat_body("fake-model", false, 4), "");
   std::string gw_req = post_request(chat_body(kModel, false, 4), g.key);
   LatencyPool direct, via_nginx, via_gw;
+  bench::LoadWatch watch(fleet);
   for (int round = 0; round < kRounds; ++round) {
     direct.add(bench::measure_latency({upstream, direct_req, seconds}));
     via_nginx.add(bench::measure_latency({nginx, direct_req, seconds}));
@@ -546,12 +567,13 @@ void run_latency(const Args& a, int upstream, int nginx, const Gateway& g) {
       "150 us: %s\n",
       added50, added99, added(via_gw, direct, 0.99, true),
       added50 <= 50 && added99 <= 150 && via_gw.errors == 0 ? "met" : "NOT met");
+  print_load(watch);
 }
 
 // Rounds of wrk at 64 connections through nginx and through the gateway;
 // returns the gateway's best round.
-bench::WrkResult run_throughput(const Args& a, pid_t nginx, int nginx_port, const Gateway& g,
-                                const std::string& direct_script,
+bench::WrkResult run_throughput(const Args& a, const std::vector<pid_t>& fleet, pid_t nginx,
+                                int nginx_port, const Gateway& g, const std::string& direct_script,
                                 const std::string& gateway_script) {
   // Rounds alternate nginx and the gateway, and the median of the rounds'
   // ratios is the figure: this machine's speed drifts by more than the
@@ -567,6 +589,7 @@ bench::WrkResult run_throughput(const Args& a, pid_t nginx, int nginx_port, cons
   bench::WrkResult gw_max;
   double nginx_cpu_us = 0, gw_cpu_us = 0;
   int64_t gw_errors = 0;
+  bench::LoadWatch watch(fleet);
   for (int round = 0; round < kRounds; ++round) {
     bench::WrkResult n, w;
     auto via_nginx = [&] {
@@ -601,6 +624,7 @@ bench::WrkResult run_throughput(const Args& a, pid_t nginx, int nginx_port, cons
   for (double r : ratios) printf(" %.2f", r);
   printf("; median %.2f (target >= 0.80): %s\n", ratio,
          ratio >= 0.8 && gw_errors == 0 ? "met" : "NOT met");
+  print_load(watch);
 
   return gw_max;
 }
@@ -622,15 +646,32 @@ void run(const Args& a, Fleet& f) {
   printf("hydra gateway_bench: %u cores; fake upstream, nginx %s and hydra serve on loopback\n",
          std::thread::hardware_concurrency(), "(keep-alive reverse proxy)");
 
+  if (a.hold) {
+    // For profilers: the same fleet, left running until the bench is stopped.
+    printf(
+        "upstream 127.0.0.1:%d, nginx 127.0.0.1:%d, gateway 127.0.0.1:%d (pid %d), key %s\n"
+        "wrk scripts: %s (direct and nginx), %s (gateway); stop with Ctrl-C\n",
+        upstream, nginx_port, g.port, g.pid, g.key.c_str(), direct_script.c_str(),
+        gateway_script.c_str());
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    int signal = 0;
+    sigwait(&stop_signals, &signal);  // then the fleet stops as after a run
+    return;
+  }
+
   // Warm-up: connections, pools, caches.
   drive(chat_url(g.port), gateway_script, 8, 1, 2, g.key);
   drive(chat_url(nginx_port), direct_script, 8, 1, 2);
 
-  if (a.latency_part) run_latency(a, upstream, nginx_port, g);
+  if (a.latency_part) run_latency(a, f.pids, upstream, nginx_port, g);
 
   bench::WrkResult gw_max;
   if (a.throughput_part) {
-    gw_max = run_throughput(a, nginx, nginx_port, g, direct_script, gateway_script);
+    gw_max = run_throughput(a, f.pids, nginx, nginx_port, g, direct_script, gateway_script);
     print_metering(g);
   }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -78,6 +79,33 @@ TEST(Metrics, ResolvedCellsShareTheSeriesAndCountEveryAdd) {
   EXPECT_TRUE(Has(text, "hydra_latency_seconds_sum{route=\"/a\"} 11255\n"));
 }
 
+// Threads beyond the shard count share shards: no add or sample is lost,
+// and the shards of every series sum to it.
+TEST(Metrics, MoreThreadsThanShardsLoseNothing) {
+  Metrics m;
+  m.describe_histogram("hydra_seconds", "Seconds", {1});
+  const Metrics::Counter tokens = m.counter("hydra_tokens_total", {});
+  const Metrics::Histogram seconds = m.histogram("hydra_seconds", {});
+  const int threads = static_cast<int>(Metrics::kShards) * 2;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (int i = 0; i < 5000; ++i) {
+        tokens.add(3);
+        seconds.observe(0.25);
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  const std::string text = m.render();
+  const int n = threads * 5000;
+  EXPECT_TRUE(Has(text, "hydra_tokens_total " + std::to_string(3 * n) + "\n"));
+  EXPECT_TRUE(Has(text, "hydra_seconds_bucket{le=\"1\"} " + std::to_string(n) + "\n"));
+  EXPECT_TRUE(Has(text, "hydra_seconds_count " + std::to_string(n) + "\n"));
+  ASSERT_EQ(n % 4, 0);  // n quarters sum to a whole number, exactly
+  EXPECT_TRUE(Has(text, "hydra_seconds_sum " + std::to_string(n / 4) + "\n"));
+}
+
 TEST(Metrics, GaugeCellsSetAndAdd) {
   Metrics m;
   const Metrics::Counter g = m.gauge("hydra_open", {});
@@ -94,6 +122,19 @@ TEST(CellCache, ResolvesEachKeyOnceAndKeepsItsCells) {
   EXPECT_EQ(&cache.get("a", [&] { return ++made; }), &a);  // not moved by the growth
   EXPECT_EQ(a, 1);
   EXPECT_EQ(made, 101);
+}
+
+// A thread remembers its last lookup per cache: another cache, or a new
+// cache built where an old one was, still gets its own cells.
+TEST(CellCache, RemembersLookupsPerCache) {
+  CellCache<int> first, second;
+  EXPECT_EQ(first.get("m", [] { return 1; }), 1);
+  EXPECT_EQ(second.get("m", [] { return 2; }), 2);
+  EXPECT_EQ(first.get("m", [] { return 3; }), 1);
+  for (int round = 0; round < 3; ++round) {
+    auto cache = std::make_unique<CellCache<int>>();
+    EXPECT_EQ(cache->get("m", [round] { return 10 + round; }), 10 + round);
+  }
 }
 
 }  // namespace
