@@ -33,8 +33,7 @@ RouteTable::~RouteTable() {
 }
 
 std::shared_ptr<const RouteMap> RouteTable::snapshot() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return routes_;
+  return routes_.get();
 }
 
 std::shared_ptr<EndpointHealth> RouteTable::health_for(const std::string& key) {
@@ -103,7 +102,7 @@ bool RouteTable::refresh() {
   }
   for (const auto& d : deployments) add_deployment_route(*next, d);
   std::lock_guard<std::mutex> lock(mu_);
-  routes_ = std::move(next);
+  routes_.publish(std::move(next));
   signature_ = std::move(sig);
   return true;
 }

@@ -16,6 +16,7 @@
 
 #include "common/config.h"
 #include "common/periodic_thread.h"
+#include "common/published.h"
 #include "common/secret_box.h"
 #include "deploy/deployment.h"
 #include "store/store.h"
@@ -75,7 +76,7 @@ class RouteTable {
   store::Store& store_;
   LazySecretBox box_;
   mutable std::mutex mu_;
-  std::shared_ptr<const RouteMap> routes_;
+  Published<RouteMap> routes_;
   std::string signature_;
   std::map<std::string, std::shared_ptr<EndpointHealth>> health_;
   std::map<std::string, std::shared_ptr<std::atomic<uint64_t>>> cursors_;

@@ -122,13 +122,13 @@ bool Admitter::refresh() {
     uint32_t uid = uid_for("quota:" + q.id);
     cq.push_back(CompiledQuota{std::move(q), uid});
   }
-  rules_.store(std::make_shared<const RuleSet>(std::move(compiled), std::move(cq)));
+  rules_.publish(std::make_shared<const RuleSet>(std::move(compiled), std::move(cq)));
   signature_ = std::move(sig);
   return true;
 }
 
 void Admitter::flush_quotas() {
-  auto rules = rules_.load();
+  std::shared_ptr<const RuleSet> rules = rules_.get();
   try {
     book_.flush(store_, rules->quotas(), now_ms());
   } catch (const std::exception& e) {
@@ -178,7 +178,7 @@ http::Response Admitter::refusal(Admission& a, int code, std::string message, in
 boost::asio::awaitable<std::optional<http::Response>> Admitter::admit(Admission& a, Subject s,
                                                                       Estimate e) {
   a.owner_ = this;
-  a.rules_ = rules_.load();
+  a.rules_ = rules_.get();
   a.subject_ = s;
   a.n_takes_ = a.n_quotas_ = 0;
   a.refused_ = -1;

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "common/periodic_thread.h"
+#include "common/published.h"
 #include "http/message.h"
 #include "http/metrics.h"
 #include "limits/admission.h"
@@ -58,7 +59,7 @@ class Admitter {
   void abandon(Admission& a);
 
   Limiter& limiter() { return *limiter_; }
-  std::shared_ptr<const RuleSet> rules() const { return rules_.load(); }
+  std::shared_ptr<const RuleSet> rules() const { return rules_.get(); }
   QuotaBook& quota_book() { return book_; }
 
  private:
@@ -71,7 +72,7 @@ class Admitter {
   http::Metrics& metrics_;
   AdmitterOptions opts_;
   std::unique_ptr<Limiter> limiter_;
-  std::atomic<std::shared_ptr<const RuleSet>> rules_;
+  Published<RuleSet> rules_;
   QuotaBook book_;
   std::mutex refresh_mu_;
   std::string signature_;

@@ -32,7 +32,7 @@ void ModerationService::stop() {
 
 void ModerationService::reload() {
   try {
-    rules_.store(std::make_shared<const RuleSet>(list_rules(store_)));
+    rules_.publish(std::make_shared<const RuleSet>(list_rules(store_)));
   } catch (const std::exception& e) {
     spdlog::warn("moderation rules not reloaded: {}", e.what());
   }

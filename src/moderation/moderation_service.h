@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "common/periodic_thread.h"
+#include "common/published.h"
 #include "moderation/output_scanner.h"
 #include "moderation/rule_set.h"
 #include "store/store.h"
@@ -35,7 +36,7 @@ class ModerationService {
   // Reads the rules from the store now (a failure keeps the previous set).
   void reload();
 
-  std::shared_ptr<const RuleSet> rules() const { return rules_.load(); }
+  std::shared_ptr<const RuleSet> rules() const { return rules_.get(); }
 
   // Throws ApiError 600003 when the request's text breaks an input rule.
   void check_input(const boost::json::value& request, const std::string& workspace) const;
@@ -50,7 +51,7 @@ class ModerationService {
 
   store::Store& store_;
   ModerationOptions opts_;
-  std::atomic<std::shared_ptr<const RuleSet>> rules_;
+  Published<RuleSet> rules_;
   std::atomic<bool> started_{false};
   uint64_t seen_version_ = 0;  // the poller's, like last_load_ns_
   int64_t last_load_ns_ = 0;
