@@ -14,6 +14,8 @@
 //      stream must receive every event of the answer, none may stall;
 //   4. the gateway's resident memory over a paced run at half its maximum
 //      rate (default 300 s), sampled every 10 s.
+// After parts 1 and 2 it prints the CPU that processes outside the bench
+// and the hypervisor took meanwhile: on 2 cores either moves the figures.
 //
 //   gateway_bench [--seconds S] [--streams N] [--soak-seconds S] [--skip-soak]
 //                 [--skip-streams] [--skip-latency] [--skip-throughput] [--hold]
