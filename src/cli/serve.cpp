@@ -1,5 +1,6 @@
 #include "cli/serve.h"
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -76,6 +77,11 @@ int run_serve(Config cfg) {
   api::register_console_routes(router, cfg);
   gateway::GatewayOptions gw_opts;
   gw_opts.probes.interval_ms = cfg.gateway_probe_ms;
+  gw_opts.upstream.max_connections_per_host =
+      static_cast<size_t>(std::max<int64_t>(1, cfg.upstream_max_connections));
+  gw_opts.upstream.connect_timeout_ms = cfg.upstream_connect_timeout_ms;
+  gw_opts.upstream.first_byte_timeout_ms = cfg.upstream_first_byte_timeout_ms;
+  gw_opts.upstream.chunk_timeout_ms = cfg.upstream_chunk_timeout_ms;
   gateway::Gateway gw(*st, cfg, *metrics, gw_opts);
   gw.start();
   gw.register_routes(router);

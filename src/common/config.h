@@ -40,6 +40,11 @@ struct Config {
   std::string limits_redis_url;     // empty: rate-limit counters in this process only
   int64_t limits_poll_ms = 1000;    // how soon rule and quota changes apply
   int64_t gateway_probe_ms = 5000;  // active upstream health probes (0: none)
+  // The gateway's client of upstream model servers.
+  int64_t upstream_max_connections = 512;  // open to one upstream host; more requests wait
+  int64_t upstream_connect_timeout_ms = 5000;
+  int64_t upstream_first_byte_timeout_ms = 120000;
+  int64_t upstream_chunk_timeout_ms = 120000;
   std::string web_dir;  // built web console (index.html + assets/); empty: the build's default
 
   std::string database_url() const;
