@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -97,7 +98,16 @@ TEST(EngineChat, StreamDeltasEqualThePlainAnswer) {
   EXPECT_EQ(stream_texts(st, 1, &usage)[0], plain);
   EXPECT_EQ(usage.at("completion_tokens").as_int64(), 16);
   EXPECT_GT(usage.at("prompt_tokens").as_int64(), 5);
-  EXPECT_GT(st.reads_with_events, 1) << "chunks must be sent as they are produced";
+  // Chunks go out as they are produced: the client's reads see them
+  // arrive apart. A client descheduled on a busy machine may find them all
+  // at once, so a few more streams are tried; a server that buffered the
+  // answer would fail every one.
+  int most_reads = st.reads_with_events;
+  for (int retry = 0; retry < 5 && most_reads <= 1; ++retry) {
+    most_reads =
+        std::max(most_reads, post_stream(s, "/v1/chat/completions", body).reads_with_events);
+  }
+  EXPECT_GT(most_reads, 1) << "chunks must be sent as they are produced";
   // The first chunk names the role; the last before usage carries the finish reason.
   bj::object first = bj::parse(st.events.front()).as_object();
   EXPECT_EQ(first.at("object").as_string(), "chat.completion.chunk");

@@ -153,12 +153,17 @@ TEST_F(UsageRecorderTest, EveryColumnOfEveryRowIsStored) {
 // thread at idle priority gets almost no core while they run.
 class CpuHogs {
  public:
+  // Returns once every hog spins: a writer woken before they all ran could
+  // finish a batch on a free core, and then nothing is being tested.
   CpuHogs() {
-    for (unsigned i = 0; i <= std::thread::hardware_concurrency(); ++i)
+    const unsigned n = std::thread::hardware_concurrency() + 1;
+    for (unsigned i = 0; i < n; ++i)
       threads_.emplace_back([this] {
+        running_.fetch_add(1);
         while (spin_.load(std::memory_order_relaxed)) {
         }
       });
+    while (running_.load() < n) std::this_thread::yield();
   }
   ~CpuHogs() { stop(); }
   CpuHogs(const CpuHogs&) = delete;
@@ -171,6 +176,7 @@ class CpuHogs {
 
  private:
   std::atomic<bool> spin_{true};
+  std::atomic<unsigned> running_{0};
   std::vector<std::thread> threads_;
 };
 
