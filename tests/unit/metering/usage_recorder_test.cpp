@@ -213,12 +213,12 @@ TEST_F(UsageRecorderTest, SaturatedMachineStillStoresEveryRecord) {
 
 // A writer starved in the middle of a batch holds the store's write lock
 // and leaves records unwritten however short its queue: the watchdog raises
-// it once a batch takes longer than `stall_ms`. Stuck at idle, this batch
-// would take seconds here. The batch is taken whole (no interval wakes the
-// writer first). How much CPU an idle thread still gets beside busy ones
-// depends on the kernel's scheduler (on some it writes this batch at nearly
-// full speed), so the batch is large enough to outlast the stall time many
-// times over even then: the watchdog's raise is certain either way.
+// it once a batch takes longer than `stall_ms`. The batch is taken whole
+// (no interval wakes the writer first). How much CPU an idle thread still
+// gets beside busy ones depends on the kernel's scheduler (some starve it,
+// some let it write this batch at nearly full speed), so the batch is large
+// enough to outlast the stall time many times over either way, and the
+// watchdog's raise is certain.
 TEST_F(UsageRecorderTest, StarvedBatchIsRaisedAfterTheStallTime) {
   if (!idle_priority_reversible())
     GTEST_SKIP() << "this process may not raise a thread back from idle priority";
@@ -238,7 +238,7 @@ TEST_F(UsageRecorderTest, StarvedBatchIsRaisedAfterTheStallTime) {
   auto took = std::chrono::steady_clock::now() - start;
   hogs.stop();
   EXPECT_EQ(stored(), kRecords);
-  EXPECT_LT(took, std::chrono::seconds(15));  // stuck at idle: minutes
+  EXPECT_LT(took, std::chrono::seconds(15));
   EXPECT_NE(metrics_.render().find("hydra_gateway_usage_writer_raised_total"), std::string::npos)
       << metrics_.render();
 }
